@@ -1,0 +1,107 @@
+"""The Intacct XML client: envelope → transport → hardened parse, behind a read-only guard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .endpoint import validate_endpoint
+from .envelope import Authentication, SenderCredentials, build_request, serialize
+from .errors import ProtocolError, ReadOnlyViolation, TransportError
+from .functions import IntacctFunction, is_write_function
+from .response import Response, parse_response
+from .transport import HttpReply, HttpTransport
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What one request did: useful to count round trips and to explain failures."""
+
+    function_names: tuple[str, ...]
+    http_status: int
+    attempts: int
+
+
+class IntacctClient:
+    """Sends batches of functions in one request each; knows nothing of pytest."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        sender: SenderCredentials,
+        transport: HttpTransport | None = None,
+    ) -> None:
+        self.endpoint = validate_endpoint(endpoint)
+        self._sender = sender
+        self.transport = transport or HttpTransport()
+        self.exchanges: list[Exchange] = []
+
+    def __repr__(self) -> str:
+        return f"IntacctClient(endpoint={self.endpoint!r}, sender_id={self._sender.sender_id!r})"
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def send(
+        self,
+        authentication: Authentication,
+        functions: Sequence[IntacctFunction],
+        *,
+        allow_writes: bool = False,
+    ) -> Response:
+        """One HTTP request carrying every function; returns the parsed response at any status level.
+
+        Raises :class:`TransportError` or :class:`ProtocolError` when no usable Intacct answer came
+        back; control, authentication and result failures are data in the returned response.
+        """
+        writes = [function.name for function in functions if is_write_function(function.name)]
+        if writes and not allow_writes:
+            raise ReadOnlyViolation(
+                f"refused to send {', '.join(writes)}: the checks are read-only; only the attachment "
+                "numbering probe writes, and only with --intacct-write-probe"
+            )
+        body = serialize(build_request(self._sender, authentication, functions))
+        reply = self.transport.post(self.endpoint, body, idempotent=not writes)
+        self.exchanges.append(Exchange(tuple(function.name for function in functions), reply.status, reply.attempts))
+        response = self._interpret(reply)
+        self._check_correlation(response, functions)
+        return response
+
+    @staticmethod
+    def _interpret(reply: HttpReply) -> Response:
+        head = reply.body[:512].lstrip().lower()
+        looks_xml = head.startswith(b"<?xml") or head.startswith(b"<response")
+        # Intacct sends XML error bodies with some HTTP errors (401 XMLGW_JPP0002, 429 GW-0010):
+        # read the body before judging the status (API-NOTES §9).
+        if looks_xml:
+            try:
+                return parse_response(reply.body, reply.status)
+            except ProtocolError:
+                if reply.status >= 400:
+                    raise TransportError(
+                        f"Intacct answered HTTP {reply.status} with an unreadable body after "
+                        f"{reply.attempts} attempt(s); this is not the company's setup, run again later"
+                    ) from None
+                raise
+        if reply.status >= 400:
+            raise TransportError(
+                f"Intacct answered HTTP {reply.status} without an XML body after {reply.attempts} "
+                "attempt(s); this is an Intacct or network problem, not the company's setup"
+            )
+        if "html" in reply.content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
+            raise ProtocolError(
+                f"Intacct answered with an HTML page (HTTP {reply.status}) instead of XML; the gateway "
+                "may be under maintenance or a proxy intercepted the request; run again later"
+            )
+        return parse_response(reply.body, reply.status)
+
+    @staticmethod
+    def _check_correlation(response: Response, functions: Sequence[IntacctFunction]) -> None:
+        if not response.authenticated:
+            return
+        sent = [function.control_id for function in functions]
+        received = [result.control_id for result in response.results]
+        if sorted(sent) != sorted(received):
+            raise ProtocolError(
+                f"Intacct's results do not answer the request: sent functions {sent}, got results for {received}"
+            )

@@ -1,0 +1,103 @@
+"""The request envelope (API-NOTES §6): control block, one operation, authentication, content.
+
+Element order follows the v3.0 schema's ``xs:sequence``s; every element is built with lxml so that
+values (company ids, passwords, GL titles) can never change the document's structure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from .errors import ConfigurationError
+from .functions import IntacctFunction
+
+DTD_VERSION = "3.0"
+
+
+@dataclass(frozen=True)
+class SenderCredentials:
+    """PEX's Web Services sender: the ``<control>`` block's senderid and password."""
+
+    sender_id: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LoginCredentials:
+    """The customer's Web Services user, signing in directly with the request (no session)."""
+
+    user_id: str
+    company_id: str
+    password: str = field(repr=False)
+    location_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionCredentials:
+    session_id: str = field(repr=False)
+
+
+Authentication = LoginCredentials | SessionCredentials
+
+
+def _child(parent: etree._Element, tag: str, text: str) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def new_control_id() -> str:
+    return str(uuid.uuid4())
+
+
+def build_request(
+    sender: SenderCredentials,
+    authentication: Authentication,
+    functions: Sequence[IntacctFunction],
+    control_id: str | None = None,
+) -> etree._Element:
+    if not functions:
+        raise ConfigurationError("an Intacct request needs at least one function (this is a bug in the caller)")
+    control_ids = [function.control_id for function in functions]
+    if len(set(control_ids)) != len(control_ids) or not all(control_ids):
+        raise ConfigurationError(
+            f"function control ids must be unique and non-empty, got {control_ids} (this is a bug in the caller)"
+        )
+
+    request = etree.Element("request")
+    control = etree.SubElement(request, "control")
+    _child(control, "senderid", sender.sender_id)
+    _child(control, "password", sender.password)
+    _child(control, "controlid", control_id or new_control_id())
+    # Reads must be repeatable: uniqueid=true would make Intacct refuse a retried request.
+    _child(control, "uniqueid", "false")
+    _child(control, "dtdversion", DTD_VERSION)
+    _child(control, "includewhitespace", "false")
+
+    operation = etree.SubElement(request, "operation", transaction="false")
+    auth = etree.SubElement(operation, "authentication")
+    if isinstance(authentication, LoginCredentials):
+        login = etree.SubElement(auth, "login")
+        _child(login, "userid", authentication.user_id)
+        # companyid must precede password or Intacct refuses the login (API-NOTES §6).
+        _child(login, "companyid", authentication.company_id)
+        _child(login, "password", authentication.password)
+        if authentication.location_id:
+            _child(login, "locationid", authentication.location_id)
+    else:
+        _child(auth, "sessionid", authentication.session_id)
+
+    content = etree.SubElement(operation, "content")
+    for function in functions:
+        wrapper = etree.SubElement(content, "function", controlid=function.control_id)
+        wrapper.append(function.body())
+    return request
+
+
+def serialize(request: etree._Element) -> bytes:
+    """UTF-8 bytes with a matching declaration, so the wire bytes and the declared encoding agree."""
+    return bytes(etree.tostring(request, xml_declaration=True, encoding="UTF-8"))

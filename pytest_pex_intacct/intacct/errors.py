@@ -1,0 +1,101 @@
+"""Who is at fault when talking to Intacct goes wrong.
+
+Every exception names the party that has to act (us, the network, Intacct, the customer's
+company) and what to do next. None of them ever holds a password or a session id: messages are
+built only from our own text and the error details Intacct sent back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ErrorDetail:
+    """One ``<error>`` of an Intacct ``<errormessage>``."""
+
+    errorno: str
+    description: str = ""
+    description2: str = ""
+    correction: str = ""
+    support_id: str = ""
+
+    @property
+    def text(self) -> str:
+        """The human part of the error: description and description2, without the support id."""
+        return " ".join(part for part in (self.description, self.description2) if part)
+
+    def __str__(self) -> str:
+        parts = [self.errorno or "(no errorno)"]
+        if self.text:
+            parts.append(self.text)
+        if self.correction:
+            parts.append(f"(correction: {self.correction})")
+        if self.support_id:
+            parts.append(f"[Support ID: {self.support_id}]")
+        return " ".join(parts)
+
+
+def describe_errors(errors: tuple[ErrorDetail, ...]) -> str:
+    return "; ".join(str(error) for error in errors) if errors else "no error details given"
+
+
+class IntacctError(Exception):
+    """Base class: something stopped a request to Intacct from giving a usable answer."""
+
+    fault = "unknown"
+
+    def __init__(self, message: str, errors: tuple[ErrorDetail, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ConfigurationError(IntacctError):
+    """Our caller asked for something invalid (bad endpoint, missing credential, write without opt-in)."""
+
+    fault = "configuration"
+
+
+class ReadOnlyViolation(ConfigurationError):
+    """A function that writes was about to be sent without the explicit write-probe opt-in."""
+
+
+class TransportError(IntacctError):
+    """The network or Intacct's web tier failed: no Intacct answer was received. Retry later."""
+
+    fault = "transport"
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ProtocolError(IntacctError):
+    """A body came back but it is not a usable Intacct response (HTML, truncated, hostile, too large)."""
+
+    fault = "protocol"
+
+
+class ControlError(IntacctError):
+    """Intacct rejected the request as a whole (control block): sender credentials, schema, rate limit."""
+
+    fault = "control"
+
+
+class AuthenticationError(IntacctError):
+    """Intacct accepted the sender but refused to sign in (authentication block)."""
+
+    fault = "authentication"
+
+
+class ResultError(IntacctError):
+    """One function of the request failed; the others may have succeeded."""
+
+    fault = "result"

@@ -1,0 +1,201 @@
+"""The Intacct functions the product sends, each writing only its own ``<function>`` element.
+
+A function knows nothing of credentials, envelopes or HTTP (the official SDK's layering).
+``writes`` marks the functions that change the customer's books; the client refuses to send
+them unless the caller opted in to the one write probe of SPEC §2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from lxml import etree
+
+_WRITE_PREFIXES = ("create", "update", "delete")
+
+
+def is_write_function(element_name: str) -> bool:
+    """True for ``create``/``update``/``delete`` and the legacy ``create_*``/``update_*``/``delete_*`` forms."""
+    lowered = element_name.lower()
+    return any(lowered == prefix or lowered.startswith(prefix + "_") for prefix in _WRITE_PREFIXES)
+
+
+class IntacctFunction(Protocol):
+    @property
+    def control_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    def body(self) -> etree._Element:
+        """The element that goes inside ``<function controlid=…>``."""
+        ...
+
+
+def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    element = etree.SubElement(parent, tag)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def quote_query_value(value: str) -> str:
+    """A value for a legacy ``readByQuery`` query string: single-quoted, quotes and backslashes escaped.
+
+    lxml escapes ``<`` and ``&`` when the string becomes element text.
+    """
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+@dataclass(frozen=True)
+class GetAPISession:
+    control_id: str
+    name: ClassVar[str] = "getAPISession"
+
+    def body(self) -> etree._Element:
+        return etree.Element(self.name)
+
+
+@dataclass(frozen=True)
+class ReadByName:
+    control_id: str
+    object: str
+    keys: tuple[str, ...]
+    fields: str = "*"
+    name: ClassVar[str] = "readByName"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name)
+        _child(element, "object", self.object)
+        _child(element, "keys", ",".join(self.keys))
+        _child(element, "fields", self.fields)
+        return element
+
+
+@dataclass(frozen=True)
+class ReadByQuery:
+    control_id: str
+    object: str
+    query: str
+    fields: str = "*"
+    pagesize: int = 100
+    name: ClassVar[str] = "readByQuery"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name)
+        _child(element, "object", self.object)
+        _child(element, "fields", self.fields)
+        _child(element, "query", self.query)
+        _child(element, "pagesize", str(self.pagesize))
+        return element
+
+
+@dataclass(frozen=True)
+class QueryEqualTo:
+    """The newer ``query`` function with one ``equalto`` filter."""
+
+    control_id: str
+    object: str
+    select: tuple[str, ...]
+    field: str
+    value: str
+    pagesize: int = 2000
+    name: ClassVar[str] = "query"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name)
+        _child(element, "object", self.object)
+        select = _child(element, "select")
+        for field in self.select:
+            _child(select, "field", field)
+        equalto = _child(_child(element, "filter"), "equalto")
+        _child(equalto, "field", self.field)
+        _child(equalto, "value", self.value)
+        _child(element, "pagesize", str(self.pagesize))
+        return element
+
+
+@dataclass(frozen=True)
+class GetDimensions:
+    control_id: str
+    name: ClassVar[str] = "getDimensions"
+
+    def body(self) -> etree._Element:
+        return etree.Element(self.name)
+
+
+@dataclass(frozen=True)
+class ListSupdocFolders:
+    """Legacy ``get_list`` of attachment folders with one name filter (read-only)."""
+
+    control_id: str
+    folder_name: str
+    name: ClassVar[str] = "get_list"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name, object="supdocfolder")
+        expression = _child(_child(element, "filter"), "expression")
+        _child(expression, "field", "name")
+        _child(expression, "operator", "=")
+        _child(expression, "value", self.folder_name)
+        return element
+
+
+@dataclass(frozen=True)
+class CreateSupdocFolder:
+    control_id: str
+    folder_name: str
+    description: str = ""
+    name: ClassVar[str] = "create_supdocfolder"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name)
+        _child(element, "supdocfoldername", self.folder_name)
+        if self.description:
+            _child(element, "supdocfolderdescription", self.description)
+        return element
+
+
+@dataclass(frozen=True)
+class CreateSupdoc:
+    """An attachment with an empty ``supdocid``: Intacct numbers it only if auto-numbering is set up."""
+
+    control_id: str
+    document_name: str
+    folder_name: str
+    name: ClassVar[str] = "create_supdoc"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name)
+        # The schema requires supdocid; empty asks Intacct to number it (API-NOTES §1).
+        _child(element, "supdocid", "")
+        _child(element, "supdocname", self.document_name)
+        _child(element, "supdocfoldername", self.folder_name)
+        return element
+
+
+@dataclass(frozen=True)
+class DeleteSupdoc:
+    control_id: str
+    key: str
+    name: ClassVar[str] = "delete_supdoc"
+
+    def body(self) -> etree._Element:
+        return etree.Element(self.name, key=self.key)
+
+
+@dataclass(frozen=True)
+class DeleteSupdocFolder:
+    control_id: str
+    key: str
+    name: ClassVar[str] = "delete_supdocfolder"
+
+    def body(self) -> etree._Element:
+        return etree.Element(self.name, key=self.key)
+
+
+def function_names(functions: Sequence[IntacctFunction]) -> tuple[str, ...]:
+    return tuple(function.name for function in functions)

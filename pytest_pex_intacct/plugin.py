@@ -1,0 +1,197 @@
+"""The pytest surface: options, collection of the bundled checks, fixtures, outcomes, verdict.
+
+Thin on purpose. Without ``--intacct-company`` (or ``INTACCT_COMPANY_ID``) nothing but the options
+and one marker is registered, and nothing heavy (lxml, requests, vcrpy) is imported.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .requirements import BY_ID
+from .settings import MODES, RawOptions, Settings, SettingsError, requested_company, resolve_settings
+
+if TYPE_CHECKING:
+    from .check import Check
+    from .snapshot import CompanySnapshot
+
+SETTINGS_KEY = pytest.StashKey["Settings"]()
+MARKER = "intacct_requirement"
+CHECKS_PACKAGE = "pytest_pex_intacct.checks"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pex-intacct", "PEX Sage Intacct acceptance checks")
+    add = group.addoption
+    add(
+        "--intacct-company",
+        dest="intacct_company",
+        metavar="ID",
+        default=None,
+        help="Intacct company ID to check; activates the checks (env INTACCT_COMPANY_ID)",
+    )
+    add(
+        "--intacct-user",
+        dest="intacct_user",
+        metavar="ID",
+        default=None,
+        help="Web Services user to check (env INTACCT_USER_ID; default pex_connector)",
+    )
+    add(
+        "--intacct-sender-id",
+        dest="intacct_sender_id",
+        metavar="ID",
+        default=None,
+        help="Web Services sender ID (env INTACCT_SENDER_ID; default 'PEX MPP'). Passwords come only from "
+        "INTACCT_SENDER_PASSWORD and INTACCT_USER_PASSWORD",
+    )
+    add(
+        "--intacct-endpoint",
+        dest="intacct_endpoint",
+        metavar="URL",
+        default=None,
+        help="XML gateway URL (env INTACCT_ENDPOINT_URL; default https://api.intacct.com/ia/xml/xmlgw.phtml)",
+    )
+    add(
+        "--intacct-gl-account",
+        dest="intacct_gl_account",
+        metavar="NUMBER_OR_TITLE",
+        default=None,
+        help="the PEX GL account's number or title (default title 'PEX GL Account')",
+    )
+    add(
+        "--intacct-udd",
+        dest="intacct_udd",
+        action="store_true",
+        default=False,
+        help="also check the optional UDD-READ requirement",
+    )
+    add(
+        "--intacct-write-probe",
+        dest="intacct_write_probe",
+        action="store_true",
+        default=False,
+        help="verify STEP1 by creating and deleting one attachment (the only write ever made)",
+    )
+    add(
+        "--intacct-attest",
+        dest="intacct_attest",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="attest a manual requirement (STEP1-ATTACHMENT-NUMBERING) as the --intacct-signoff person; repeatable",
+    )
+    add(
+        "--intacct-mode",
+        dest="intacct_mode",
+        choices=MODES,
+        default=None,
+        help="live (default), record (live + write the cassette) or replay (from the cassette, no network)",
+    )
+    add(
+        "--intacct-cassettes",
+        dest="intacct_cassettes",
+        metavar="DIR",
+        default=None,
+        help="cassette directory (default cassettes/ under the rootdir); the file is <company>.yaml",
+    )
+    add(
+        "--intacct-signoff",
+        dest="intacct_signoff",
+        metavar="NAME <EMAIL>",
+        default=None,
+        help="who signs the report off; without it the report is a DRAFT",
+    )
+    add(
+        "--intacct-ticket",
+        dest="intacct_ticket",
+        metavar="REF",
+        default=None,
+        help="customer ticket reference for the report",
+    )
+    add(
+        "--intacct-json",
+        dest="intacct_json",
+        metavar="PATH",
+        default=None,
+        help="write the results document (SPEC §5) to PATH",
+    )
+
+
+def _raw_options(config: pytest.Config) -> RawOptions:
+    option = config.option
+    return RawOptions(
+        company=option.intacct_company,
+        user=option.intacct_user,
+        sender_id=option.intacct_sender_id,
+        endpoint=option.intacct_endpoint,
+        gl_account=option.intacct_gl_account,
+        udd=option.intacct_udd,
+        write_probe=option.intacct_write_probe,
+        attest=tuple(option.intacct_attest or ()),
+        mode=option.intacct_mode,
+        cassettes=option.intacct_cassettes,
+        signoff=option.intacct_signoff,
+        ticket=option.intacct_ticket,
+        json_path=option.intacct_json,
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(id): the SPEC requirement a bundled Intacct check verifies")
+    options = _raw_options(config)
+    if requested_company(options, os.environ) is None:
+        return
+    try:
+        settings = resolve_settings(options, os.environ, config.rootpath)
+    except SettingsError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[SETTINGS_KEY] = settings
+
+    # Exactly the bundled checks, from any directory: the customer's (or this repo's) own test
+    # paths, testpaths and python_files patterns do not apply to them.
+    config.args[:] = [CHECKS_PACKAGE]
+    config.option.pyargs = True
+    config.addinivalue_line("python_files", "test_*.py")
+    # One company snapshot per run: under xdist its checks must stay together on one worker.
+    if getattr(config.option, "dist", "no") != "no":
+        config.option.dist = "loadgroup"
+
+    from .run_hooks import AcceptanceRun
+
+    config.pluginmanager.register(AcceptanceRun(config, settings), "pex-intacct-run")
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if settings is None:
+        pytest.skip("the Intacct checks run only with --intacct-company=ID")
+    return settings
+
+
+@pytest.fixture(scope="session")
+def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
+    """The company's facts, gathered once per run in one batched request (SPEC §8)."""
+    settings = settings_of(request.config)
+    from .company_run import take_snapshot
+
+    return take_snapshot(settings)
+
+
+@pytest.fixture
+def intacct(request: pytest.FixtureRequest, intacct_snapshot: CompanySnapshot) -> Check:
+    """The requirement this check verifies, over the company snapshot; blocked/manual/n-a skip here."""
+    from .check import Check
+    from .run_hooks import CHECK_KEY
+
+    requirement_id = getattr(request, "param", None)
+    if requirement_id not in BY_ID:
+        raise pytest.UsageError(f"{request.node.nodeid}: use @pytest.mark.{MARKER}('<requirement id>')")
+    check = Check(BY_ID[requirement_id], intacct_snapshot, settings_of(request.config))
+    request.node.stash[CHECK_KEY] = check
+    check.prepare()
+    return check

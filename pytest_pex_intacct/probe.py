@@ -1,0 +1,136 @@
+"""The opt-in write probe for STEP1 (the only write the product ever makes, SPEC §2).
+
+Intacct has no read API for the Attachments document sequence (API-NOTES §1), so the probe
+creates an attachment with an empty ``supdocid`` in the folder ``PEX acceptance probe``: Intacct
+numbers it only when auto-numbering is set up. Whatever was created is deleted again, also when a
+later step fails, and anything that could not be deleted is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .facts import ProbeOutcome, field_text
+from .intacct.client import IntacctClient
+from .intacct.envelope import LoginCredentials
+from .intacct.errors import ProtocolError, TransportError, describe_errors
+from .intacct.functions import CreateSupdoc, CreateSupdocFolder, DeleteSupdoc, DeleteSupdocFolder, IntacctFunction
+from .intacct.response import Result
+from .sign_in import Unavailable
+
+PROBE_FOLDER = "PEX acceptance probe"
+_CREATE_FOLDER = "probe-create-folder"
+_CREATE_ATTACHMENT = "probe-create-attachment"
+# The exact refusal text without auto-numbering is unconfirmed (API-NOTES §1, §12): these are the
+# words any plausible wording contains. Anything else is reported as an error, never as the customer's.
+_NEEDS_AN_ID = ("supdocid", "attachment id", "id is required", "document sequence", "numbering")
+
+
+@dataclass
+class _Created:
+    """What this run created so far (mutable on purpose: it drives the clean-up)."""
+
+    folder: bool = False
+    attachment_key: str | None = None
+    unknown_attachment: bool = False
+
+
+def _names(result: Result) -> list[str]:
+    names = []
+    for record in result.records:
+        found = field_text(record, "name", "NAME", "supdocfoldername")
+        if found:
+            names.append(found[1])
+    return names
+
+
+def run_attachment_probe(
+    client: IntacctClient, login: LoginCredentials, folders: Result, run_id: str
+) -> ProbeOutcome | Unavailable:
+    if not folders.ok:
+        return Unavailable(f"could not list attachment folders before the probe: {describe_errors(folders.errors)}")
+    document = f"PEX acceptance probe {run_id}"
+    created = _Created()
+    outcome: ProbeOutcome | Unavailable = Unavailable("the write probe did not finish")
+    try:
+        outcome = _create(client, login, PROBE_FOLDER in _names(folders), document, created)
+    finally:
+        problems = _clean_up(client, login, created, document)
+    if not problems:
+        return outcome
+    leftover = "; ".join(problems)
+    if isinstance(outcome, ProbeOutcome):
+        return ProbeOutcome(outcome.numbered, f"{outcome.observed}. CLEAN-UP FAILED: {leftover}", tuple(problems))
+    return Unavailable(f"{outcome.reason}. CLEAN-UP FAILED: {leftover}")
+
+
+def _create(
+    client: IntacctClient, login: LoginCredentials, folder_exists: bool, document: str, created: _Created
+) -> ProbeOutcome | Unavailable:
+    functions: list[IntacctFunction] = []
+    if not folder_exists:
+        functions.append(
+            CreateSupdocFolder(_CREATE_FOLDER, PROBE_FOLDER, "Created by the PEX acceptance checks; safe to delete")
+        )
+    functions.append(CreateSupdoc(_CREATE_ATTACHMENT, document, PROBE_FOLDER))
+    try:
+        response = client.send(login, functions, allow_writes=True)
+    except (TransportError, ProtocolError) as error:
+        created.unknown_attachment = True
+        return Unavailable(f"the probe's create request got no usable answer: {error.message}")
+    if not response.authenticated:
+        return Unavailable(
+            "the probe's create request was refused: "
+            f"{describe_errors(response.control_errors + response.authentication_errors)}"
+        )
+    if not folder_exists:
+        folder = response.result(_CREATE_FOLDER)
+        created.folder = folder.ok
+        if not folder.ok:
+            return Unavailable(f"could not create the probe folder {PROBE_FOLDER!r}: {describe_errors(folder.errors)}")
+    attachment = response.result(_CREATE_ATTACHMENT)
+    if attachment.ok:
+        if not attachment.key:
+            created.unknown_attachment = True
+            return Unavailable("Intacct reported the probe attachment created but returned no key")
+        created.attachment_key = attachment.key
+        return ProbeOutcome(
+            True, f"Intacct numbered an attachment created without an ID automatically: supdocid {attachment.key!r}"
+        )
+    text = describe_errors(attachment.errors)
+    if any(needle in text.lower() for needle in _NEEDS_AN_ID):
+        return ProbeOutcome(False, f"Intacct refused an attachment without an ID, so it does not number them: {text}")
+    return Unavailable(f"the probe attachment could not be created for a reason other than numbering: {text}")
+
+
+def _clean_up(client: IntacctClient, login: LoginCredentials, created: _Created, document: str) -> list[str]:
+    problems: list[str] = []
+    if created.unknown_attachment:
+        problems.append(
+            f"an attachment named {document!r} may exist in folder {PROBE_FOLDER!r}; check and delete it by hand"
+        )
+    deletes: list[IntacctFunction] = []
+    if created.attachment_key:
+        deletes.append(DeleteSupdoc("probe-delete-attachment", created.attachment_key))
+    if created.folder and not created.unknown_attachment:
+        deletes.append(DeleteSupdocFolder("probe-delete-folder", PROBE_FOLDER))
+    elif created.folder:
+        problems.append(f"the probe folder {PROBE_FOLDER!r} was left in place because it may not be empty")
+    if not deletes:
+        return problems
+    try:
+        response = client.send(login, deletes, allow_writes=True)
+    except (TransportError, ProtocolError) as error:
+        return [*problems, f"the probe's delete request got no answer ({error.message}); {_by_hand(created)}"]
+    if not response.authenticated:
+        return [*problems, f"the probe's delete request was refused; {_by_hand(created)}"]
+    for delete in deletes:
+        result = response.result(delete.control_id)
+        if not result.ok:
+            problems.append(f"{delete.name} failed ({describe_errors(result.errors)}); {_by_hand(created)}")
+    return problems
+
+
+def _by_hand(created: _Created) -> str:
+    what = f"attachment {created.attachment_key!r}" if created.attachment_key else "the probe folder"
+    return f"delete {what} in folder {PROBE_FOLDER!r} by hand (Applications > Company > Attachments)"

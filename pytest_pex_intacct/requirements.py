@@ -1,0 +1,140 @@
+"""The SPEC §2 requirement catalogue as data: one entry per check, in the setup guide's order.
+
+IDs are stable API (reports, JSON and CI refer to them). "where" is the navigation path the
+customer follows, as written in PEX's guide; "remediation" says what to set there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    step: str
+    title: str
+    where: str
+    remediation: str
+    mandatory: bool = True
+
+
+CATALOGUE: tuple[Requirement, ...] = (
+    Requirement(
+        id="STEP1-ATTACHMENT-NUMBERING",
+        step="1",
+        title='Attachments document numbering: sequence type "Attachments" numbers each attachment automatically',
+        where="Applications > Company > Setup tab > Company > General Information tab > Edit",
+        remediation=(
+            'Under Document sequencing, set the Attachments sequence type to "Attachments" so every '
+            "attachment gets a unique number automatically, then Save."
+        ),
+    ),
+    Requirement(
+        id="STEP2-WEB-SERVICES",
+        step="2 (note), 3",
+        title="The Web Services subscription is enabled",
+        where="Company > Admin tab > Subscriptions",
+        remediation="Subscribe the company to Web Services (Company > Admin tab > Subscriptions > Web Services).",
+    ),
+    Requirement(
+        id="STEP2-SENDER-ID",
+        step="2",
+        title="Sender ID `PEX MPP` is in the Web Services authorizations and active",
+        where=(
+            "Applications > Company > Setup tab > Company > Security tab > Edit > Web Services authorizations > Add"
+        ),
+        remediation=(
+            "Add the sender ID exactly as `PEX MPP` (case-sensitive: upper case, one space) with Status "
+            "Active. A wrongly spelled entry cannot be edited: add a new one and delete the wrong one."
+        ),
+    ),
+    Requirement(
+        id="STEP3-USER-SIGN-IN",
+        step="3",
+        title="The Web Services user exists, is active and signs in with the supplied password",
+        where="Company > Company > Admin tab > Web Services users",
+        remediation=(
+            "Check that the Web Services user exists with exactly this user ID, its status is Active, and "
+            "that INTACCT_USER_PASSWORD holds its current password (reset it if unsure and use the new one)."
+        ),
+    ),
+    Requirement(
+        id="STEP3-WEB-SERVICES-USER",
+        step="3.3",
+        title="The user is a Web Services (non-billable, web-services-only) user",
+        where="Company > Admin tab > Web Services users > Add",
+        remediation=(
+            "Create the user from Web Services users (not from Users), so it is a web-services-only, non-billable user."
+        ),
+    ),
+    Requirement(
+        id="STEP3-ROOT-LEVEL",
+        step="3",
+        title="The user was created at the root (top) level, not inside an entity",
+        where="switch to the top level, then Web Services users",
+        remediation=(
+            "Switch to the top level of the company (not an entity) and create the Web Services user "
+            "there; a user created inside an entity cannot reach the whole company."
+        ),
+    ),
+    Requirement(
+        id="STEP3-EMAIL",
+        step="3.4",
+        title="An email address is set on the user",
+        where="Web Services users > Edit",
+        remediation="Enter an email address on the user (Contact information > Primary email address) and Save.",
+    ),
+    Requirement(
+        id="STEP3-USER-TYPE",
+        step="3.5",
+        title="User Type is Business",
+        where="Web Services users > Edit > User Type",
+        remediation="Set User Type to Business and Save.",
+    ),
+    Requirement(
+        id="STEP3-ADMIN-FULL",
+        step="3.6",
+        title="Admin Privileges is Full",
+        where="Web Services users > Edit > Admin Privileges",
+        remediation="Set Admin Privileges to Full (not Limited, not Off) and Save.",
+    ),
+    Requirement(
+        id="STEP3-ROLE",
+        step="3.7",
+        title="At least one role is assigned to the user",
+        where="Web Services users > Edit > Add Role",
+        remediation="Assign the role PEX's guide describes (Roles information > Add Role) and Save.",
+    ),
+    Requirement(
+        id="STEP4-NORMAL-BALANCE",
+        step="4",
+        title="The PEX GL account exists, is active, and its Normal Balance is Debit",
+        where="General Ledger > All tab > General Ledger accounts > Edit",
+        remediation=(
+            "Create the PEX GL account if it is missing (or name it with --intacct-gl-account), set its "
+            "Status to Active and its Normal Balance to Debit, and Save."
+        ),
+    ),
+    Requirement(
+        id="UDD-READ",
+        step="UDD section",
+        title="(optional) The user's role can read every user-defined dimension",
+        where=("Company > Admin > Roles > Edit > View Subscriptions > User Defined Dimensions > Permissions"),
+        remediation=(
+            "On the user's role, give read-only permission (List, View) on every user-defined dimension "
+            "under the User Defined Dimensions subscription, and Save."
+        ),
+        mandatory=False,
+    ),
+)
+
+BY_ID: dict[str, Requirement] = {requirement.id: requirement for requirement in CATALOGUE}
+
+
+def requirement(requirement_id: str) -> Requirement:
+    try:
+        return BY_ID[requirement_id]
+    except KeyError:
+        known = ", ".join(BY_ID)
+        raise KeyError(f"unknown requirement id {requirement_id!r}; known ids: {known}") from None

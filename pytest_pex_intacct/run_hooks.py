@@ -1,0 +1,251 @@
+"""Hooks that exist only while the checks run: registered by ``pytest_configure`` as one object.
+
+Turns pytest results into requirement outcomes on the reports (worker side), gathers them and
+decides the verdict, the JSON document and the exit code (controller side).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Generator, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from . import __version__
+from .requirements import BY_ID, CATALOGUE, Requirement
+from .settings import Settings
+from .verdict import (
+    ACCEPTED,
+    BLOCKED,
+    ERROR,
+    FAILED,
+    MANUAL,
+    NOT_APPLICABLE,
+    PASSED,
+    PROP_OUTCOME,
+    PROP_REQUIREMENT,
+    RequirementResult,
+    complete,
+    counts,
+    result_from_properties,
+    results_document,
+    verdict,
+)
+
+CHECK_KEY = pytest.StashKey["object"]()
+MARKER = "intacct_requirement"
+_ORDER = {requirement.id: index for index, requirement in enumerate(CATALOGUE)}
+_TERMINAL_WORDS = {
+    BLOCKED: ("blocked", "b", ("BLOCKED", {"yellow": True})),
+    NOT_APPLICABLE: ("not-applicable", "n", ("NOT APPLICABLE", {"yellow": True})),
+    MANUAL: ("manual", "m", ("MANUAL", {"yellow": True})),
+    ERROR: ("error", "E", ("ERROR", {"red": True})),
+}
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def requirement_of_item(item: pytest.Item) -> Requirement | None:
+    marker = item.get_closest_marker(MARKER)
+    if marker is None or not marker.args:
+        return None
+    return BY_ID.get(str(marker.args[0]))
+
+
+def _property(report: pytest.TestReport, name: str) -> str | None:
+    for key, value in report.user_properties:
+        if key == name:
+            return str(value)
+    return None
+
+
+def _describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    from .check import RequirementUnverified
+
+    if isinstance(excinfo.value, RequirementUnverified):
+        return str(excinfo.value)
+    return f"internal error in the check ({excinfo.typename}: {excinfo.value}); please report it"
+
+
+class AcceptanceRun:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.results: dict[str, RequirementResult] = {}
+        self.started_at = _utc_now()
+        self.document: dict[str, object] | None = None
+        self.is_worker = hasattr(config, "workerinput")
+
+    # -- collection ---------------------------------------------------------------------------
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        marker = metafunc.definition.get_closest_marker(MARKER)
+        if marker is None or "intacct" not in metafunc.fixturenames:
+            return
+        requirement_id = str(marker.args[0]) if marker.args else ""
+        if requirement_id not in BY_ID:
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown requirement id {requirement_id!r}")
+        # The requirement id becomes part of the test id: visible in -v, JUnit and the report.
+        metafunc.parametrize("intacct", [requirement_id], indirect=True, ids=[requirement_id])
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        ours = [item for item in items if requirement_of_item(item) is not None]
+        ours.sort(key=lambda item: _ORDER[requirement_of_item(item).id])  # type: ignore[union-attr]
+        others = [item for item in items if requirement_of_item(item) is None]
+        items[:] = ours + others
+        for item in ours:
+            requirement = requirement_of_item(item)
+            assert requirement is not None
+            item.add_marker(pytest.mark.xdist_group(f"intacct-{self.settings.company_id}"))
+            item.user_properties.extend(
+                [
+                    (PROP_REQUIREMENT, requirement.id),
+                    ("guide_step", requirement.step),
+                    ("where_to_fix", requirement.where),
+                    ("remediation", requirement.remediation),
+                ]
+            )
+
+    def pytest_report_header(self) -> list[str]:
+        settings = self.settings
+        return [
+            f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
+            f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
+        ]
+
+    # -- one test → one requirement outcome (runs where the test runs) ------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        requirement = requirement_of_item(item)
+        if requirement is None or report.when == "teardown":
+            return report
+        check = item.stash.get(CHECK_KEY, None)
+        result = self._result(requirement, report, call, check)
+        if result is None:
+            return report
+        report.user_properties.extend(result.properties())
+        if result.outcome == FAILED:
+            report.longrepr = (
+                f"{requirement.id} failed: {requirement.title} (guide step {requirement.step})\n"
+                f"  observed:     {result.observed or '(nothing recorded)'}\n"
+                f"  where to fix: {requirement.where}\n"
+                f"  remediation:  {requirement.remediation}"
+            )
+        elif result.outcome == ERROR:
+            report.longrepr = (
+                f"{requirement.id} could not be verified (error, not the company's setup): {result.observed}"
+            )
+        return report
+
+    def _result(
+        self, requirement: Requirement, report: pytest.TestReport, call: pytest.CallInfo[None], check: object
+    ) -> RequirementResult | None:
+        from .check import Check
+
+        check = check if isinstance(check, Check) else None
+        observed = check.observed if check else ""
+        if report.skipped and check is not None and check.decided is not None:
+            return check.decided
+        if report.skipped:
+            return RequirementResult(
+                requirement, NOT_APPLICABLE, observed=str(call.excinfo.value) if call.excinfo else ""
+            )
+        if report.failed and call.excinfo is not None:
+            if report.when == "call" and call.excinfo.errisinstance(AssertionError):
+                message = str(call.excinfo.value).split("\n")[0]
+                return RequirementResult(requirement, FAILED, observed=observed or message)
+            return RequirementResult(requirement, ERROR, observed=_describe_exception(call.excinfo))
+        if report.when == "call" and report.passed:
+            if check is not None and check.attested_by:
+                return RequirementResult(requirement, MANUAL, observed=observed, attested_by=check.attested_by)
+            return RequirementResult(requirement, PASSED, observed=observed)
+        return None
+
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, object] | None:
+        outcome = _property(report, PROP_OUTCOME)
+        if outcome in _TERMINAL_WORDS and report.when in ("setup", "call"):
+            return _TERMINAL_WORDS[outcome]
+        return None
+
+    # -- controller: gather, decide, write ------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        requirement_id = _property(report, PROP_REQUIREMENT)
+        if requirement_id not in BY_ID:
+            return
+        result = result_from_properties(BY_ID[requirement_id], report.user_properties)
+        if result is not None:
+            self.results[requirement_id] = result
+
+    def final_results(self) -> list[RequirementResult]:
+        return complete(self.results)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.is_worker:
+            return
+        results = self.final_results()
+        settings = self.settings
+        self.document = results_document(
+            company_id=settings.company_id,
+            mode=settings.mode,
+            results=results,
+            plugin_version=__version__,
+            user_id=settings.user_id,
+            sender_id=settings.sender_id,
+            started_at=self.started_at,
+            finished_at=_utc_now(),
+            signoff=str(settings.signoff) if settings.signoff else None,
+            ticket=settings.ticket,
+            cassette=str(settings.cassette_path) if settings.mode != "live" else None,
+        )
+        if settings.json_path is not None:
+            write_json_atomically(settings.json_path, self.document)
+        if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            return
+        session.exitstatus = pytest.ExitCode.OK if verdict(results) == ACCEPTED else pytest.ExitCode.TESTS_FAILED
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.is_worker or self.document is None:
+            return
+        results = self.final_results()
+        write = terminalreporter.write_line
+        terminalreporter.section("pex-intacct acceptance", sep="=")
+        for result in results:
+            detail = f" (blocked by {result.blocked_by})" if result.blocked_by else ""
+            detail += f" (attested by {result.attested_by})" if result.attested_by else ""
+            write(f"{result.outcome.upper():<15} {result.requirement.id}{detail}")
+        if self.settings.json_path is not None:
+            write(f"results written to {self.settings.json_path}")
+        tally = ", ".join(f"{count} {name}" for name, count in counts(results).items() if count)
+        outcome = verdict(results)
+        markup = {"green": True} if outcome == ACCEPTED else {"red": True}
+        terminalreporter.write_line(
+            f"pex-intacct verdict for {self.settings.company_id}: {outcome.upper()} ({tally})", bold=True, **markup
+        )
+
+
+def write_json_atomically(path: Path, document: dict[str, object]) -> None:
+    """Write the whole document or nothing: a reader never sees half a file."""
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    directory = path.parent if str(path.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def outcomes_of(results: Iterable[RequirementResult]) -> dict[str, str]:
+    return {result.requirement.id: result.outcome for result in results}

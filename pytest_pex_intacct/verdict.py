@@ -1,0 +1,149 @@
+"""Requirement outcomes (SPEC §3) → the run's verdict → the results document (SPEC §5).
+
+Outcomes ride on ``report.user_properties`` (plain strings), so they reach an xdist controller,
+JUnit XML and the HTML report unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .requirements import CATALOGUE, Requirement
+
+PASSED = "passed"
+FAILED = "failed"
+BLOCKED = "blocked"
+ERROR = "error"
+NOT_APPLICABLE = "not-applicable"
+MANUAL = "manual"
+OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL)
+
+ACCEPTED = "accepted"
+NOT_ACCEPTED = "not-accepted"
+INCOMPLETE = "incomplete"
+
+# Property names on reports; "requirement" and "outcome" are what JUnit consumers look for.
+PROP_REQUIREMENT = "requirement"
+PROP_OUTCOME = "outcome"
+PROP_OBSERVED = "observed"
+PROP_BLOCKED_BY = "blocked_by"
+PROP_ATTESTED_BY = "attested_by"
+STATIC_PROPERTIES = ("requirement", "guide_step", "where_to_fix", "remediation")
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    requirement: Requirement
+    outcome: str
+    observed: str = ""
+    blocked_by: str | None = None
+    attested_by: str | None = None
+
+    @property
+    def met(self) -> bool:
+        """Counts towards acceptance: passed, or a manual requirement someone attested."""
+        return self.outcome == PASSED or (self.outcome == MANUAL and self.attested_by is not None)
+
+    def properties(self) -> list[tuple[str, str]]:
+        props = [(PROP_OUTCOME, self.outcome), (PROP_OBSERVED, self.observed)]
+        if self.blocked_by:
+            props.append((PROP_BLOCKED_BY, self.blocked_by))
+        if self.attested_by:
+            props.append((PROP_ATTESTED_BY, self.attested_by))
+        return props
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.requirement.id,
+            "title": self.requirement.title,
+            "guide_step": self.requirement.step,
+            "where_to_fix": self.requirement.where,
+            "mandatory": self.requirement.mandatory,
+            "outcome": self.outcome,
+            "observed": self.observed,
+            "remediation": self.requirement.remediation if self.outcome == FAILED else "",
+            "blocked_by": self.blocked_by,
+            "attested_by": self.attested_by,
+        }
+
+
+def result_from_properties(
+    requirement: Requirement, properties: Iterable[tuple[str, object]]
+) -> RequirementResult | None:
+    values = {str(name): str(value) for name, value in properties}
+    outcome = values.get(PROP_OUTCOME)
+    if outcome not in OUTCOMES:
+        return None
+    return RequirementResult(
+        requirement=requirement,
+        outcome=outcome,
+        observed=values.get(PROP_OBSERVED, ""),
+        blocked_by=values.get(PROP_BLOCKED_BY),
+        attested_by=values.get(PROP_ATTESTED_BY),
+    )
+
+
+def complete(results: Mapping[str, RequirementResult]) -> list[RequirementResult]:
+    """Every catalogue requirement once, in catalogue order; unselected ones are not-applicable."""
+    return [
+        results.get(requirement.id)
+        or RequirementResult(
+            requirement,
+            NOT_APPLICABLE,
+            observed="not selected in this run (-k, -m or node ids left it out); nothing was checked",
+        )
+        for requirement in CATALOGUE
+    ]
+
+
+def verdict(results: Iterable[RequirementResult]) -> str:
+    results = list(results)
+    if any(result.outcome == FAILED for result in results):
+        return NOT_ACCEPTED
+    if all(result.met for result in results if result.requirement.mandatory):
+        return ACCEPTED
+    return INCOMPLETE
+
+
+def counts(results: Iterable[RequirementResult]) -> dict[str, int]:
+    tally = dict.fromkeys(OUTCOMES, 0)
+    for result in results:
+        tally[result.outcome] += 1
+    return tally
+
+
+SCHEMA_VERSION = 1
+
+
+def results_document(
+    *,
+    company_id: str,
+    mode: str,
+    results: list[RequirementResult],
+    plugin_version: str,
+    user_id: str,
+    sender_id: str,
+    started_at: str,
+    finished_at: str,
+    signoff: str | None,
+    ticket: str | None,
+    cassette: str | None,
+) -> dict[str, object]:
+    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "company": company_id,
+        "verdict": verdict(results),
+        "mode": mode,
+        "user": user_id,
+        "sender_id": sender_id,
+        "plugin_version": plugin_version,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "signoff": signoff,
+        "ticket": ticket,
+        "cassette": cassette,
+        "counts": counts(results),
+        "requirements": [result.to_json() for result in results],
+    }

@@ -157,9 +157,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.args[:] = [CHECKS_PACKAGE]
     config.option.pyargs = True
     config.addinivalue_line("python_files", "test_*.py")
-    # One company snapshot per run: under xdist its checks must stay together on one worker.
-    if getattr(config.option, "dist", "no") != "no":
-        config.option.dist = "loadgroup"
 
     from .run_hooks import AcceptanceRun
 

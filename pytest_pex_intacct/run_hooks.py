@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Generator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,8 +59,8 @@ def requirement_of_item(item: pytest.Item) -> Requirement | None:
     return BY_ID.get(str(marker.args[0]))
 
 
-def _property(report: pytest.TestReport, name: str) -> str | None:
-    for key, value in report.user_properties:
+def _property(report: pytest.TestReport | pytest.CollectReport, name: str) -> str | None:
+    for key, value in getattr(report, "user_properties", ()):
         if key == name:
             return str(value)
     return None
@@ -101,7 +102,6 @@ class AcceptanceRun:
         for item in ours:
             requirement = requirement_of_item(item)
             assert requirement is not None
-            item.add_marker(pytest.mark.xdist_group(f"intacct-{self.settings.company_id}"))
             item.user_properties.extend(
                 [
                     (PROP_REQUIREMENT, requirement.id),
@@ -110,6 +110,21 @@ class AcceptanceRun:
                     ("remediation", requirement.remediation),
                 ]
             )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        """Under xdist, every check of the run goes to one worker, so the snapshot is taken once.
+
+        (xdist's own ``loadgroup`` cannot do it with pytest 9.2: it renames items through an
+        attribute pytest no longer reads.)
+        """
+        from xdist.scheduler import LoadScopeScheduling
+
+        class OneCompanyPerWorker(LoadScopeScheduling):  # type: ignore[misc]
+            def _split_scope(self, nodeid: str) -> str:
+                return "pex-intacct-company-run"
+
+        return OneCompanyPerWorker(config, log)
 
     def pytest_report_header(self) -> list[str]:
         settings = self.settings
@@ -132,6 +147,8 @@ class AcceptanceRun:
         if result is None:
             return report
         report.user_properties.extend(result.properties())
+        # JUnit XML takes properties from the teardown report, which copies the item's.
+        item.user_properties.extend(result.properties())
         if result.outcome == FAILED:
             report.longrepr = (
                 f"{requirement.id} failed: {requirement.title} (guide step {requirement.step})\n"
@@ -169,9 +186,11 @@ class AcceptanceRun:
             return RequirementResult(requirement, PASSED, observed=observed)
         return None
 
-    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, object] | None:
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport | pytest.CollectReport
+    ) -> tuple[str, str, object] | None:
         outcome = _property(report, PROP_OUTCOME)
-        if outcome in _TERMINAL_WORDS and report.when in ("setup", "call"):
+        if outcome in _TERMINAL_WORDS and getattr(report, "when", None) in ("setup", "call"):
             return _TERMINAL_WORDS[outcome]
         return None
 

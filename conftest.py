@@ -1,0 +1,114 @@
+"""Fixtures for the plugin's own suite (tests/): pytester, Sage's schema, a running simulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# pytester comes from `addopts = "-p pytester"` in pyproject.toml: a `pytest_plugins` here would be
+# refused whenever this file is reached as a non-root conftest (checks run from another rootdir).
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+SCHEMA_PATH = SHARED / "intacct" / "schemas" / "api.lxml.xsd"
+SAMPLES_DIR = SHARED / "intacct" / "samples"
+
+SENDER_PASSWORD = "sim-sender-password"
+USER_PASSWORD = "sim-user-password"
+
+
+@pytest.fixture(scope="session")
+def intacct_schema() -> Any:
+    """Sage's v3.0 request schema, compiled once (it is 500 KB)."""
+    from lxml import etree
+
+    if not SCHEMA_PATH.is_file():
+        pytest.fail(f"Sage's schema is missing at {SCHEMA_PATH}: the suite needs ../shared beside the repo")
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+
+
+@pytest.fixture
+def simulator(intacct_schema: Any) -> Iterator[Callable[..., Any]]:
+    """Start simulators (scenario name, path or Scenario) on loopback; all are closed afterwards."""
+    from pytest_pex_intacct.simulator import SimulatorServer
+
+    started: list[SimulatorServer] = []
+
+    def start(scenario: Any = "ready", **options: Any) -> SimulatorServer:
+        options.setdefault("schema", intacct_schema)
+        server = SimulatorServer(scenario, **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+class CheckRun:
+    """One `pytest --intacct-company=…` run driven through pytester, with its JSON results."""
+
+    def __init__(self, result: pytest.RunResult, json_path: Path) -> None:
+        self.result = result
+        self.json_path = json_path
+
+    @property
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.json_path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    @property
+    def outcomes(self) -> dict[str, str]:
+        return {entry["id"]: entry["outcome"] for entry in self.document["requirements"]}
+
+    def requirement(self, requirement_id: str) -> dict[str, Any]:
+        return next(entry for entry in self.document["requirements"] if entry["id"] == requirement_id)
+
+    @property
+    def verdict(self) -> str:
+        return str(self.document["verdict"])
+
+
+@pytest.fixture(scope="session")
+def client_modules_loaded() -> None:
+    """Import the client before pytester snapshots sys.modules.
+
+    Each pytester test drops the modules imported after its snapshot; requests does not survive a
+    second import in one process (its cookie classes change identity), so it must predate them.
+    """
+    import pytest_pex_intacct.company_run  # noqa: F401
+
+
+@pytest.fixture
+def run_checks(
+    client_modules_loaded: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., CheckRun]:
+    """Run the bundled checks against a simulator (or any endpoint) and read the JSON back."""
+
+    def run(
+        server: Any = None,
+        *args: str,
+        company: str = "ACME",
+        sender_password: str | None = SENDER_PASSWORD,
+        user_password: str | None = USER_PASSWORD,
+        subprocess: bool = False,
+        endpoint: str | None = None,
+    ) -> CheckRun:
+        for name in ("INTACCT_COMPANY_ID", "INTACCT_USER_ID", "INTACCT_SENDER_ID", "INTACCT_ENDPOINT_URL"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (("INTACCT_SENDER_PASSWORD", sender_password), ("INTACCT_USER_PASSWORD", user_password)):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        json_path = pytester.path / "results.json"
+        arguments = [f"--intacct-company={company}", f"--intacct-json={json_path}", "-p", "no:cacheprovider", *args]
+        target = endpoint or (server.url if server is not None else None)
+        if target:
+            arguments.insert(1, f"--intacct-endpoint={target}")
+        runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+        return CheckRun(runner(*arguments), json_path)
+
+    return run

@@ -1,0 +1,277 @@
+"""The bundled checks end to end: pytester runs against the simulator, one company per test."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.simulator import Scenario, raw_scenario
+
+ALL_IDS = [requirement.id for requirement in CATALOGUE]
+USER_FIELD_CHECKS = [
+    "STEP3-WEB-SERVICES-USER",
+    "STEP3-ROOT-LEVEL",
+    "STEP3-EMAIL",
+    "STEP3-USER-TYPE",
+    "STEP3-ADMIN-FULL",
+    "STEP3-ROLE",
+    "STEP4-NORMAL-BALANCE",
+]
+
+
+def variant(base: str = "ready", **changes: Any) -> Scenario:
+    """A shipped scenario with top-level keys replaced, or user fields with ``user_<field>``."""
+    data = copy.deepcopy(raw_scenario(base))
+    for key, value in changes.items():
+        if key.startswith("user_"):
+            data["users"][0][key.removeprefix("user_")] = value
+        elif key.startswith("gl_"):
+            data["gl_accounts"][0][key.removeprefix("gl_")] = value
+        else:
+            data[key] = value
+    return Scenario.from_dict(data)
+
+
+ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
+
+
+def test_ready_company_is_accepted_in_one_request(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    run = run_checks(server, *ATTEST)
+    assert run.result.ret == 0
+    assert run.verdict == "accepted"
+    assert run.outcomes["UDD-READ"] == "not-applicable"
+    assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    for requirement_id in ALL_IDS[1:-1]:
+        assert run.outcomes[requirement_id] == "passed", requirement_id
+    assert server.log.count == 1
+    assert server.log.records[0].writes == ()
+    run.result.stdout.fnmatch_lines(["*pex-intacct verdict for ACME: ACCEPTED*"])
+
+
+def test_everything_requested_takes_two_requests_plus_two_for_the_probe(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    run = run_checks(server, "--intacct-udd", "--intacct-write-probe")
+    assert run.result.ret == 0
+    assert set(run.outcomes.values()) == {"passed"}
+    assert server.log.count == 4
+    assert [record.writes for record in server.log.records] == [
+        (),
+        (),
+        ("create_supdocfolder", "create_supdoc"),
+        ("delete_supdoc", "delete_supdocfolder"),
+    ]
+    assert server.attachments == ()
+    assert "PEX acceptance probe" not in server.folder_names
+
+
+def test_every_request_validates_against_the_schema(
+    simulator: Callable[..., Any], run_checks: Any, intacct_schema: Any
+) -> None:
+    from lxml import etree
+
+    server = simulator("ready", schema=None)
+    run_checks(server, "--intacct-udd", "--intacct-write-probe")
+    assert server.log.count == 4
+    for record in server.log.records:
+        assert intacct_schema.validate(etree.fromstring(record.raw)), intacct_schema.error_log
+
+
+@pytest.mark.parametrize(
+    ("scenario", "requirement_id", "observed"),
+    [
+        ("misc-failures", "STEP3-WEB-SERVICES-USER", "LOGINDISABLED=false"),
+        ("user-in-entity", "STEP3-ROOT-LEVEL", "MEGAENTITYID="),
+        ("no-email-flat", "STEP3-EMAIL", "CONTACTINFO.EMAIL1 is empty"),
+        ("misc-failures", "STEP3-USER-TYPE", "employee user"),
+        ("limited-admin", "STEP3-ADMIN-FULL", "Limited"),
+        ("misc-failures", "STEP3-ROLE", "roles: none"),
+        ("gl-missing", "STEP4-NORMAL-BALANCE", "no GL account"),
+        ("misc-failures", "STEP4-NORMAL-BALANCE", "STATUS=inactive"),
+    ],
+)
+def test_user_and_gl_requirements_fail_with_what_was_observed(
+    simulator: Callable[..., Any], run_checks: Any, scenario: str, requirement_id: str, observed: str
+) -> None:
+    run = run_checks(simulator(scenario))
+    assert run.result.ret == 1
+    assert run.verdict == "not-accepted"
+    entry = run.requirement(requirement_id)
+    assert entry["outcome"] == "failed"
+    assert observed in entry["observed"]
+    assert entry["remediation"]
+    run.result.stdout.fnmatch_lines([f"*{requirement_id} failed:*", "*observed:*", "*where to fix:*", "*remediation:*"])
+
+
+def test_credit_normal_balance_fails(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator(variant(gl_normal_balance="credit")))
+    assert run.outcomes["STEP4-NORMAL-BALANCE"] == "failed"
+    assert "NORMALBALANCE=credit" in run.requirement("STEP4-NORMAL-BALANCE")["observed"]
+
+
+def test_gl_account_by_number(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("ready"), "--intacct-gl-account=6700")
+    assert run.outcomes["STEP4-NORMAL-BALANCE"] == "passed"
+
+
+@pytest.mark.parametrize("scenario", ["misconfigured", "sender-inactive"])
+def test_unauthorised_sender_fails_and_blocks_the_rest(
+    simulator: Callable[..., Any], run_checks: Any, scenario: str
+) -> None:
+    run = run_checks(simulator(scenario))
+    assert run.result.ret == 1
+    assert run.verdict == "not-accepted"
+    assert run.outcomes["STEP2-SENDER-ID"] == "failed"
+    assert "not authorized" in run.requirement("STEP2-SENDER-ID")["observed"]
+    for requirement_id in ["STEP2-WEB-SERVICES", "STEP3-USER-SIGN-IN", *USER_FIELD_CHECKS]:
+        assert run.outcomes[requirement_id] == "blocked", requirement_id
+        assert run.requirement(requirement_id)["blocked_by"] == "STEP2-SENDER-ID"
+    run.result.stdout.fnmatch_lines(["*BLOCKED*"])
+
+
+@pytest.mark.parametrize("level", ["authentication", "control"])
+def test_web_services_off_fails_at_either_level(simulator: Callable[..., Any], run_checks: Any, level: str) -> None:
+    run = run_checks(simulator(variant("web-services-off", web_services_off_level=level)))
+    assert run.outcomes["STEP2-WEB-SERVICES"] == "failed"
+    for requirement_id in ["STEP2-SENDER-ID", "STEP3-USER-SIGN-IN", *USER_FIELD_CHECKS]:
+        assert run.requirement(requirement_id)["blocked_by"] == "STEP2-WEB-SERVICES"
+    assert run.verdict == "not-accepted"
+
+
+def test_wrong_user_password_fails_sign_in_and_passes_sender(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("ready"), user_password="not-the-password")
+    assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
+    assert "Sign-in information is incorrect" in run.requirement("STEP3-USER-SIGN-IN")["observed"]
+    assert run.outcomes["STEP2-SENDER-ID"] == "passed"
+    assert run.outcomes["STEP2-WEB-SERVICES"] == "blocked"
+    for requirement_id in USER_FIELD_CHECKS:
+        assert run.requirement(requirement_id)["blocked_by"] == "STEP3-USER-SIGN-IN"
+    assert run.verdict == "not-accepted"
+
+
+def test_gateway_401_sign_in_failure_leaves_the_sender_unverified(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    run = run_checks(simulator(variant(signin_failure_style="gateway401")), user_password="wrong")
+    assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
+    assert run.outcomes["STEP2-SENDER-ID"] == "blocked"
+    assert run.verdict == "not-accepted"
+
+
+def test_inactive_user_cannot_sign_in(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator(variant(user_status="inactive")))
+    assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
+
+
+def test_wrong_pex_sender_password_is_an_error_not_the_customers_fault(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    run = run_checks(simulator("ready"), sender_password="wrong-sender-password")
+    assert run.result.ret == 1
+    assert run.verdict == "incomplete"
+    assert set(run.outcomes.values()) <= {"error", "manual", "not-applicable"}
+    assert "PEX's own credential problem" in run.requirement("STEP2-SENDER-ID")["observed"]
+    run.result.stdout.fnmatch_lines(["*could not be verified (error, not the company's setup)*"])
+    assert "Traceback" not in run.result.stdout.str()
+
+
+def test_network_failure_is_an_error_for_every_check(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    url = server.url
+    server.close()
+    run = run_checks(None, endpoint=url)
+    assert run.result.ret == 1
+    assert run.verdict == "incomplete"
+    for requirement_id in ALL_IDS[1:-1]:
+        assert run.outcomes[requirement_id] == "error", requirement_id
+        assert "refused" in run.requirement(requirement_id)["observed"]
+
+
+def test_write_probe_without_autonumbering_fails_and_cleans_up(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("no-autonumbering")
+    run = run_checks(server, "--intacct-write-probe")
+    assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "failed"
+    assert "refused an attachment without an ID" in run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
+    assert server.attachments == ()
+    assert "PEX acceptance probe" not in server.folder_names
+
+
+def test_write_probe_reports_what_it_could_not_delete(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready", fail_deletes=True)
+    run = run_checks(server, "--intacct-write-probe")
+    observed = run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
+    assert "CLEAN-UP FAILED" in observed
+    assert "by hand" in observed
+
+
+def test_manual_attachment_numbering_counts_only_when_attested(simulator: Callable[..., Any], run_checks: Any) -> None:
+    unattested = run_checks(simulator("ready"))
+    assert unattested.requirement("STEP1-ATTACHMENT-NUMBERING")["attested_by"] is None
+    assert unattested.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    assert unattested.verdict == "incomplete"
+    assert unattested.result.ret == 1
+    unattested.result.stdout.fnmatch_lines(["*MANUAL*"])
+
+    attested = run_checks(simulator("ready"), *ATTEST)
+    entry = attested.requirement("STEP1-ATTACHMENT-NUMBERING")
+    assert entry["outcome"] == "manual"
+    assert entry["attested_by"] == "Dana Smith <dana@pex.example>"
+    assert attested.verdict == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "outcome"), [("udd-unreadable", "failed"), ("no-udds", "not-applicable"), ("ready", "passed")]
+)
+def test_udd_read(simulator: Callable[..., Any], run_checks: Any, scenario: str, outcome: str) -> None:
+    server = simulator(scenario)
+    run = run_checks(server, "--intacct-udd")
+    assert run.outcomes["UDD-READ"] == outcome
+    assert server.log.count == (1 if scenario == "no-udds" else 2)
+
+
+def test_json_lists_every_requirement_once_in_catalogue_order(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("ready"), "-k", "EMAIL")
+    document = run.document
+    assert document["schema"] == 1
+    assert document["company"] == "ACME"
+    assert document["mode"] == "live"
+    assert [entry["id"] for entry in document["requirements"]] == ALL_IDS
+    assert run.outcomes["STEP3-EMAIL"] == "passed"
+    unselected = run.requirement("STEP3-ROLE")
+    assert unselected["outcome"] == "not-applicable"
+    assert "not selected" in unselected["observed"]
+    assert run.verdict == "incomplete"
+    assert run.result.ret == 1
+    for entry in document["requirements"]:
+        assert set(entry) >= {"id", "title", "outcome", "observed", "remediation", "blocked_by", "attested_by"}
+
+
+def test_verbose_output_and_junit_carry_the_requirement(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester
+) -> None:
+    junit = pytester.path / "junit.xml"
+    run = run_checks(simulator("limited-admin"), "-v", f"--junitxml={junit}")
+    run.result.stdout.fnmatch_lines(["*[[]STEP3-ADMIN-FULL[]] FAILED*"])
+    text = junit.read_text()
+    assert 'name="requirement" value="STEP3-ADMIN-FULL"' in text
+    assert 'name="outcome" value="failed"' in text
+    assert 'name="where_to_fix"' in text
+
+
+def test_xdist_gives_the_same_results_from_one_snapshot(simulator: Callable[..., Any], run_checks: Any) -> None:
+    serial_server = simulator("misc-failures")
+    serial = run_checks(serial_server, "--intacct-udd", subprocess=True)
+    parallel_server = simulator("misc-failures")
+    parallel = run_checks(parallel_server, "--intacct-udd", "-n", "2", subprocess=True)
+    assert parallel.outcomes == serial.outcomes
+    assert parallel.verdict == serial.verdict == "not-accepted"
+    assert parallel.result.ret == serial.result.ret == 1
+    strip = [{k: v for k, v in entry.items()} for entry in parallel.document["requirements"]]
+    assert strip == serial.document["requirements"]
+    assert parallel_server.log.count == serial_server.log.count == 2

@@ -1,0 +1,39 @@
+"""A loopback stand-in for Sage Intacct's XML Web Services gateway (``xmlgw.phtml``, dtdversion 3.0).
+
+Standalone (lxml and the standard library only): the test suite, demo recordings and benchmarks run
+the product against it. Start one with ``SimulatorServer("ready")`` or
+``python -m pytest_pex_intacct.simulator ready``.
+"""
+
+from . import faults
+from .faults import Fault
+from .gateway import (
+    Attachment,
+    Gateway,
+    GatewayResponse,
+    IntacctError,
+    RequestLog,
+    RequestRecord,
+    load_schema,
+)
+from .scenario import Scenario, ScenarioError, load_scenario, raw_scenario, scenario_names
+from .server import GATEWAY_PATH, SimulatorServer
+
+__all__ = [
+    "GATEWAY_PATH",
+    "Attachment",
+    "Fault",
+    "Gateway",
+    "GatewayResponse",
+    "IntacctError",
+    "RequestLog",
+    "RequestRecord",
+    "Scenario",
+    "ScenarioError",
+    "SimulatorServer",
+    "faults",
+    "load_scenario",
+    "load_schema",
+    "raw_scenario",
+    "scenario_names",
+]

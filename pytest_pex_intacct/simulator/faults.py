@@ -1,0 +1,283 @@
+"""Faults the server injects into single responses: outages, broken bodies, hostile XML, bad sockets.
+
+Each fault decides what goes on the wire for one request through a small :class:`Wire` interface, so
+the HTTP server stays generic. A fault that calls ``real()`` lets the gateway process the request
+(state changes happen, as when a CDN cuts a response the backend still completes); one that does not
+leaves the company untouched.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from typing import Literal, Protocol
+
+from lxml import etree
+
+from .gateway import (
+    XML_CONTENT_TYPE,
+    GatewayResponse,
+    IntacctError,
+    control_failure,
+    safe_parser,
+    serialize,
+    status_only_failure,
+)
+
+TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
+HTML_CONTENT_TYPE = "text/html; charset=UTF-8"
+
+
+class Wire(Protocol):
+    """The server side of one HTTP exchange."""
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, unless the server is closing (then the exchange is abandoned)."""
+
+    def head(self, status: int, content_type: str | None, length: int | None) -> None:
+        """Status line and headers; ``length`` None means the body ends when the connection closes."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def drop(self) -> None:
+        """Close the connection gracefully (FIN) without sending anything more."""
+
+    def reset(self) -> None:
+        """Abort the connection (RST)."""
+
+
+class RealResponse(Protocol):
+    """Processes the request through the gateway (once) and returns its genuine response."""
+
+    def __call__(self, *, fail_deletes: bool = False) -> GatewayResponse: ...
+
+
+def send(wire: Wire, status: int, content_type: str | None, body: bytes) -> None:
+    wire.head(status, content_type, len(body))
+    wire.write(body)
+
+
+def send_response(wire: Wire, response: GatewayResponse) -> None:
+    send(wire, response.status, response.content_type, response.body)
+
+
+class Fault(ABC):
+    @abstractmethod
+    def deliver(self, wire: Wire, real: RealResponse) -> None: ...
+
+
+class NoFault(Fault):
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        send_response(wire, real())
+
+
+_CDN_PHRASES = {524: "A Timeout Occurred"}
+
+
+@dataclass(frozen=True)
+class HttpError(Fault):
+    """An HTTP error status with a plain-text body (no XML), e.g. 500, 503, or the CDN's 524."""
+
+    status: int = 503
+    # None: processed only for 524, whose meaning is "the CDN cut the connection, Intacct went on".
+    processed: bool | None = None
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        if self.processed or (self.processed is None and self.status == 524):
+            real()
+        try:
+            phrase = HTTPStatus(self.status).phrase
+        except ValueError:
+            phrase = _CDN_PHRASES.get(self.status, "Error")
+        send(wire, self.status, TEXT_CONTENT_TYPE, f"{self.status} {phrase}\n".encode())
+
+
+@dataclass(frozen=True)
+class RateLimited(Fault):
+    """HTTP 429 with the gateway's status-only control failure GW-0010."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        # GW-0010 and HTTP 429 are documented; the description text is the simulator's.
+        body = status_only_failure("GW-0010", "Rate limit exceeded. Too many requests, retry later.")
+        send(wire, 429, XML_CONTENT_TYPE, body)
+
+
+@dataclass(frozen=True)
+class MaintenancePage(Fault):
+    """HTTP 200 with an HTML maintenance page instead of XML."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        html = etree.Element("html")
+        etree.SubElement(etree.SubElement(html, "head"), "title").text = "Sage Intacct - Maintenance"
+        body = etree.SubElement(html, "body")
+        etree.SubElement(body, "h1").text = "The Service is Temporarily Off-line"
+        etree.SubElement(body, "p").text = "Sage Intacct is undergoing scheduled maintenance."
+        page = etree.tostring(html, method="html", doctype="<!DOCTYPE html>", encoding="UTF-8")
+        send(wire, 200, HTML_CONTENT_TYPE, page)
+
+
+@dataclass(frozen=True)
+class EmptyBody(Fault):
+    """HTTP 200, XML content type, zero bytes."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        send(wire, 200, XML_CONTENT_TYPE, b"")
+
+
+@dataclass(frozen=True)
+class ForeignXml(Fault):
+    """Well-formed XML that is not an Intacct response: ``<foo/>`` or an XHTML page."""
+
+    root: Literal["foo", "html"] = "foo"
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        document = etree.Element(self.root)
+        if self.root == "html":
+            etree.SubElement(etree.SubElement(document, "body"), "p").text = "Welcome"
+        send(wire, 200, XML_CONTENT_TYPE, serialize(document))
+
+
+@dataclass(frozen=True)
+class Truncated(Fault):
+    """The genuine response cut in half (Content-Length matches the cut body)."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        send(wire, response.status, response.content_type, response.body[: len(response.body) // 2])
+
+
+def _entity_bait(doctype: str, entity: str) -> bytes:
+    """A control failure whose description2 is an entity reference: a parser that expands it leaks."""
+    response = etree.fromstring(control_failure([IntacctError("XL03000003")]), safe_parser())
+    description2 = response.find("errormessage/error/description2")
+    assert description2 is not None
+    description2.append(etree.Entity(entity))
+    # lxml cannot build entity declarations as nodes, so the internal subset is passed as the doctype.
+    return etree.tostring(response, doctype=doctype, xml_declaration=True, encoding="UTF-8")
+
+
+@dataclass(frozen=True)
+class XxeBody(Fault):
+    """A body whose DOCTYPE declares an external entity pointing at a local file (given by the test)."""
+
+    path: str | Path
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        uri = Path(self.path).resolve().as_uri()
+        body = _entity_bait(f'<!DOCTYPE response [<!ENTITY xxe SYSTEM "{uri}">]>', "xxe")
+        send(wire, 200, XML_CONTENT_TYPE, body)
+
+
+@dataclass(frozen=True)
+class BillionLaughs(Fault):
+    """The classic exponential entity expansion (10 ** levels copies of "lol")."""
+
+    levels: int = 9
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        declarations = ['<!ENTITY lol0 "lol">']
+        for level in range(1, self.levels + 1):
+            expansion = f"&lol{level - 1};" * 10
+            declarations.append(f'<!ENTITY lol{level} "{expansion}">')
+        body = _entity_bait(f"<!DOCTYPE response [{''.join(declarations)}]>", f"lol{self.levels}")
+        send(wire, 200, XML_CONTENT_TYPE, body)
+
+
+@dataclass(frozen=True)
+class HugeBody(Fault):
+    """A well-formed response of ``megabytes`` MiB, generated while it is sent (never held in memory)."""
+
+    megabytes: float = 100
+    declare_length: bool = True
+    chunk_size: int = 64 * 1024
+
+    @property
+    def size(self) -> int:
+        return int(self.megabytes * 1024 * 1024)
+
+    def chunks(self) -> Iterator[bytes]:
+        marker = "@@FILLER@@"
+        shell = etree.fromstring(control_failure([IntacctError("XL03000003", description2=marker)]), safe_parser())
+        head, tail = serialize(shell, pretty=False).split(marker.encode())
+        filler = self.size - len(head) - len(tail)
+        block = b"A" * self.chunk_size
+        yield head
+        for _ in range(filler // self.chunk_size):
+            yield block
+        yield block[: filler % self.chunk_size]
+        yield tail
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        wire.head(200, XML_CONTENT_TYPE, self.size if self.declare_length else None)
+        for chunk in self.chunks():
+            wire.write(chunk)
+
+
+@dataclass(frozen=True)
+class SlowBody(Fault):
+    """The genuine response dripped ``chunk_size`` bytes at a time with ``pause`` seconds between."""
+
+    pause: float = 0.5
+    chunk_size: int = 64
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        wire.head(response.status, response.content_type, len(response.body))
+        for start in range(0, len(response.body), self.chunk_size):
+            if start:
+                wire.pause(self.pause)
+            wire.write(response.body[start : start + self.chunk_size])
+
+
+@dataclass(frozen=True)
+class Delay(Fault):
+    """Nothing at all for ``seconds`` (the request is processed), then the genuine response."""
+
+    seconds: float = 5.0
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        wire.pause(self.seconds)
+        send_response(wire, response)
+
+
+@dataclass(frozen=True)
+class DropConnection(Fault):
+    """The connection closes after the request is read, before any response byte."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        wire.drop()
+
+
+@dataclass(frozen=True)
+class ResetMidResponse(Fault):
+    """Headers and half of the genuine body, then a TCP reset."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        wire.head(response.status, response.content_type, len(response.body))
+        wire.write(response.body[: len(response.body) // 2])
+        wire.reset()
+
+
+@dataclass(frozen=True)
+class MismatchedControlIds(Fault):
+    """The genuine response with every ``<result><controlid>`` changed to one the request never sent."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        document = etree.fromstring(response.body, safe_parser())
+        for index, control_id in enumerate(document.iterfind("operation/result/controlid")):
+            control_id.text = f"unexpected-{index + 1}-{control_id.text or ''}"
+        send(wire, response.status, response.content_type, serialize(document))
+
+
+@dataclass(frozen=True)
+class FailDeletes(Fault):
+    """Processed normally, except that every delete_* function fails (to test cleanup reporting)."""
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        send_response(wire, real(fail_deletes=True))

@@ -110,6 +110,14 @@ def _pick(option: str | None, environ: Mapping[str, str], env_name: str | None, 
     return default
 
 
+def _sendable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(character) < 32 or ord(character) == 127 for character in value)
+
+
 def _one_line(value: str) -> bool:
     return "\n" not in value and "\r" not in value
 
@@ -219,6 +227,12 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
 
     sender_password = environ.get(ENV_SENDER_PASSWORD, "")
     user_password = environ.get(ENV_USER_PASSWORD, "")
+    for name, value in ((ENV_SENDER_PASSWORD, sender_password), (ENV_USER_PASSWORD, user_password)):
+        if value and not _sendable(value):
+            raise SettingsError(
+                f"{name} contains characters a request cannot carry (control characters or undecodable bytes); "
+                "set it to the password exactly as Intacct issued it"
+            )
     if mode != "replay":
         missing = [
             name

@@ -46,7 +46,14 @@ Authentication = LoginCredentials | SessionCredentials
 
 def _child(parent: etree._Element, tag: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, tag)
-    element.text = text
+    try:
+        element.text = text
+    except (ValueError, UnicodeError):
+        # lxml's own message would quote the value, and the value may be a password.
+        raise ConfigurationError(
+            f"the value for <{tag}> contains characters XML cannot carry (control characters or undecodable "
+            "bytes); check the option or environment variable that sets it"
+        ) from None
     return element
 
 

@@ -13,13 +13,19 @@ from typing import ClassVar, Protocol
 
 from lxml import etree
 
-_WRITE_PREFIXES = ("create", "update", "delete")
+_READ_PREFIXES = ("read", "get")
+_READ_NAMES = ("query", "lookup", "inspect")
 
 
 def is_write_function(element_name: str) -> bool:
-    """True for ``create``/``update``/``delete`` and the legacy ``create_*``/``update_*``/``delete_*`` forms."""
+    """Anything not known to read counts as a write: deny by default.
+
+    Reads are ``read*``/``get*`` (readByQuery, get_list, getDimensions, …), ``query``, ``lookup`` and
+    ``inspect``; ``create``/``update``/``delete``, their legacy ``create_*`` forms and every other
+    function (``apply_*``, ``reverse_*``, ``installApp``, …) are writes.
+    """
     lowered = element_name.lower()
-    return any(lowered == prefix or lowered.startswith(prefix + "_") for prefix in _WRITE_PREFIXES)
+    return not (lowered in _READ_NAMES or lowered.startswith(_READ_PREFIXES))
 
 
 class IntacctFunction(Protocol):

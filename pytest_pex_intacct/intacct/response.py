@@ -197,6 +197,9 @@ def parse_response(body: bytes, http_status: int = 200) -> Response:
         root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as error:
         raise ProtocolError(f"Intacct's response is not well-formed XML (HTTP {http_status}): {error}") from None
+    if getattr(root.getroottree().docinfo, "doctype", ""):
+        # The byte scan above cannot see a DOCTYPE in UTF-16; the parsed tree can.
+        raise ProtocolError("Intacct's response declares a DOCTYPE/ENTITY; refused as hostile (never expanded)")
     if root.tag != "response":
         raise ProtocolError(f"the body is XML but not an Intacct response (root element <{root.tag}>)")
     control = root.find("control")

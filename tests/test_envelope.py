@@ -1,0 +1,556 @@
+"""The request envelope: every function the product can send, built into a full request, is valid v3.0 XML.
+
+Validation is against Sage's own schema (``shared/intacct/schemas/api.lxml.xsd``, the v3.0 ``api.xsd``
+made compilable by libxml2). Values are checked to be escaped by lxml and to round-trip, and
+credentials to appear nowhere but where they belong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from pytest_pex_intacct.intacct import functions as functions_module
+from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
+from pytest_pex_intacct.intacct.envelope import (
+    DTD_VERSION,
+    Authentication,
+    LoginCredentials,
+    SenderCredentials,
+    SessionCredentials,
+    build_request,
+    serialize,
+)
+from pytest_pex_intacct.intacct.errors import ConfigurationError
+from pytest_pex_intacct.intacct.functions import (
+    CreateSupdoc,
+    CreateSupdocFolder,
+    DeleteSupdoc,
+    DeleteSupdocFolder,
+    GetAPISession,
+    GetDimensions,
+    IntacctFunction,
+    ListSupdocFolders,
+    QueryEqualTo,
+    ReadByName,
+    ReadByQuery,
+    is_write_function,
+    quote_query_value,
+)
+from pytest_pex_intacct.settings import Settings
+from pytest_pex_intacct.snapshot import read_functions
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "intacct" / "schemas" / "api.lxml.xsd"
+
+SENDER_PASSWORD = "Snd-Pw-7f3e9c"
+USER_PASSWORD = "Usr-Pw-b41d02"
+SESSION_ID = "Sess-Id-0a9e77.."
+SENDER = SenderCredentials("PEX MPP", SENDER_PASSWORD)
+LOGIN = LoginCredentials("pex_connector", "ACME", USER_PASSWORD)
+LOGIN_IN_ENTITY = LoginCredentials("pex_connector", "ACME", USER_PASSWORD, location_id="E100")
+SESSION = SessionCredentials(SESSION_ID)
+
+AUTHENTICATIONS: dict[str, Authentication] = {
+    "login": LOGIN,
+    "login-with-location": LOGIN_IN_ENTITY,
+    "session": SESSION,
+}
+
+# One or more instances of every function class of functions.py (see test_every_function_class_is_covered).
+FUNCTIONS: dict[str, IntacctFunction] = {
+    "getAPISession": GetAPISession("f-session"),
+    "readByName": ReadByName("f-user", "USERINFO", ("pex_connector",)),
+    "readByName-two-keys": ReadByName("f-users", "USERINFO", ("a", "b"), fields="LOGINID,ADMIN"),
+    "readByQuery": ReadByQuery("f-gl", "GLACCOUNT", "ACCOUNTNO = '6000'", fields="RECORDNO,TITLE"),
+    "query": QueryEqualTo("f-roles", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), "USERLOGINID", "pex_connector"),
+    "getDimensions": GetDimensions("f-dimensions"),
+    "get_list-supdocfolder": ListSupdocFolders("f-folders", "PEX acceptance probe"),
+    "create_supdocfolder": CreateSupdocFolder("f-mkdir", "PEX acceptance probe"),
+    "create_supdocfolder-with-description": CreateSupdocFolder("f-mkdir2", "PEX acceptance probe", "made by PEX"),
+    "create_supdoc": CreateSupdoc("f-doc", "PEX probe document", "PEX acceptance probe"),
+    "delete_supdoc": DeleteSupdoc("f-rm", "17"),
+    "delete_supdocfolder": DeleteSupdocFolder("f-rmdir", "PEX acceptance probe"),
+}
+
+# Characters that must be escaped in XML, quotes, a CDATA terminator, an injection attempt and non-ASCII.
+NASTY = 'Zoë & "Söhne" <GmbH> O\'Brien ]]> </password><userid>root</userid> € 日本'
+
+
+def make_settings(*, udd: bool = False, write_probe: bool = False, gl_account: str = "PEX GL Account") -> Settings:
+    return Settings(
+        company_id="ACME",
+        user_id="pex_connector",
+        sender_id="PEX MPP",
+        endpoint=DEFAULT_ENDPOINT,
+        gl_account=gl_account,
+        mode="replay",
+        cassette_dir=Path("cassettes"),
+        udd=udd,
+        write_probe=write_probe,
+        sender_password=SENDER_PASSWORD,
+        user_password=USER_PASSWORD,
+    )
+
+
+@pytest.fixture(scope="session")
+def schema() -> etree.XMLSchema:
+    assert SCHEMA_PATH.is_file(), f"Sage's v3.0 schema is missing: {SCHEMA_PATH}"
+    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+
+
+def assert_valid(schema: etree.XMLSchema, request: etree._Element) -> None:
+    """Validate both the built tree and what goes on the wire (the serialized bytes, parsed back)."""
+    for document in (request, etree.fromstring(serialize(request))):
+        if not schema.validate(document):
+            pytest.fail(f"request is not valid v3.0 XML: {schema.error_log}\n{etree.tostring(document).decode()}")
+
+
+def wire(request: etree._Element) -> etree._Element:
+    """The request as Intacct would see it: serialized, then parsed."""
+    return etree.fromstring(serialize(request))
+
+
+def must_find(element: etree._Element, path: str) -> etree._Element:
+    found = element.find(path)
+    assert found is not None, f"no {path} in {etree.tostring(element)!r}"
+    return found
+
+
+def attributes(element: etree._Element) -> dict[str, str]:
+    return {str(name): str(value) for name, value in element.attrib.items()}
+
+
+def tags(element: etree._Element) -> list[str]:
+    return [str(child.tag) for child in element]
+
+
+# --- schema validity ---------------------------------------------------------------------------
+
+
+def test_every_function_class_is_covered() -> None:
+    classes = {
+        cls.__name__
+        for _, cls in inspect.getmembers(functions_module, inspect.isclass)
+        if cls.__module__ == functions_module.__name__ and dataclasses.is_dataclass(cls) and hasattr(cls, "body")
+    }
+    assert classes == {type(function).__name__ for function in FUNCTIONS.values()}
+
+
+@pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
+@pytest.mark.parametrize("function_name", FUNCTIONS)
+def test_each_function_builds_a_schema_valid_request(
+    schema: etree.XMLSchema, function_name: str, auth_name: str
+) -> None:
+    request = build_request(SENDER, AUTHENTICATIONS[auth_name], [FUNCTIONS[function_name]], control_id="c-1")
+    assert_valid(schema, request)
+
+
+@pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
+def test_all_functions_in_one_request_are_schema_valid(schema: etree.XMLSchema, auth_name: str) -> None:
+    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], list(FUNCTIONS.values())))
+
+
+@pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
+def test_functions_with_nasty_values_are_schema_valid(schema: etree.XMLSchema, auth_name: str) -> None:
+    functions: list[IntacctFunction] = [
+        ReadByName("n1", "USERINFO", (NASTY,)),
+        ReadByQuery("n2", "GLACCOUNT", f"TITLE = {quote_query_value(NASTY)}"),
+        QueryEqualTo("n3", "USERROLES", ("USERID",), "USERID", NASTY),
+        ListSupdocFolders("n4", NASTY),
+        CreateSupdocFolder("n5", NASTY, NASTY),
+        CreateSupdoc("n6", NASTY, NASTY),
+        DeleteSupdoc("n7", NASTY),
+        DeleteSupdocFolder("n8", NASTY),
+    ]
+    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
+
+
+@pytest.mark.parametrize("write_probe", [False, True], ids=["no-probe", "probe"])
+@pytest.mark.parametrize("udd", [False, True], ids=["no-udd", "udd"])
+@pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
+def test_product_read_batch_is_schema_valid(
+    schema: etree.XMLSchema, auth_name: str, udd: bool, write_probe: bool
+) -> None:
+    functions = read_functions(make_settings(udd=udd, write_probe=write_probe))
+    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
+
+
+@pytest.mark.parametrize("write_probe", [False, True], ids=["no-probe", "probe"])
+@pytest.mark.parametrize("udd", [False, True], ids=["no-udd", "udd"])
+def test_product_read_batch_contents(udd: bool, write_probe: bool) -> None:
+    functions = read_functions(make_settings(udd=udd, write_probe=write_probe))
+    names = sorted(function.name for function in functions)
+    expected = ["readByName", "query", "query", "readByQuery"]
+    expected += ["getDimensions"] if udd else []
+    expected += ["get_list"] if write_probe else []
+    assert names == sorted(expected)
+    assert not any(is_write_function(name) for name in names), "the batched read must never write"
+    control_ids = [function.control_id for function in functions]
+    assert len(set(control_ids)) == len(control_ids) and all(control_ids)
+
+
+def test_product_read_batch_escapes_the_gl_account(schema: etree.XMLSchema) -> None:
+    gl_account = 'O\'Brien <&> "Zoë" \\ 6000'
+    functions = read_functions(make_settings(gl_account=gl_account))
+    request = build_request(SENDER, LOGIN, functions)
+    assert_valid(schema, request)
+    queries = wire(request).findall(".//readByQuery/query")
+    assert len(queries) == 1
+    wanted = quote_query_value(gl_account)
+    assert queries[0].text == f"ACCOUNTNO = {wanted} OR TITLE = {wanted}"
+    # The user id is sent verbatim to every user read.
+    assert wire(request).findtext(".//readByName/keys") == "pex_connector"
+
+
+def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
+    """Guards the validity tests above: the schema really enforces element order."""
+    request = build_request(SENDER, LOGIN, [GetAPISession("x")])
+    login = request.find("operation/authentication/login")
+    assert login is not None
+    password = login.find("password")
+    assert password is not None
+    login.remove(password)
+    login.insert(1, password)  # password before companyid
+    assert not schema.validate(request)
+
+
+# --- envelope structure ------------------------------------------------------------------------
+
+
+def test_request_top_level_order() -> None:
+    request = build_request(SENDER, LOGIN, [GetAPISession("x")])
+    assert request.tag == "request"
+    assert tags(request) == ["control", "operation"]
+    operation = request.find("operation")
+    assert operation is not None
+    assert attributes(operation) == {"transaction": "false"}
+    assert tags(operation) == ["authentication", "content"]
+
+
+def test_control_block_order_and_values() -> None:
+    control = wire(build_request(SENDER, LOGIN, [GetAPISession("x")], control_id="ctl-42")).find("control")
+    assert control is not None
+    assert tags(control) == ["senderid", "password", "controlid", "uniqueid", "dtdversion", "includewhitespace"]
+    assert control.findtext("senderid") == "PEX MPP"
+    assert control.findtext("password") == SENDER_PASSWORD
+    assert control.findtext("controlid") == "ctl-42"
+    # Reads must be repeatable: uniqueid true would make Intacct refuse a retried request.
+    assert control.findtext("uniqueid") == "false"
+    assert control.findtext("dtdversion") == DTD_VERSION == "3.0"
+    assert control.findtext("includewhitespace") == "false"
+
+
+def test_default_control_id_is_a_fresh_uuid() -> None:
+    first = build_request(SENDER, LOGIN, [GetAPISession("x")]).findtext("control/controlid")
+    second = build_request(SENDER, LOGIN, [GetAPISession("x")]).findtext("control/controlid")
+    assert first and second and first != second
+    assert str(uuid.UUID(first)) == first
+
+
+def test_login_order_companyid_before_password() -> None:
+    login = wire(build_request(SENDER, LOGIN, [GetAPISession("x")])).find("operation/authentication/login")
+    assert login is not None
+    assert tags(login) == ["userid", "companyid", "password"]
+    assert [child.text for child in login] == ["pex_connector", "ACME", USER_PASSWORD]
+
+
+def test_login_with_location_id_ends_with_locationid() -> None:
+    login = wire(build_request(SENDER, LOGIN_IN_ENTITY, [GetAPISession("x")])).find("operation/authentication/login")
+    assert login is not None
+    assert tags(login) == ["userid", "companyid", "password", "locationid"]
+    assert login.findtext("locationid") == "E100"
+
+
+def test_login_with_empty_location_id_has_no_locationid() -> None:
+    login_credentials = LoginCredentials("pex_connector", "ACME", USER_PASSWORD, location_id="")
+    login = build_request(SENDER, login_credentials, [GetAPISession("x")]).find("operation/authentication/login")
+    assert login is not None
+    assert tags(login) == ["userid", "companyid", "password"]
+
+
+def test_session_authentication() -> None:
+    authentication = wire(build_request(SENDER, SESSION, [GetAPISession("x")])).find("operation/authentication")
+    assert authentication is not None
+    assert tags(authentication) == ["sessionid"]
+    assert authentication.findtext("sessionid") == SESSION_ID
+
+
+def test_each_function_is_wrapped_with_its_control_id_in_order() -> None:
+    functions = list(FUNCTIONS.values())
+    content = wire(build_request(SENDER, LOGIN, functions)).find("operation/content")
+    assert content is not None
+    assert tags(content) == ["function"] * len(functions)
+    assert [wrapper.get("controlid") for wrapper in content] == [function.control_id for function in functions]
+    for wrapper, function in zip(content, functions, strict=True):
+        assert list(attributes(wrapper)) == ["controlid"]
+        assert tags(wrapper) == [function.name]
+
+
+# --- function bodies ---------------------------------------------------------------------------
+
+
+def body_of(function: IntacctFunction) -> etree._Element:
+    wrapper = wire(build_request(SENDER, LOGIN, [function])).find("operation/content/function")
+    assert wrapper is not None and len(wrapper) == 1
+    return wrapper[0]
+
+
+def test_get_api_session_and_get_dimensions_are_empty() -> None:
+    for function in (GetAPISession("a"), GetDimensions("b")):
+        body = body_of(function)
+        assert body.tag == function.name and len(body) == 0 and not body.attrib and not body.text
+
+
+def test_read_by_name_body() -> None:
+    body = body_of(ReadByName("u", "USERINFO", ("a", "b")))
+    assert tags(body) == ["object", "keys", "fields"]
+    assert [child.text for child in body] == ["USERINFO", "a,b", "*"]
+
+
+def test_read_by_query_body() -> None:
+    body = body_of(ReadByQuery("g", "GLACCOUNT", "ACCOUNTNO = '6000'", fields="RECORDNO", pagesize=5))
+    assert tags(body) == ["object", "fields", "query", "pagesize"]
+    assert [child.text for child in body] == ["GLACCOUNT", "RECORDNO", "ACCOUNTNO = '6000'", "5"]
+
+
+def test_query_equal_to_body() -> None:
+    body = body_of(QueryEqualTo("r", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), "USERLOGINID", "pex_connector"))
+    assert tags(body) == ["object", "select", "filter", "pagesize"]
+    assert body.findtext("object") == "ROLEUSERS"
+    assert [field.text for field in body.findall("select/field")] == ["USERLOGINID", "ROLENAME"]
+    equalto = body.find("filter/equalto")
+    assert equalto is not None
+    assert [(child.tag, child.text) for child in equalto] == [("field", "USERLOGINID"), ("value", "pex_connector")]
+    assert body.findtext("pagesize") == "2000"
+
+
+def test_list_supdoc_folders_body() -> None:
+    body = body_of(ListSupdocFolders("l", "PEX acceptance probe"))
+    assert body.tag == "get_list" and attributes(body) == {"object": "supdocfolder"}
+    expression = body.find("filter/expression")
+    assert expression is not None
+    assert [(child.tag, child.text) for child in expression] == [
+        ("field", "name"),
+        ("operator", "="),
+        ("value", "PEX acceptance probe"),
+    ]
+
+
+def test_create_supdoc_folder_body() -> None:
+    assert tags(body_of(CreateSupdocFolder("c", "F"))) == ["supdocfoldername"]
+    body = body_of(CreateSupdocFolder("c", "F", "D"))
+    assert [(child.tag, child.text) for child in body] == [("supdocfoldername", "F"), ("supdocfolderdescription", "D")]
+
+
+def test_create_supdoc_asks_intacct_to_number_it() -> None:
+    body = body_of(CreateSupdoc("d", "Doc", "Folder"))
+    assert tags(body) == ["supdocid", "supdocname", "supdocfoldername"]
+    assert not body.findtext("supdocid")
+    assert body.findtext("supdocname") == "Doc"
+    assert body.findtext("supdocfoldername") == "Folder"
+
+
+@pytest.mark.parametrize("function", [DeleteSupdoc("x", "17"), DeleteSupdocFolder("y", "17")], ids=lambda f: f.name)
+def test_delete_bodies_carry_the_key_attribute(function: IntacctFunction) -> None:
+    body = body_of(function)
+    assert body.tag == function.name
+    assert attributes(body) == {"key": "17"} and len(body) == 0
+
+
+# --- refused requests --------------------------------------------------------------------------
+
+
+def test_no_functions_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        build_request(SENDER, LOGIN, [])
+
+
+@pytest.mark.parametrize(
+    "functions",
+    [
+        [GetAPISession("same"), GetDimensions("same")],
+        [ReadByName("a", "USERINFO", ("u",)), GetDimensions("b"), GetAPISession("a")],
+        [GetAPISession("")],
+        [GetAPISession("ok"), GetDimensions("")],
+    ],
+    ids=["duplicate", "duplicate-not-adjacent", "empty", "one-empty"],
+)
+def test_duplicate_or_empty_control_ids_are_refused(functions: Sequence[IntacctFunction]) -> None:
+    with pytest.raises(ConfigurationError, match="unique and non-empty"):
+        build_request(SENDER, LOGIN, functions)
+
+
+# --- escaping and round-trips ------------------------------------------------------------------
+
+
+def test_nasty_credentials_are_escaped_and_round_trip() -> None:
+    sender = SenderCredentials(NASTY, "s" + NASTY)
+    login = LoginCredentials(NASTY, "c" + NASTY, "p" + NASTY, location_id="l" + NASTY)
+    body = serialize(build_request(sender, login, [GetAPISession("x")], control_id="i" + NASTY))
+    assert b"<GmbH>" not in body and b"& " not in body
+    assert b"&lt;GmbH&gt;" in body and b"&amp;" in body
+    root = etree.fromstring(body)
+    assert root.findtext("control/senderid") == NASTY
+    assert root.findtext("control/password") == "s" + NASTY
+    assert root.findtext("control/controlid") == "i" + NASTY
+    assert [child.text for child in must_find(root, "operation/authentication/login")] == [
+        NASTY,
+        "c" + NASTY,
+        "p" + NASTY,
+        "l" + NASTY,
+    ]
+    # The injection attempt stayed text: one login, one userid in it.
+    assert len(root.findall(".//userid")) == 1
+    assert len(root.findall(".//password")) == 2
+
+
+def test_nasty_session_id_round_trips() -> None:
+    root = etree.fromstring(serialize(build_request(SENDER, SessionCredentials(NASTY), [GetAPISession("x")])))
+    assert root.findtext("operation/authentication/sessionid") == NASTY
+
+
+def test_nasty_function_values_round_trip() -> None:
+    functions: list[IntacctFunction] = [
+        ReadByName(NASTY + "1", NASTY, (NASTY, NASTY), fields=NASTY),
+        ReadByQuery("2", "GLACCOUNT", f"TITLE = {quote_query_value(NASTY)}"),
+        QueryEqualTo("3", "USERROLES", (NASTY,), NASTY, NASTY),
+        ListSupdocFolders("4", NASTY),
+        CreateSupdocFolder("5", NASTY, NASTY),
+        CreateSupdoc("6", NASTY, NASTY),
+        DeleteSupdoc("7", NASTY),
+        DeleteSupdocFolder("8", NASTY),
+    ]
+    root = wire(build_request(SENDER, LOGIN, functions))
+    content = root.find("operation/content")
+    assert content is not None
+    assert [wrapper.get("controlid") for wrapper in content] == [function.control_id for function in functions]
+    assert root.findtext(".//readByName/object") == NASTY
+    assert root.findtext(".//readByName/keys") == f"{NASTY},{NASTY}"
+    assert root.findtext(".//readByName/fields") == NASTY
+    assert root.findtext(".//readByQuery/query") == f"TITLE = {quote_query_value(NASTY)}"
+    assert root.findtext(".//query/select/field") == NASTY
+    assert root.findtext(".//query/filter/equalto/field") == NASTY
+    assert root.findtext(".//query/filter/equalto/value") == NASTY
+    assert root.findtext(".//get_list/filter/expression/value") == NASTY
+    assert root.findtext(".//create_supdocfolder/supdocfoldername") == NASTY
+    assert root.findtext(".//create_supdocfolder/supdocfolderdescription") == NASTY
+    assert root.findtext(".//create_supdoc/supdocname") == NASTY
+    assert root.findtext(".//create_supdoc/supdocfoldername") == NASTY
+    assert must_find(root, ".//delete_supdoc").get("key") == NASTY
+    assert must_find(root, ".//delete_supdocfolder").get("key") == NASTY
+    # Nothing in the values created elements of its own.
+    assert len(root.findall(".//userid")) == 1
+    assert len(root.findall(".//password")) == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted"),
+    [
+        ("6000", "'6000'"),
+        ("", "''"),
+        ("PEX GL Account", "'PEX GL Account'"),
+        ("O'Brien", "'O\\'Brien'"),
+        ("''", "'\\'\\''"),
+        ("back\\slash", "'back\\\\slash'"),
+        ("end\\", "'end\\\\'"),
+        ("a\\'b", "'a\\\\\\'b'"),
+        ('say "hi" <&>', "'say \"hi\" <&>'"),
+        ("Zoë € 日本", "'Zoë € 日本'"),
+    ],
+)
+def test_quote_query_value(value: str, quoted: str) -> None:
+    assert quote_query_value(value) == quoted
+
+
+@pytest.mark.parametrize("value", ["O'Brien", "x' OR '1'='1", "a\\' OR 1=1 --", "\\", "'\\'"])
+def test_quote_query_value_cannot_be_closed_early(value: str) -> None:
+    """The only unescaped quotes are the two delimiters: a value cannot end the literal and add SQL."""
+    quoted = quote_query_value(value)
+    assert quoted[0] == quoted[-1] == "'"
+    inner = quoted[1:-1]
+    # Remove escape pairs; what is left must contain no quote.
+    assert "'" not in re.sub(r"\\.", "", inner)
+    # Unescaping gives the value back.
+    assert re.sub(r"\\(.)", r"\1", inner) == value
+
+
+# --- serialization -----------------------------------------------------------------------------
+
+
+def test_serialize_gives_utf8_bytes_with_a_declaration() -> None:
+    body = serialize(build_request(SENDER, LoginCredentials("Zoë", "日本", USER_PASSWORD), [GetAPISession("x")]))
+    assert type(body) is bytes
+    first_line = body.split(b"\n", 1)[0]
+    assert re.fullmatch(rb"<\?xml version=['\"]1\.0['\"] encoding=['\"]UTF-8['\"]\?>", first_line)
+    text = body.decode("utf-8")  # raises if not UTF-8
+    # Non-ASCII is sent as UTF-8, not as character references.
+    assert "Zoë" in text and "日本" in text
+    assert "Zoë".encode() in body
+    assert b"&#" not in body
+    root = etree.fromstring(body)
+    assert root.findtext("operation/authentication/login/userid") == "Zoë"
+
+
+# --- credentials never leak ------------------------------------------------------------------------
+
+
+def test_credential_reprs_hide_passwords() -> None:
+    for credentials, secret in ((SENDER, SENDER_PASSWORD), (LOGIN, USER_PASSWORD), (LOGIN_IN_ENTITY, USER_PASSWORD)):
+        assert secret not in repr(credentials)
+        assert secret not in str(credentials)
+    assert SESSION_ID not in repr(SESSION) and SESSION_ID not in str(SESSION)
+    # The non-secret parts stay visible for debugging.
+    assert "PEX MPP" in repr(SENDER)
+    assert "pex_connector" in repr(LOGIN) and "ACME" in repr(LOGIN) and "E100" in repr(LOGIN_IN_ENTITY)
+
+
+def test_settings_repr_hides_passwords() -> None:
+    settings = make_settings()
+    assert SENDER_PASSWORD not in repr(settings) and USER_PASSWORD not in repr(settings)
+
+
+@pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
+def test_passwords_appear_only_inside_password_elements(auth_name: str) -> None:
+    functions = [*read_functions(make_settings(udd=True, write_probe=True)), *FUNCTIONS.values()]
+    # read_functions and FUNCTIONS share no control ids; make sure anyway.
+    assert len({function.control_id for function in functions}) == len(functions)
+    body = serialize(build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
+    secrets = [SENDER_PASSWORD, USER_PASSWORD, SESSION_ID]
+    allowed = {SENDER_PASSWORD: "password", USER_PASSWORD: "password", SESSION_ID: "sessionid"}
+    for element in etree.fromstring(body).iter():
+        for secret in secrets:
+            if element.tag != allowed[secret]:
+                assert secret not in (element.text or ""), element.tag
+            assert secret not in (element.tail or "")
+            assert all(secret not in value for value in element.attrib.values())
+            assert all(secret not in name for name in element.attrib)
+    assert body.count(SENDER_PASSWORD.encode()) == 1
+    expected_user_password = 0 if auth_name == "session" else 1
+    assert body.count(USER_PASSWORD.encode()) == expected_user_password
+    assert body.count(SESSION_ID.encode()) == (1 if auth_name == "session" else 0)
+
+
+@pytest.mark.parametrize(
+    "bad_character",
+    ["\udce9", "\ud800"],
+    ids=["surrogateescape-from-environ", "lone-surrogate"],
+)
+def test_unencodable_password_does_not_leak_into_the_exception(bad_character: str) -> None:
+    password = f"Leak-Pw-{bad_character}-5c1f"
+    with pytest.raises((ConfigurationError, ValueError)) as raised:
+        build_request(SenderCredentials("PEX MPP", password), LOGIN, [GetAPISession("x")])
+    assert password not in repr(raised.value)
+    assert "Leak-Pw-" not in repr(raised.value)
+    assert "Leak-Pw-" not in str(raised.value)
+
+
+def test_control_character_in_password_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        build_request(SenderCredentials("PEX MPP", "pw\x01-8d2a"), LOGIN, [GetAPISession("x")])

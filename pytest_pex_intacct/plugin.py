@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from .requirements import BY_ID
-from .settings import MODES, RawOptions, Settings, SettingsError, requested_company, resolve_settings
+from .settings import RawOptions, Settings, SettingsError, requested_company, resolve_settings
 
 if TYPE_CHECKING:
     from .check import Check
@@ -24,7 +24,7 @@ CHECKS_PACKAGE = "pytest_pex_intacct.checks"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("pex-intacct", "PEX Sage Intacct acceptance checks")
+    group = parser.getgroup("pex-intacct", "pex-intacct (PEX Sage Intacct acceptance checks)")
     add = group.addoption
     add(
         "--intacct-company",
@@ -87,7 +87,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add(
         "--intacct-mode",
         dest="intacct_mode",
-        choices=MODES,
+        metavar="live|record|replay",
         default=None,
         help="live (default), record (live + write the cassette) or replay (from the cassette, no network)",
     )

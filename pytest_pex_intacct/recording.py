@@ -116,15 +116,31 @@ def _canonical(body: bytes | str | None) -> tuple[str, ...]:
     return (*who, etree.tostring(content, method="c14n").decode("utf-8"))
 
 
+def _functions(body: bytes | str | None) -> str:
+    root = _parse(body)
+    if root is None:
+        return "?"
+    names = []
+    for function in root.iterfind("operation/content/function"):
+        for call in function:
+            target = call.findtext("object") or call.get("object") or ""
+            names.append(f"{call.tag} {target}".strip())
+    return ", ".join(names) or "none"
+
+
 def intacct_meaning(live: Any, recorded: Any) -> None:
-    """vcrpy matcher: raises AssertionError naming the first difference."""
+    """vcrpy matcher: raises AssertionError naming the first difference (never a password)."""
     mine, theirs = _canonical(live.body), _canonical(recorded.body)
-    if mine != theirs:
-        labels = ("sender ID", "authentication", "user", "company", "location", "functions")
-        for label, a, b in zip(labels, mine, theirs, strict=False):
-            if a != b:
-                raise AssertionError(f"{label} differs: {a[:300]!r} != {b[:300]!r}")
-        raise AssertionError("requests differ")
+    if mine == theirs:
+        return
+    labels = ("sender ID", "authentication", "user", "company", "location")
+    for label, a, b in zip(labels, mine, theirs, strict=False):
+        if a != b:
+            raise AssertionError(f"{label} is {a!r} in this run but {b!r} in the recording")
+    asked, recorded_functions = _functions(live.body), _functions(recorded.body)
+    if asked != recorded_functions:
+        raise AssertionError(f"this run asks for [{asked}], the recording has [{recorded_functions}]")
+    raise AssertionError(f"the arguments of [{asked}] differ (e.g. another --intacct-gl-account)")
 
 
 class AtomicPersister:
@@ -132,6 +148,7 @@ class AtomicPersister:
 
     secrets: tuple[str, ...] = ()
     leak_found: str | None = None
+    read_only: bool = True
 
     @classmethod
     def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> Any:
@@ -145,6 +162,8 @@ class AtomicPersister:
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        if cls.read_only:
+            return
         data = serialize(cassette_dict, serializer)
         for secret in cls.secrets:
             if len(secret) >= _MIN_GREPPABLE_SECRET and secret in data:
@@ -156,6 +175,8 @@ class AtomicPersister:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(data)
+            # mkstemp creates owner-only files; a cassette or result is an ordinary shared file.
+            os.chmod(temporary, 0o644)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -219,7 +240,11 @@ class Recorder:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.problem: str | None = None
-        self._persister = type("RunPersister", (AtomicPersister,), {"secrets": settings.secrets, "leak_found": None})
+        self._persister = type(
+            "RunPersister",
+            (AtomicPersister,),
+            {"secrets": settings.secrets, "leak_found": None, "read_only": settings.mode != "record"},
+        )
 
     @property
     def path(self) -> Path:
@@ -261,7 +286,9 @@ class Recorder:
             before_record_request=scrub_request,
             before_record_response=scrub_response,
             decode_compressed_response=True,
-            drop_unused_requests=True,
+            # Only a recording may rewrite the file: vcrpy would save a replay that left
+            # interactions unplayed, which after a mismatch means an emptied cassette.
+            drop_unused_requests=self.settings.mode == "record",
         )
         recorder.register_matcher("intacct_meaning", intacct_meaning)
         recorder.register_persister(self._persister)

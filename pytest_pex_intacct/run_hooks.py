@@ -260,6 +260,8 @@ def write_json_atomically(path: Path, document: dict[str, object]) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        # mkstemp creates owner-only files; a results document is an ordinary shared file.
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

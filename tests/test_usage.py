@@ -1,0 +1,144 @@
+"""Options, environment fallbacks and usage errors: one line, exit code 4, no network traffic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+GOOD_SIGNOFF = "--intacct-signoff=Dana Smith <dana@pex.example>"
+
+
+def test_plugin_is_invisible_without_a_company(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INTACCT_COMPANY_ID", raising=False)
+    pytester.makepyfile(test_plain="def test_one():\n    assert 1 + 1 == 2\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert "pex-intacct:" not in result.stdout.str()
+    assert "verdict" not in result.stdout.str()
+    assert result.ret == 0
+
+
+def test_help_lists_the_option_group(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "pex-intacct (PEX Sage Intacct acceptance checks):",
+            "*--intacct-company=ID*",
+            "*--intacct-attest=ID*",
+            "*--intacct-mode=*",
+            "*--intacct-json=PATH*",
+        ]
+    )
+
+
+def test_company_collects_exactly_the_bundled_checks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "x-sender")
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "x-user")
+    pytester.makepyfile(test_customer_own="def test_unrelated():\n    pass\n")
+    pytester.makeini("[pytest]\ntestpaths = elsewhere\npython_files = check_*.py\n")
+    result = pytester.runpytest("--intacct-company=ACME", "--collect-only", "-q", "-p", "no:cacheprovider")
+    lines = [line for line in result.stdout.lines if "::" in line]
+    assert len(lines) == 12
+    assert not any("test_unrelated" in line for line in lines)
+    assert "[STEP1-ATTACHMENT-NUMBERING]" in lines[0]
+    assert "[UDD-READ]" in lines[-1]
+
+
+def test_company_from_the_environment_activates_the_checks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    result = pytester.runpytest("--intacct-mode=replay", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+
+
+@pytest.mark.parametrize(
+    ("arguments", "environment", "message"),
+    [
+        (["--intacct-company=ACME"], {"INTACCT_SENDER_PASSWORD": None}, "INTACCT_SENDER_PASSWORD"),
+        (["--intacct-company=ACME"], {"INTACCT_USER_PASSWORD": ""}, "INTACCT_USER_PASSWORD"),
+        (["--intacct-company="], {}, "--intacct-company is empty"),
+        (["--intacct-company=   "], {}, "--intacct-company is empty"),
+        (["--intacct-company=AC ME"], {}, "is not an Intacct company ID"),
+        (["--intacct-company=../etc"], {}, "is not an Intacct company ID"),
+        (["--intacct-company=ACME", "--intacct-attest=STEP9-NOPE", GOOD_SIGNOFF], {}, "is not a requirement ID"),
+        (["--intacct-company=ACME", "--intacct-attest=STEP2-SENDER-ID", GOOD_SIGNOFF], {}, "cannot be attested"),
+        (["--intacct-company=ACME", "--intacct-attest=STEP1-ATTACHMENT-NUMBERING"], {}, "needs --intacct-signoff"),
+        (
+            [
+                "--intacct-company=ACME",
+                "--intacct-attest=STEP1-ATTACHMENT-NUMBERING",
+                GOOD_SIGNOFF,
+                "--intacct-write-probe",
+            ],
+            {},
+            "conflicts with --intacct-write-probe",
+        ),
+        (["--intacct-company=ACME", "--intacct-endpoint=ftp://example.com/x"], {}, "--intacct-endpoint"),
+        (["--intacct-company=ACME", "--intacct-endpoint=http://api.intacct.com/x"], {}, "plain http"),
+        (["--intacct-company=ACME", "--intacct-endpoint=https://u:p@api.intacct.com/x"], {}, "credentials"),
+        (["--intacct-company=ACME", "--intacct-endpoint=https://host:99999/x"], {}, "--intacct-endpoint"),
+        (["--intacct-company=ACME", "--intacct-signoff=Dana"], {}, "Name <email>"),
+        (["--intacct-company=ACME", "--intacct-ticket= "], {}, "--intacct-ticket is empty"),
+        (["--intacct-company=ACME", "--intacct-gl-account= "], {}, "--intacct-gl-account is empty"),
+        (["--intacct-company=ACME", "--intacct-user=a b"], {}, "--intacct-user"),
+        (["--intacct-company=ACME", "--intacct-sender-id= "], {}, "--intacct-sender-id"),
+        (["--intacct-company=ACME", "--intacct-json=missing-dir/out.json"], {}, "does not exist"),
+        (["--intacct-company=ACME", "--intacct-json=."], {}, "is a directory"),
+        (["--intacct-company=ACME", "--intacct-mode=sometimes"], {}, "is not one of live, record, replay"),
+    ],
+)
+def test_bad_input_is_a_one_line_usage_error_before_any_traffic(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    simulator: Callable[..., Any],
+    arguments: list[str],
+    environment: dict[str, str | None],
+    message: str,
+) -> None:
+    server = simulator("ready")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    for name, value in environment.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    has_endpoint = any(argument.startswith("--intacct-endpoint") for argument in arguments)
+    extra = [] if has_endpoint else [f"--intacct-endpoint={server.url}"]
+    result = pytester.runpytest(*arguments, *extra, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:") or "error:" in line]
+    assert errors, result.stderr.str()
+    assert message in errors[0]
+    assert server.log.count == 0
+    assert not (pytester.path / "missing-dir").exists()
+
+
+def test_options_beat_the_environment(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    monkeypatch.setenv("INTACCT_USER_ID", "someone_else")
+    run = run_checks(server, "--intacct-user=pex_connector")
+    assert run.document["user"] == "pex_connector"
+    assert server.log.records[0].user_id == "pex_connector"
+
+
+def test_environment_fallbacks_are_used(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, simulator: Callable[..., Any]
+) -> None:
+    server = simulator("ready")
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    monkeypatch.setenv("INTACCT_ENDPOINT_URL", server.url)
+    monkeypatch.setenv("INTACCT_SENDER_ID", "PEX MPP")
+    monkeypatch.setenv("INTACCT_USER_ID", "pex_connector")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*pex-intacct: company ACME, user pex_connector, sender ID 'PEX MPP', mode live*"])
+    assert server.log.count == 1

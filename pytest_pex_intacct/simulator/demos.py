@@ -32,6 +32,7 @@ class Demo:
 DEMOS = (
     Demo("demo-ready", "ready", "accepted"),
     Demo("demo-misconfigured", "misconfigured", "not-accepted"),
+    Demo("demo-user-misconfigured", "user-misconfigured", "not-accepted"),
 )
 
 

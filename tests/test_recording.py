@@ -1,0 +1,270 @@
+"""Record and offline replay: scrubbed cassettes, matching by meaning, no sockets in replay."""
+
+from __future__ import annotations
+
+import copy
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_pex_intacct.recording import NetworkBlocked, _network_blocked, intacct_meaning, scrub_request
+from pytest_pex_intacct.simulator import Scenario, raw_scenario, scenario_names
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_CASSETTES = REPO / "cassettes"
+SENDER_SECRET = "Snd-S3cr3t-7f41c0de"
+USER_SECRET = "Usr-S3cr3t-9a2b77aa"
+EVERYTHING = ("--intacct-udd", "--intacct-write-probe")
+
+
+def secret_scenario(name: str = "ready", company: str = "ACME") -> Scenario:
+    data = copy.deepcopy(raw_scenario(name))
+    data["company_id"] = company
+    return Scenario.from_dict(data).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET)
+
+
+def record(run_checks: Any, server: Any, cassettes: Path, *args: str, company: str = "ACME") -> Any:
+    return run_checks(
+        server,
+        "--intacct-mode=record",
+        f"--intacct-cassettes={cassettes}",
+        *args,
+        company=company,
+        sender_password=SENDER_SECRET,
+        user_password=USER_SECRET,
+        subprocess=True,
+    )
+
+
+def replay(run_checks: Any, cassettes: Path, *args: str, company: str = "ACME", endpoint: str | None = None) -> Any:
+    return run_checks(
+        None,
+        "--intacct-mode=replay",
+        f"--intacct-cassettes={cassettes}",
+        *args,
+        company=company,
+        sender_password=None,
+        user_password=None,
+        subprocess=True,
+        endpoint=endpoint,
+    )
+
+
+def test_recording_holds_no_secret_and_replays_offline(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    recorded = record(run_checks, server, tmp_path, *EVERYTHING)
+    assert recorded.result.ret == 0, recorded.result.stdout.str()
+    cassette = tmp_path / "ACME.yaml"
+    text = cassette.read_text(encoding="utf-8")
+    for secret in (SENDER_SECRET, USER_SECRET):
+        assert secret not in text
+    assert "<password>REDACTED</password>" in text
+    assert "<sessionid>" not in text or "<sessionid>REDACTED</sessionid>" in text
+    assert recorded.document["mode"] == "record"
+    server.close()
+
+    replayed = replay(run_checks, tmp_path, *EVERYTHING)
+    assert replayed.result.ret == 0
+    assert replayed.document["mode"] == "replay"
+    assert replayed.document["requirements"] == recorded.document["requirements"]
+    assert replayed.verdict == recorded.verdict == "accepted"
+    assert cassette.read_text(encoding="utf-8") == text, "a replay must never rewrite the cassette"
+
+
+def test_a_recording_made_on_a_random_port_replays_with_the_default_endpoint(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path)
+    assert str(server.port) in (tmp_path / "ACME.yaml").read_text()
+    replayed = replay(run_checks, tmp_path)
+    assert replayed.outcomes["STEP3-ADMIN-FULL"] == "passed"
+    assert "mode replay, endpoint https://api.intacct.com" in replayed.result.stdout.str()
+
+
+@pytest.mark.parametrize("scenario", scenario_names())
+def test_record_then_replay_gives_the_same_results(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, scenario: str
+) -> None:
+    server = simulator(secret_scenario(scenario))
+    recorded = record(run_checks, server, tmp_path, "--intacct-udd")
+    server.close()
+    replayed = replay(run_checks, tmp_path, "--intacct-udd")
+    assert replayed.document["requirements"] == recorded.document["requirements"]
+    assert replayed.verdict == recorded.verdict
+    assert replayed.result.ret == recorded.result.ret
+
+
+def test_missing_cassette_is_an_error_naming_the_file_and_the_command(run_checks: Any, tmp_path: Path) -> None:
+    run = replay(run_checks, tmp_path)
+    assert run.result.ret == 1
+    assert run.verdict == "incomplete"
+    observed = run.requirement("STEP3-EMAIL")["observed"]
+    assert run.outcomes["STEP3-EMAIL"] == "error"
+    assert str(tmp_path / "ACME.yaml") in observed
+    assert "--intacct-mode=record" in observed
+    assert not (tmp_path / "ACME.yaml").exists()
+
+
+@pytest.mark.parametrize("content", ["", "interactions: [\n  - {broken", "just: text\n", "\x00\x01binary"])
+def test_corrupt_cassette_is_an_error(run_checks: Any, tmp_path: Path, content: str) -> None:
+    (tmp_path / "ACME.yaml").write_text(content, encoding="utf-8")
+    run = replay(run_checks, tmp_path)
+    assert run.verdict == "incomplete"
+    assert {run.outcomes[i] for i in ("STEP2-SENDER-ID", "STEP3-ROLE", "STEP4-NORMAL-BALANCE")} == {"error"}
+    assert "ACME.yaml" in run.requirement("STEP2-SENDER-ID")["observed"]
+    assert (tmp_path / "ACME.yaml").read_text(encoding="utf-8") == content
+
+
+def test_replay_that_does_not_match_is_an_error_and_leaves_the_cassette(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path)
+    original = (tmp_path / "ACME.yaml").read_text()
+    other_gl = replay(run_checks, tmp_path, "--intacct-gl-account=1234")
+    assert other_gl.verdict == "incomplete"
+    observed = other_gl.requirement("STEP4-NORMAL-BALANCE")["observed"]
+    assert "does not match" in observed and "--intacct-gl-account=1234" in observed
+    more_checks = replay(run_checks, tmp_path, "--intacct-udd")
+    assert "getDimensions" in more_checks.requirement("STEP3-ROLE")["observed"]
+    assert (tmp_path / "ACME.yaml").read_text() == original
+
+
+def test_a_cassette_of_another_company_does_not_replay(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario(company="OTHERCO"))
+    record(run_checks, server, tmp_path, company="OTHERCO")
+    (tmp_path / "OTHERCO.yaml").rename(tmp_path / "ACME.yaml")
+    run = replay(run_checks, tmp_path)
+    assert run.verdict == "incomplete"
+    assert "company is 'ACME' in this run but 'OTHERCO' in the recording" in run.requirement("STEP3-EMAIL")["observed"]
+
+
+def test_replay_never_reaches_a_live_endpoint(simulator: Callable[..., Any], run_checks: Any, tmp_path: Path) -> None:
+    recording_server = simulator(secret_scenario())
+    record(run_checks, recording_server, tmp_path)
+    live = simulator(secret_scenario())
+    replayed = replay(run_checks, tmp_path, endpoint=live.url)
+    assert replayed.outcomes["STEP3-EMAIL"] == "passed"
+    mismatch = replay(run_checks, tmp_path, "--intacct-gl-account=1234", endpoint=live.url)
+    assert mismatch.verdict == "incomplete"
+    assert live.log.count == 0
+
+
+def test_the_socket_guard_fails_every_connection_attempt(simulator: Callable[..., Any]) -> None:
+    server = simulator("ready")
+    with _network_blocked(), pytest.raises(NetworkBlocked, match="replay mode blocked"):
+        socket.create_connection(("127.0.0.1", server.port), timeout=1)
+    with _network_blocked(), pytest.raises(NetworkBlocked), socket.socket() as raw:
+        raw.connect(("127.0.0.1", server.port))
+    with _network_blocked(), pytest.raises(NetworkBlocked):
+        socket.getaddrinfo("api.intacct.com", 443)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=1):
+        pass  # restored afterwards
+    assert server.log.count == 0
+
+
+class _Request:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.headers = {"Authorization": "Basic xyz", "Content-Type": "application/xml"}
+
+
+def _request_body(password: str, controlid: str, gl: str = "PEX GL Account") -> bytes:
+    return (
+        "<?xml version='1.0' encoding='UTF-8'?><request><control><senderid>PEX MPP</senderid>"
+        f"<password>{password}</password><controlid>{controlid}</controlid></control><operation>"
+        "<authentication><login><userid>pex_connector</userid><companyid>ACME</companyid>"
+        f"<password>{password}</password></login></authentication><content><function controlid='{controlid}'>"
+        f"<readByQuery><object>GLACCOUNT</object><query>TITLE = '{gl}'</query></readByQuery>"
+        "</function></content></operation></request>"
+    ).encode()
+
+
+def test_scrubbing_is_idempotent_and_keeps_the_request() -> None:
+    request = scrub_request(_Request(_request_body("hunter2-secret", "a")))
+    once = request.body
+    assert b"hunter2-secret" not in once and once.count(b"REDACTED") == 2
+    assert "Authorization" not in request.headers
+    assert scrub_request(request).body == once
+
+
+def test_matching_ignores_volatile_parts_but_not_meaning() -> None:
+    intacct_meaning(_Request(_request_body("one", "a")), _Request(_request_body("REDACTED", "b")))
+    with pytest.raises(AssertionError, match="arguments"):
+        intacct_meaning(_Request(_request_body("one", "a")), _Request(_request_body("one", "a", gl="6700")))
+
+
+PASS = "passed"
+DEMO_OUTCOMES = {
+    "demo-ready": (
+        "accepted",
+        dict.fromkeys(
+            [
+                "STEP1-ATTACHMENT-NUMBERING",
+                "STEP2-WEB-SERVICES",
+                "STEP2-SENDER-ID",
+                "STEP3-USER-SIGN-IN",
+                "STEP3-WEB-SERVICES-USER",
+                "STEP3-ROOT-LEVEL",
+                "STEP3-EMAIL",
+                "STEP3-USER-TYPE",
+                "STEP3-ADMIN-FULL",
+                "STEP3-ROLE",
+                "STEP4-NORMAL-BALANCE",
+                "UDD-READ",
+            ],
+            PASS,
+        ),
+    ),
+    "demo-misconfigured": (
+        "not-accepted",
+        {
+            "STEP1-ATTACHMENT-NUMBERING": "blocked",
+            "STEP2-WEB-SERVICES": "blocked",
+            "STEP2-SENDER-ID": "failed",
+            "STEP3-USER-SIGN-IN": "blocked",
+            "STEP3-WEB-SERVICES-USER": "blocked",
+            "STEP3-ROOT-LEVEL": "blocked",
+            "STEP3-EMAIL": "blocked",
+            "STEP3-USER-TYPE": "blocked",
+            "STEP3-ADMIN-FULL": "blocked",
+            "STEP3-ROLE": "blocked",
+            "STEP4-NORMAL-BALANCE": "blocked",
+            "UDD-READ": "blocked",
+        },
+    ),
+    "demo-user-misconfigured": (
+        "not-accepted",
+        {
+            "STEP1-ATTACHMENT-NUMBERING": PASS,
+            "STEP2-WEB-SERVICES": PASS,
+            "STEP2-SENDER-ID": PASS,
+            "STEP3-USER-SIGN-IN": PASS,
+            "STEP3-WEB-SERVICES-USER": PASS,
+            "STEP3-ROOT-LEVEL": PASS,
+            "STEP3-EMAIL": "failed",
+            "STEP3-USER-TYPE": PASS,
+            "STEP3-ADMIN-FULL": "failed",
+            "STEP3-ROLE": "failed",
+            "STEP4-NORMAL-BALANCE": "failed",
+            "UDD-READ": "failed",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("company", sorted(DEMO_OUTCOMES))
+def test_bundled_demo_companies_replay(run_checks: Any, company: str) -> None:
+    verdict, outcomes = DEMO_OUTCOMES[company]
+    run = replay(run_checks, DEMO_CASSETTES, *EVERYTHING, company=company)
+    assert run.verdict == verdict
+    assert run.outcomes == outcomes
+    assert run.result.ret == (0 if verdict == "accepted" else 1)

@@ -159,6 +159,7 @@ def test_shipped_scenarios() -> None:
     assert set(scenario_names()) == {
         "ready", "misconfigured", "sender-inactive", "web-services-off", "user-in-entity", "udd-unreadable",
         "no-udds", "no-autonumbering", "gl-missing", "limited-admin", "no-email-flat", "misc-failures",
+        "user-misconfigured",
     }  # fmt: skip
     for name in scenario_names():
         assert load_scenario(name).company_id == "ACME"

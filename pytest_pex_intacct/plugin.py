@@ -160,7 +160,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
     from .run_hooks import AcceptanceRun
 
-    config.pluginmanager.register(AcceptanceRun(config, settings), "pex-intacct-run")
+    run = AcceptanceRun(config, settings)
+    config.pluginmanager.register(run, "pex-intacct-run")
+    # pytest-html builds its report only on the controller, and only with --html; its hookspecs
+    # exist only while it is loaded (-p no:html), so the report hooks live on a separate object.
+    if (
+        config.pluginmanager.hasplugin("html")
+        and config.getoption("htmlpath", None)
+        and not hasattr(config, "workerinput")
+    ):
+        from .report import HtmlReport
+
+        config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
 def settings_of(config: pytest.Config) -> Settings:

@@ -206,13 +206,16 @@ class AcceptanceRun:
     def final_results(self) -> list[RequirementResult]:
         return complete(self.results)
 
-    @pytest.hookimpl(trylast=True)
+    # tryfirst: pytest-html renders its report in its own (trylast) sessionfinish, from this document.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.is_worker:
             return
+        from .signing import file_sha256, sign_document
+
         results = self.final_results()
         settings = self.settings
-        self.document = results_document(
+        unsigned = results_document(
             company_id=settings.company_id,
             mode=settings.mode,
             results=results,
@@ -224,7 +227,10 @@ class AcceptanceRun:
             signoff=str(settings.signoff) if settings.signoff else None,
             ticket=settings.ticket,
             cassette=str(settings.cassette_path) if settings.mode != "live" else None,
+            # Hashed after the run: in record mode this is the file just written.
+            cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != "live" else None,
         )
+        self.document = sign_document(unsigned, os.environ)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
         if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):

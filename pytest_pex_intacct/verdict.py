@@ -129,8 +129,13 @@ def results_document(
     signoff: str | None,
     ticket: str | None,
     cassette: str | None,
+    cassette_sha256: str | None = None,
 ) -> dict[str, object]:
-    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning."""
+    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning.
+
+    ``report.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
+    document is written (``--intacct-json``) or embedded in the HTML report.
+    """
     return {
         "schema": SCHEMA_VERSION,
         "company": company_id,
@@ -144,6 +149,7 @@ def results_document(
         "signoff": signoff,
         "ticket": ticket,
         "cassette": cassette,
+        "cassette_sha256": cassette_sha256,
         "counts": counts(results),
         "requirements": [result.to_json() for result in results],
     }

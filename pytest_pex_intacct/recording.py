@@ -9,11 +9,9 @@ and the endpoint's host may differ. A replay never opens a socket: a guard fails
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import socket
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.serialize import deserialize, serialize
 
 from . import __version__
+from .atomic_write import write_text_atomically
 from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_USER, Settings
 
 PLACEHOLDER = "REDACTED"
@@ -169,18 +168,7 @@ class AtomicPersister:
             if len(secret) >= _MIN_GREPPABLE_SECRET and secret in data:
                 cls.leak_found = "a password of this run"
                 return
-        path = Path(cassette_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(data)
-            # mkstemp creates owner-only files; a cassette or result is an ordinary shared file.
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_text_atomically(Path(cassette_path), data)
 
 
 def rerecord_command(settings: Settings) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Generator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 
 from . import __version__
+from .atomic_write import write_text_atomically
 from .requirements import BY_ID, CATALOGUE, Requirement
 from .settings import Settings
 from .verdict import (
@@ -237,8 +237,11 @@ class AcceptanceRun:
             return
         session.exitstatus = pytest.ExitCode.OK if verdict(results) == ACCEPTED else pytest.ExitCode.TESTS_FAILED
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+    # The outermost wrapper: the acceptance section comes after pytest's own short test summary, so
+    # the verdict is the last line before pytest's counts.
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> Generator[None, None, None]:
+        yield
         if self.is_worker or self.document is None:
             return
         results = self.final_results()
@@ -259,19 +262,7 @@ class AcceptanceRun:
 
 
 def write_json_atomically(path: Path, document: dict[str, object]) -> None:
-    """Write the whole document or nothing: a reader never sees half a file."""
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        # mkstemp creates owner-only files; a results document is an ordinary shared file.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def outcomes_of(results: Iterable[RequirementResult]) -> dict[str, str]:

@@ -22,6 +22,18 @@ class Exchange:
     attempts: int
 
 
+_UNUSABLE = (
+    "Intacct (or something between here and Intacct) sent an unusable answer: not the company's setup; "
+    "run again later, and report it if it persists"
+)
+
+
+def _unusable(error: ProtocolError) -> ProtocolError:
+    """The parser's finding, one line, with who is at fault and what to do."""
+    text = " ".join(error.message.split())
+    return ProtocolError(f"{text}. {_UNUSABLE}", error.errors)
+
+
 class IntacctClient:
     """Sends batches of functions in one request each; knows nothing of pytest."""
 
@@ -76,24 +88,28 @@ class IntacctClient:
         if looks_xml:
             try:
                 return parse_response(reply.body, reply.status)
-            except ProtocolError:
+            except ProtocolError as error:
                 if reply.status >= 400:
                     raise TransportError(
                         f"Intacct answered HTTP {reply.status} with an unreadable body after "
                         f"{reply.attempts} attempt(s); this is not the company's setup, run again later"
                     ) from None
-                raise
+                raise _unusable(error) from None
         if reply.status >= 400:
             raise TransportError(
                 f"Intacct answered HTTP {reply.status} without an XML body after {reply.attempts} "
-                "attempt(s); this is an Intacct or network problem, not the company's setup"
+                "attempt(s); this is an Intacct or network problem, not the company's setup; run again later"
             )
         if "html" in reply.content_type.lower() or head.startswith((b"<!doctype html", b"<html")):
             raise ProtocolError(
                 f"Intacct answered with an HTML page (HTTP {reply.status}) instead of XML; the gateway "
-                "may be under maintenance or a proxy intercepted the request; run again later"
+                "may be under maintenance or a proxy intercepted the request: not the company's setup; "
+                "run again later"
             )
-        return parse_response(reply.body, reply.status)
+        try:
+            return parse_response(reply.body, reply.status)
+        except ProtocolError as error:
+            raise _unusable(error) from None
 
     @staticmethod
     def _check_correlation(response: Response, functions: Sequence[IntacctFunction]) -> None:
@@ -102,6 +118,10 @@ class IntacctClient:
         sent = [function.control_id for function in functions]
         received = [result.control_id for result in response.results]
         if sorted(sent) != sorted(received):
+            # The control ids come from the response: shown capped, as repr (one line, whatever they hold).
+            shown = ", ".join(repr(control_id[:40]) for control_id in received[: len(sent) + 2])
+            more = f" and {len(received) - len(sent) - 2} more" if len(received) > len(sent) + 2 else ""
             raise ProtocolError(
-                f"Intacct's results do not answer the request: sent functions {sent}, got results for {received}"
+                f"Intacct's results do not answer the request: sent functions {sent}, got results for "
+                f"[{shown}]{more}. {_UNUSABLE}"
             )

@@ -1,0 +1,355 @@
+"""The reliability matrix end to end (issue 6): every fault, through the plugin, is an `error`, never a failure.
+
+Each run goes through pytester (in process) against the loopback simulator. The product's default
+timeouts (connect 10 s, read 60 s, total 180 s) would make the timeout rows take minutes, so every
+test here sets ``PEX_INTACCT_TIMEOUTS=1,1,3``: the tests/CI-only switch read by the transport itself
+(``Timeouts.from_environment``), not a command-line option. The retry policy keeps its defaults, so
+the runs also prove that the real backoff stays inside the total time.
+
+Also here: no write ever reaches the gateway without ``--intacct-write-probe``, the probe cleans up
+(or says what it left), and no password or session id appears in any output.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+
+from pytest_pex_intacct.intacct.transport import TIMEOUTS_ENVIRONMENT_VARIABLE, RetryPolicy, Timeouts
+from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.simulator import SimulatorServer, faults, load_scenario, scenario_names
+
+E2E_TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
+ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
+PROBE_FOLDER = "PEX acceptance probe"
+STEP1 = "STEP1-ATTACHMENT-NUMBERING"
+# Every requirement that needs an answer from Intacct (STEP1 is manual and UDD-READ not requested).
+NETWORK_IDS = [requirement.id for requirement in CATALOGUE if requirement.id not in (STEP1, "UDD-READ")]
+ERROR_LINE = "could not be verified (error, not the company's setup)"
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+
+def run_bound(timeouts: Timeouts = E2E_TIMEOUTS, retry: RetryPolicy = DEFAULT_RETRY) -> float:
+    """A whole pytester run: one request's worst case (total + one connect and read wait + every backoff) + pytest."""
+    backoff = sum(retry.delay(attempt) for attempt in range(1, retry.attempts + 1))
+    return timeouts.total_seconds + timeouts.connect_seconds + timeouts.read_seconds + backoff + 5.0
+
+
+@pytest.fixture(autouse=True)
+def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        TIMEOUTS_ENVIRONMENT_VARIABLE,
+        f"{E2E_TIMEOUTS.connect_seconds},{E2E_TIMEOUTS.read_seconds},{E2E_TIMEOUTS.total_seconds}",
+    )
+
+
+@pytest.fixture
+def local_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``.invalid`` names fail here at once (RFC 6761), so the DNS row never sends a query anywhere."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.rstrip(".").endswith(".invalid"):
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def full_backlog_url() -> Iterator[str]:
+    """A loopback listener that never accepts, backlog filled: connects to it time out."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(8):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.settimeout(0.3)
+            fillers.append(filler)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except TimeoutError:
+                break
+        else:
+            pytest.skip("this kernel accepts connects beyond the backlog: no connect timeout on loopback")
+        yield f"http://127.0.0.1:{port}/ia/xml/xmlgw.phtml"
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+def timed_run(run_checks: Any, *args: Any, **kwargs: Any) -> Any:
+    started = time.monotonic()
+    run = run_checks(*args, **kwargs)
+    elapsed = time.monotonic() - started
+    assert elapsed < run_bound(), f"the run took {elapsed:.1f} s"
+    return run
+
+
+def assert_unverified(run: Any, cause: str) -> None:
+    """Every requirement that needed Intacct is `error` naming the cause in one line; nothing failed or passed."""
+    assert run.result.ret == 1, run.result.stdout.str()
+    assert run.verdict == "incomplete"
+    assert run.outcomes[STEP1] == "manual" and run.outcomes["UDD-READ"] == "not-applicable"
+    for requirement_id in NETWORK_IDS:
+        entry = run.requirement(requirement_id)
+        assert entry["outcome"] == "error", (requirement_id, entry)
+        assert cause in entry["observed"] and "\n" not in entry["observed"], entry["observed"]
+        assert entry["blocked_by"] is None
+    run.result.stdout.fnmatch_lines([f"*STEP3-USER-SIGN-IN {ERROR_LINE}: *{cause}*"])
+    assert "Traceback" not in run.result.stdout.str() + run.result.stderr.str()
+
+
+@dataclass(frozen=True)
+class Row:
+    """One fault of the matrix: what the gateway does, and the words the message must contain."""
+
+    fault: faults.Fault
+    cause: str
+    requests: tuple[int, int]  # how many requests the gateway may see (retries are bounded)
+
+
+ATTEMPTS = DEFAULT_RETRY.attempts
+MATRIX = {
+    "read-timeout": Row(faults.Delay(seconds=E2E_TIMEOUTS.read_seconds + 1), "sent no answer within", (2, ATTEMPTS)),
+    "slow-body": Row(faults.SlowBody(pause=0.5, chunk_size=64), "still sending its answer when the time limit", (1, 1)),
+    "reset-mid-response": Row(faults.ResetMidResponse(), "reset or closed before the whole answer", (2, ATTEMPTS)),
+    "dropped-connection": Row(faults.DropConnection(), "closed or reset the connection", (2, ATTEMPTS)),
+    "http-500": Row(faults.HttpError(500), "HTTP 500 without an XML body", (2, ATTEMPTS)),
+    "http-503": Row(faults.HttpError(503), "HTTP 503 without an XML body", (2, ATTEMPTS)),
+    "http-524": Row(faults.HttpError(524), "HTTP 524 without an XML body after 1 attempt", (1, 1)),
+    "http-429-gw-0010": Row(faults.RateLimited(), "GW-0010", (2, ATTEMPTS)),
+    "html-maintenance-page": Row(faults.MaintenancePage(), "HTML page (HTTP 200)", (1, 1)),
+    "empty-body": Row(faults.EmptyBody(), "empty body", (1, 1)),
+    "truncated-xml": Row(faults.Truncated(), "not well-formed XML", (1, 1)),
+    "foreign-xml": Row(faults.ForeignXml(), "not an Intacct response", (1, 1)),
+    "billion-laughs": Row(faults.BillionLaughs(), "DOCTYPE/ENTITY; refused as hostile", (1, 1)),
+    "mismatched-control-ids": Row(faults.MismatchedControlIds(), "results do not answer the request", (1, 1)),
+}
+
+
+def requests_logged(server: SimulatorServer, at_least: int) -> int:
+    """The gateway logs a delayed exchange when it ends: close it and let in-flight handlers finish."""
+    server.close()
+    deadline = time.monotonic() + 3
+    while server.log.count < at_least and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server.log.count
+
+
+@pytest.mark.parametrize("row", MATRIX.values(), ids=MATRIX.keys())
+def test_fault_is_an_error_for_every_requirement(simulator: Callable[..., Any], run_checks: Any, row: Row) -> None:
+    server = simulator("ready")
+    server.inject(row.fault, times=None)
+    run = timed_run(run_checks, server)
+    assert_unverified(run, row.cause)
+    low, high = row.requests
+    assert low <= requests_logged(server, low) <= high
+
+
+def test_connection_refused(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    server.close()
+    assert_unverified(timed_run(run_checks, endpoint=server.url), "connection to 127.0.0.1 refused")
+
+
+def test_dns_failure_of_the_endpoint_host(local_dns: None, run_checks: Any) -> None:
+    run = timed_run(run_checks, endpoint="https://nonexistent.invalid/ia/xml/xmlgw.phtml")
+    assert_unverified(run, "could not resolve the endpoint host nonexistent.invalid (DNS)")
+
+
+def test_connect_timeout(full_backlog_url: str, run_checks: Any) -> None:
+    assert_unverified(timed_run(run_checks, endpoint=full_backlog_url), "connecting to 127.0.0.1 timed out")
+
+
+def test_503_once_then_success_is_retried_and_accepted(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    server.inject(faults.HttpError(503), times=1)
+    run = timed_run(run_checks, server, *ATTEST)
+    assert run.result.ret == 0, run.result.stdout.str()
+    assert run.verdict == "accepted"
+    assert {run.outcomes[requirement_id] for requirement_id in NETWORK_IDS} == {"passed"}
+    assert server.log.count == 2
+    assert [record.http_status for record in server.log.records] == [503, 200]
+
+
+def test_xxe_body_never_shows_the_local_file(simulator: Callable[..., Any], run_checks: Any, tmp_path: Path) -> None:
+    secret = "XXE-E2E-SECRET-0d9c3f5a71"
+    target = tmp_path / "local-secret.txt"
+    target.write_text(secret, encoding="utf-8")
+    server = simulator("ready")
+    server.inject(faults.XxeBody(target), times=None)
+    run = timed_run(run_checks, server)
+    assert_unverified(run, "DOCTYPE/ENTITY; refused as hostile")
+    for output in (run.result.stdout.str(), run.result.stderr.str(), run.json_path.read_text(encoding="utf-8")):
+        assert secret not in output
+
+
+def test_100_mb_body_is_refused_with_bounded_memory(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    # Without a Content-Length the body must be read to find out: the cap has to hold while streaming.
+    server.inject(faults.HugeBody(megabytes=100, declare_length=False), times=None)
+    tracemalloc.start()
+    try:
+        run = timed_run(run_checks, server)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_unverified(run, "sent more than 20 MB; refused")
+    assert peak < 50 * 1024 * 1024, f"peak traced memory {peak / 2**20:.0f} MB for a 100 MB body"
+    assert server.log.count == 1, "an oversized answer is not asked for again"
+
+
+# --- writes ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", scenario_names())
+def test_no_write_reaches_the_gateway_without_the_probe(
+    simulator: Callable[..., Any], run_checks: Any, scenario: str
+) -> None:
+    server = simulator(scenario)
+    folders = server.folder_names
+    run_checks(server, "--intacct-udd")
+    assert server.log.count >= 1
+    for record in server.log.records:
+        assert record.writes == (), record
+    assert server.attachments == () and server.folder_names == folders
+
+
+@pytest.mark.parametrize("scenario", scenario_names())
+def test_the_probe_deletes_whatever_it_created(simulator: Callable[..., Any], run_checks: Any, scenario: str) -> None:
+    server = simulator(scenario)
+    folders = server.folder_names
+    run = run_checks(server, "--intacct-write-probe")
+    writes = [name for record in server.log.records for name in record.writes]
+    assert set(writes) <= {"create_supdocfolder", "create_supdoc", "delete_supdoc", "delete_supdocfolder"}
+    assert writes.count("create_supdoc") <= 1, "a write is never retried"
+    assert server.attachments == (), "the probe attachment was left behind"
+    assert set(server.folder_names) == set(folders), "the probe folder was left behind"
+    assert "CLEAN-UP FAILED" not in run.requirement(STEP1)["observed"]
+
+
+def probe_run(server: SimulatorServer, run_checks: Any, fault: faults.Fault, *, on_request: int) -> Any:
+    """A probe run whose request number ``on_request`` (1 = the read batch, 2 = create, 3 = delete) gets ``fault``."""
+    if on_request > 1:
+        server.inject(faults.NoFault(), times=on_request - 1)
+    server.inject(fault, times=None)
+    return timed_run(run_checks, server, "--intacct-write-probe")
+
+
+@pytest.mark.parametrize(
+    "fault", [faults.FailDeletes(), faults.HttpError(503), faults.DropConnection()], ids=["refused", "503", "drop"]
+)
+def test_a_failed_delete_is_reported_and_not_retried(
+    simulator: Callable[..., Any], run_checks: Any, fault: faults.Fault
+) -> None:
+    server = simulator("ready")
+    run = probe_run(server, run_checks, fault, on_request=3)
+    assert [record.writes for record in server.log.records] == [
+        (),
+        ("create_supdocfolder", "create_supdoc"),
+        ("delete_supdoc", "delete_supdocfolder"),
+    ]
+    (left,) = server.attachments
+    entry = run.requirement(STEP1)
+    assert entry["outcome"] != "failed"
+    assert "CLEAN-UP FAILED" in entry["observed"] and "by hand" in entry["observed"]
+    assert repr(left.supdoc_id) in entry["observed"], "the report names what to delete"
+    assert "\n" not in entry["observed"]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [faults.ResetMidResponse(), faults.HttpError(524), faults.MismatchedControlIds()],
+    ids=["reset", "524", "mismatched-control-ids"],
+)
+def test_a_create_whose_answer_is_lost_is_reported(
+    simulator: Callable[..., Any], run_checks: Any, fault: faults.Fault
+) -> None:
+    """The run fails between the create and the delete: Intacct created the attachment, the answer was lost.
+
+    The product cannot know the new attachment's key, so it cannot delete it: it must say so, by name,
+    and never claim the probe left nothing behind (see the report to the integrator).
+    """
+    server = simulator("ready")
+    run = probe_run(server, run_checks, fault, on_request=2)
+    writes = [record.writes for record in server.log.records]
+    assert writes[:2] == [(), ("create_supdocfolder", "create_supdoc")]
+    assert [w for w in writes if "create_supdoc" in w] == [("create_supdocfolder", "create_supdoc")], "not retried"
+    entry = run.requirement(STEP1)
+    assert entry["outcome"] == "error"
+    assert run.verdict == "incomplete" and run.result.ret == 1
+    observed = entry["observed"]
+    assert "CLEAN-UP FAILED" in observed and "may exist" in observed and "by hand" in observed
+    assert "\n" not in observed
+    (left,) = server.attachments  # Intacct created it (these faults let the gateway process the request)
+    assert left.name in observed, "the report names the attachment to delete"
+
+
+# --- secrets ----------------------------------------------------------------------------------------------
+
+SENDER_SECRET = "Snd-Pw-R3l-5c0e&<9f>"
+USER_SECRET = "Usr-Pw-R3l-a81'\"d4"
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The password as typed and as it would appear escaped in XML, HTML or JSON."""
+    return {
+        secret,
+        escape(secret),
+        escape(secret, {'"': "&quot;", "'": "&#x27;"}),
+        secret.replace('"', '\\"'),
+        secret.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+    }
+
+
+@pytest.mark.parametrize("scenario", scenario_names())
+def test_no_secret_in_any_output(simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, scenario: str) -> None:
+    server = simulator(load_scenario(scenario).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET))
+    junit = tmp_path / "junit.xml"
+    run = run_checks(
+        server,
+        "--intacct-udd",
+        "--intacct-write-probe",
+        "-rA",
+        "-v",
+        f"--junitxml={junit}",
+        sender_password=SENDER_SECRET,
+        user_password=USER_SECRET,
+    )
+    assert run.result.ret in (0, 1), run.result.stdout.str()
+    outputs = {
+        "stdout": run.result.stdout.str(),
+        "stderr": run.result.stderr.str(),
+        "json": run.json_path.read_text(encoding="utf-8"),
+        "junit": junit.read_text(encoding="utf-8"),
+    }
+    # The product signs in with each request and never opens a session, so no session id exists to leak.
+    assert server.gateway.session_count == 0
+    assert all(record.auth_kind == "login" and "getAPISession" not in record.functions for record in server.log)
+    for name, text in outputs.items():
+        for secret in secret_forms(SENDER_SECRET) | secret_forms(USER_SECRET):
+            assert secret not in text, f"a password appears in {name}"
+    # TODO(record/html): extend this test once record mode, cassettes and the HTML report land:
+    #   - run again with --intacct-mode=record --intacct-cassettes=<tmp> and grep the cassette YAML
+    #     (passwords, session ids, escaped forms) and the recorder's stdout/stderr;
+    #   - replay that cassette (--intacct-mode=replay, no passwords in the environment) and grep its outputs;
+    #   - add --html=<tmp>/report.html --self-contained-html and grep the HTML (also base64-decoded
+    #     embedded assets, since pytest-html inlines them);
+    #   - if a recording ever carries getAPISession, collect the simulator's issued session ids and
+    #     grep every artefact for them too.

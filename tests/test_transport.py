@@ -1,0 +1,516 @@
+"""The network layer against every fault: HttpTransport and IntacctClient talking to the loopback simulator.
+
+Each test proves three things: the right error class (or the documented response), a bounded wall
+time derived from the configured Timeouts/RetryPolicy ("never hangs", not a benchmark), and a one-line
+message that says who is at fault and what to do. Only loopback addresses are used; the DNS test
+answers ``.invalid`` names locally, so no query ever leaves the machine.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import urllib3
+
+from pytest_pex_intacct.intacct.client import IntacctClient
+from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredentials
+from pytest_pex_intacct.intacct.errors import (
+    ConfigurationError,
+    ControlError,
+    IntacctError,
+    ProtocolError,
+    TransportError,
+)
+from pytest_pex_intacct.intacct.functions import CreateSupdoc, IntacctFunction, ReadByName, ReadByQuery
+from pytest_pex_intacct.intacct.response import MAX_RESPONSE_BYTES, Response
+from pytest_pex_intacct.intacct.transport import (
+    TIMEOUTS_ENVIRONMENT_VARIABLE,
+    HttpTransport,
+    RetryPolicy,
+    Timeouts,
+)
+from pytest_pex_intacct.simulator import SimulatorServer, faults
+from pytest_pex_intacct.simulator.gateway import status_only_failure
+
+TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
+RETRY = RetryPolicy(backoff_seconds=0.01)
+SENDER = SenderCredentials("PEX MPP", "sim-sender-password")
+LOGIN = LoginCredentials("pex_connector", "ACME", "sim-user-password")
+READS: list[IntacctFunction] = [
+    ReadByName("user", "USERINFO", ("pex_connector",)),
+    ReadByQuery("gl", "GLACCOUNT", "TITLE = 'PEX GL Account'", fields="RECORDNO,NORMALBALANCE"),
+]
+WRITE: list[IntacctFunction] = [CreateSupdoc("probe-create-attachment", "PEX acceptance probe test", "PEX probe")]
+MB = 1024 * 1024
+
+
+def never_hangs_bound(timeouts: Timeouts = TIMEOUTS, retry: RetryPolicy = RETRY) -> float:
+    """The longest a call may take: the total budget, one more connect and read wait, every backoff, slack."""
+    backoff = sum(retry.delay(attempt) for attempt in range(1, retry.attempts + 1))
+    return timeouts.total_seconds + timeouts.connect_seconds + timeouts.read_seconds + backoff + 1.5
+
+
+def client_for(url: str, **transport: Any) -> IntacctClient:
+    transport.setdefault("timeouts", TIMEOUTS)
+    transport.setdefault("retry", RETRY)
+    return IntacctClient(url, SENDER, HttpTransport(**transport))
+
+
+def attempt(
+    client: IntacctClient, functions: Sequence[IntacctFunction] = READS, *, allow_writes: bool = False
+) -> tuple[Response | IntacctError, float]:
+    """Send once; return the response or the Intacct error, and the wall time it took."""
+    started = time.monotonic()
+    try:
+        outcome: Response | IntacctError = client.send(LOGIN, functions, allow_writes=allow_writes)
+    except IntacctError as error:
+        outcome = error
+    return outcome, time.monotonic() - started
+
+
+def fails_with(
+    kind: type[IntacctError], client: IntacctClient, *needles: str, bound: float | None = None, **kwargs: Any
+) -> IntacctError:
+    outcome, elapsed = attempt(client, **kwargs)
+    assert isinstance(outcome, kind), outcome
+    assert elapsed < (bound if bound is not None else never_hangs_bound()), f"took {elapsed:.1f} s"
+    assert_explains(outcome)
+    for needle in needles:
+        assert needle in outcome.message, outcome.message
+    return outcome
+
+
+def assert_explains(error: IntacctError) -> None:
+    """One line, says it is not the customer's setup (who is at fault) and what to do."""
+    message = str(error)
+    assert message == error.message and "\n" not in message and "\r" not in message, message
+    assert "not the company's setup" in message, message
+    assert "run again later" in message, message
+    assert repr(error) == f"{type(error).__name__}({message!r})"
+
+
+def requests_logged(server: SimulatorServer, expected: int) -> int:
+    """The gateway's count once in-flight exchanges end (a delayed one is logged when it finishes)."""
+    server.close()
+    deadline = time.monotonic() + 3
+    while server.log.count < expected and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return server.log.count
+
+
+@pytest.fixture
+def gateway(simulator: Callable[..., SimulatorServer]) -> SimulatorServer:
+    return simulator("ready")
+
+
+# --- connections that never carry an answer ---------------------------------------------------------
+
+
+def test_connection_refused_is_retried_then_a_transport_error(simulator: Callable[..., SimulatorServer]) -> None:
+    server = simulator("ready")
+    server.close()
+    client = client_for(server.url)
+    fails_with(TransportError, client, "connection to 127.0.0.1 refused", f"after {RETRY.attempts} attempt(s)")
+    assert client.transport.requests_sent == RETRY.attempts
+
+
+@pytest.fixture
+def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``.invalid`` names (RFC 6761: never resolvable) fail here at once: no DNS query can leave the machine.
+
+    A system resolver with no reachable server could otherwise block for its own timeout, which the
+    transport cannot bound (urllib3's connect timeout starts after name resolution).
+    """
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name.rstrip(".").endswith(".invalid"):
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        if name not in ("127.0.0.1", "localhost", "::1"):
+            raise AssertionError(f"a test tried to resolve {name!r}: only loopback is allowed")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_dns_failure_names_the_host(local_dns: list[str]) -> None:
+    client = client_for("https://nonexistent.invalid/ia/xml/xmlgw.phtml")
+    error = fails_with(TransportError, client, "could not resolve the endpoint host nonexistent.invalid (DNS)")
+    assert "--intacct-endpoint" in error.message
+    assert local_dns and set(local_dns) == {"nonexistent.invalid"}
+
+
+@pytest.fixture
+def full_backlog_port() -> Iterator[int]:
+    """A loopback listener that never accepts, its backlog filled: further connects get no SYN-ACK."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(8):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.settimeout(0.3)
+            fillers.append(filler)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except TimeoutError:
+                break
+        else:
+            pytest.skip("this kernel accepts connects beyond the backlog; the adapter-stub test covers the mapping")
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+def test_connect_timeout_on_a_full_loopback_backlog(full_backlog_port: int) -> None:
+    client = client_for(f"http://127.0.0.1:{full_backlog_port}/ia/xml/xmlgw.phtml")
+    error = fails_with(TransportError, client, "connecting to 127.0.0.1 timed out")
+    assert "within 3 s" in error.message
+
+
+class _Stub(requests.adapters.HTTPAdapter):
+    """A requests adapter answering from a callable: no socket at all."""
+
+    def __init__(self, answer: Callable[[requests.PreparedRequest], urllib3.HTTPResponse]) -> None:
+        super().__init__()
+        self.answer = answer
+        self.calls = 0
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.calls += 1
+        return self.build_response(request, self.answer(request))
+
+
+def stub_client(answer: Callable[[requests.PreparedRequest], urllib3.HTTPResponse], **transport: Any) -> IntacctClient:
+    session = requests.Session()
+    session.mount("https://", _Stub(answer))
+    return client_for("https://api.intacct.com/ia/xml/xmlgw.phtml", session=session, **transport)
+
+
+def stub_calls(client: IntacctClient) -> int:
+    adapter = client.transport._session.get_adapter("https://api.intacct.com/")
+    assert isinstance(adapter, _Stub)
+    return adapter.calls
+
+
+def canned(status: int, body: bytes, headers: dict[str, str] | None = None) -> urllib3.HTTPResponse:
+    return urllib3.HTTPResponse(
+        body=io.BytesIO(body), headers=headers or {}, status=status, preload_content=False, decode_content=False
+    )
+
+
+def test_connect_timeout_mapping_with_an_adapter_stub() -> None:
+    def refuse(request: requests.PreparedRequest) -> urllib3.HTTPResponse:
+        raise requests.exceptions.ConnectTimeout("stub: connect timed out")
+
+    client = stub_client(refuse)
+    fails_with(TransportError, client, "connecting to api.intacct.com timed out after 1 s")
+    assert stub_calls(client) == RETRY.attempts
+
+
+# --- answers that stop coming ---------------------------------------------------------------------
+
+
+def test_read_timeout_is_retried_within_the_total_time(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.Delay(seconds=TIMEOUTS.read_seconds + 1), times=None)
+    client = client_for(gateway.url)
+    fails_with(TransportError, client, "accepted the connection but sent no answer within")
+    assert 2 <= client.transport.requests_sent <= RETRY.attempts
+    assert requests_logged(gateway, client.transport.requests_sent) == client.transport.requests_sent
+
+
+def test_slow_body_is_cut_at_the_total_deadline(gateway: SimulatorServer) -> None:
+    # Each 64-byte piece arrives well within the read timeout; only the total deadline can stop it.
+    gateway.inject(faults.SlowBody(pause=TIMEOUTS.read_seconds / 2, chunk_size=64), times=None)
+    fails_with(
+        TransportError,
+        client_for(gateway.url),
+        "was still sending its answer when the time limit ran out",
+        bound=TIMEOUTS.total_seconds + 1,
+    )
+    assert gateway.log.count == 1
+
+
+def test_stalled_body_hits_the_read_timeout(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.SlowBody(pause=TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
+    client = client_for(gateway.url)
+    fails_with(TransportError, client, "no answer from Intacct at 127.0.0.1")
+    assert 2 <= client.transport.requests_sent <= RETRY.attempts
+    assert requests_logged(gateway, client.transport.requests_sent) == client.transport.requests_sent
+
+
+def test_reset_mid_response_is_retried_then_a_transport_error(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.ResetMidResponse(), times=None)
+    fails_with(TransportError, client_for(gateway.url), "reset or closed before the whole answer arrived")
+    assert gateway.log.count == RETRY.attempts
+
+
+def test_dropped_connection_is_retried_then_a_transport_error(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.DropConnection(), times=None)
+    fails_with(TransportError, client_for(gateway.url), "closed or reset the connection")
+    assert gateway.log.count == RETRY.attempts
+
+
+# --- HTTP statuses --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_without_xml_is_retried_then_names_the_status(gateway: SimulatorServer, status: int) -> None:
+    gateway.inject(faults.HttpError(status), times=None)
+    fails_with(
+        TransportError,
+        client_for(gateway.url),
+        f"HTTP {status} without an XML body",
+        f"after {RETRY.attempts} attempt(s)",
+    )
+    assert gateway.log.count == RETRY.attempts
+
+
+def test_503_once_then_success_is_one_response(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.HttpError(503), times=1)
+    client = client_for(gateway.url)
+    response, elapsed = attempt(client)
+    assert isinstance(response, Response) and response.authenticated
+    assert {result.control_id for result in response.results} == {"user", "gl"}
+    assert gateway.log.count == 2
+    assert client.exchanges[-1].attempts == 2 and client.exchanges[-1].http_status == 200
+    assert elapsed < never_hangs_bound()
+
+
+def test_524_is_not_retried(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.HttpError(524), times=None)
+    fails_with(TransportError, client_for(gateway.url), "HTTP 524", "after 1 attempt(s)")
+    assert gateway.log.count == 1
+
+
+def test_429_gw_0010_every_time_is_retried_then_returned_as_a_control_failure(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.RateLimited(), times=None)
+    client = client_for(gateway.url)
+    response, elapsed = attempt(client)
+    assert elapsed < never_hangs_bound()
+    assert gateway.log.count == RETRY.attempts
+    assert isinstance(response, Response), response
+    assert response.http_status == 429 and not response.control_ok
+    assert [error.errorno for error in response.control_errors] == ["GW-0010"]
+    with pytest.raises(ControlError, match="GW-0010") as raised:
+        response.ensure_authenticated()
+    assert "\n" not in str(raised.value)
+
+
+def rate_limited(retry_after: str) -> Callable[[requests.PreparedRequest], urllib3.HTTPResponse]:
+    body = status_only_failure("GW-0010", "Rate limit exceeded.")
+
+    def answer(request: requests.PreparedRequest) -> urllib3.HTTPResponse:
+        return canned(429, body, {"Content-Type": "text/xml", "Retry-After": retry_after})
+
+    return answer
+
+
+def test_retry_after_is_honoured() -> None:
+    slept: list[float] = []
+    client = stub_client(rate_limited("1"), sleep=slept.append)
+    response, _ = attempt(client)
+    assert isinstance(response, Response) and response.control_errors[0].errorno == "GW-0010"
+    assert slept == [1.0] * (RETRY.attempts - 1)
+    assert stub_calls(client) == RETRY.attempts
+
+
+def test_retry_after_beyond_the_total_time_gives_up_at_once() -> None:
+    slept: list[float] = []
+    client = stub_client(rate_limited("3600"), sleep=slept.append)
+    response, elapsed = attempt(client)
+    assert isinstance(response, Response) and response.http_status == 429
+    assert slept == [] and stub_calls(client) == 1
+    assert elapsed < 1
+
+
+# --- bodies that are not usable Intacct answers --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [
+        (faults.MaintenancePage(), "HTML page (HTTP 200)"),
+        (faults.EmptyBody(), "empty body"),
+        (faults.Truncated(), "not well-formed XML"),
+        (faults.ForeignXml("foo"), "not an Intacct response (root element <foo>)"),
+        (faults.ForeignXml("html"), "not an Intacct response (root element <html>)"),
+        (faults.MismatchedControlIds(), "results do not answer the request"),
+    ],
+    ids=["html", "empty", "truncated", "foreign-xml", "xhtml", "mismatched-control-ids"],
+)
+def test_unusable_200_body_is_a_protocol_error_not_retried(
+    gateway: SimulatorServer, fault: faults.Fault, needle: str
+) -> None:
+    gateway.inject(fault, times=None)
+    fails_with(ProtocolError, client_for(gateway.url), needle, bound=1.5)
+    assert gateway.log.count == 1
+
+
+def test_xxe_body_never_reads_the_file(gateway: SimulatorServer, tmp_path: Path) -> None:
+    secret = "XXE-SECRET-5b1e9d0c7a"
+    target = tmp_path / "secret.txt"
+    target.write_text(secret, encoding="utf-8")
+    gateway.inject(faults.XxeBody(target), times=None)
+    error = fails_with(ProtocolError, client_for(gateway.url), "DOCTYPE", bound=1.5)
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and len(chain) < 10:
+        chain.append(link)
+        link = link.__cause__ or link.__context__
+    shown = [text for link in chain for text in (str(link), repr(link), *map(str, link.args))]
+    assert not any(secret in text for text in [*shown, *map(str, error.errors)])
+    assert error.__suppress_context__ and error.__cause__ is None
+
+
+def test_billion_laughs_is_refused_unexpanded_and_fast(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.BillionLaughs(), times=None)
+    error = fails_with(ProtocolError, client_for(gateway.url), "DOCTYPE", bound=1.0)
+    assert "lollol" not in str(error)
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "until-close"])
+def test_100_mb_body_is_refused_with_bounded_memory(gateway: SimulatorServer, declare_length: bool) -> None:
+    gateway.inject(faults.HugeBody(megabytes=100, declare_length=declare_length), times=None)
+    client = client_for(gateway.url)
+    tracemalloc.start()
+    try:
+        error = fails_with(TransportError, client, "MB", bound=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_RESPONSE_BYTES + 16 * MB < 100 * MB, f"peak {peak / MB:.0f} MB"
+    assert "refused" in error.message
+    assert gateway.log.count == 1, "an oversized body is not retried"
+
+
+def test_gzip_bomb_is_refused_after_decoding_with_bounded_memory() -> None:
+    bomb = gzip.compress(b"\0" * (100 * MB), compresslevel=9)
+    assert len(bomb) < MB
+
+    def answer(request: requests.PreparedRequest) -> urllib3.HTTPResponse:
+        return canned(200, bomb, {"Content-Type": "text/xml", "Content-Encoding": "gzip"})
+
+    client = stub_client(answer)
+    tracemalloc.start()
+    try:
+        fails_with(TransportError, client, "sent more than 20 MB", bound=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < MAX_RESPONSE_BYTES + 16 * MB, f"peak {peak / MB:.0f} MB"
+    assert stub_calls(client) == 1
+
+
+@pytest.fixture
+def chunked_gzip_url(gateway: SimulatorServer) -> Iterator[str]:
+    """A loopback front for the simulator answering chunked and gzip-encoded, as a CDN in front of Intacct may."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Quiet."""
+
+        def do_POST(self) -> None:
+            request = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            answer = gzip.compress(gateway.gateway.handle(request).body)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml; charset=UTF-8")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for start in range(0, len(answer), 100):
+                piece = answer[start : start + 100]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/ia/xml/xmlgw.phtml"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=2)
+
+
+def test_chunked_gzip_answer_is_read_whole(chunked_gzip_url: str) -> None:
+    client = client_for(chunked_gzip_url)
+    for _ in range(2):  # the second request reuses the kept-alive connection
+        response, elapsed = attempt(client)
+        assert isinstance(response, Response) and response.authenticated, response
+        assert {result.control_id for result in response.results} == {"user", "gl"}
+        assert elapsed < 1
+
+
+# --- writes are never retried --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        faults.HttpError(503),
+        faults.HttpError(500),
+        faults.RateLimited(),
+        faults.DropConnection(),
+        faults.ResetMidResponse(),
+        faults.Delay(seconds=TIMEOUTS.read_seconds + 1),
+    ],
+    ids=["503", "500", "429", "drop", "reset", "read-timeout"],
+)
+def test_a_write_is_sent_exactly_once_whatever_the_fault(gateway: SimulatorServer, fault: faults.Fault) -> None:
+    gateway.inject(fault, times=None)
+    client = client_for(gateway.url)
+    outcome, elapsed = attempt(client, WRITE, allow_writes=True)
+    assert elapsed < TIMEOUTS.total_seconds + 1
+    assert client.transport.requests_sent == 1
+    assert requests_logged(gateway, 1) == 1
+    assert gateway.log.records[0].writes == ("create_supdoc",)
+    if isinstance(outcome, Response):
+        assert outcome.control_errors[0].errorno == "GW-0010"
+    else:
+        assert isinstance(outcome, TransportError)
+        assert_explains(outcome)
+        assert "after 1 attempt(s)" in outcome.message
+
+
+# --- the test-only timeouts switch ---------------------------------------------------------------------
+
+
+def test_timeouts_default_without_the_environment_variable() -> None:
+    assert Timeouts.from_environment({}) == Timeouts() == Timeouts(10.0, 60.0, 180.0)
+
+
+def test_timeouts_from_the_environment_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Timeouts.from_environment({TIMEOUTS_ENVIRONMENT_VARIABLE: " 1, 2.5 ,3 "}) == Timeouts(1.0, 2.5, 3.0)
+    monkeypatch.setenv(TIMEOUTS_ENVIRONMENT_VARIABLE, "1,1,3")
+    assert HttpTransport().timeouts == Timeouts(1.0, 1.0, 3.0)
+    assert HttpTransport(timeouts=Timeouts()).timeouts == Timeouts()
+
+
+@pytest.mark.parametrize("value", ["1,2", "1,2,3,4", "a,b,c", "0,1,3", "1,-1,3", "1,1,inf", "1,1,nan"])
+def test_bad_timeouts_environment_variable_is_a_one_line_configuration_error(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=TIMEOUTS_ENVIRONMENT_VARIABLE) as raised:
+        Timeouts.from_environment({TIMEOUTS_ENVIRONMENT_VARIABLE: value})
+    assert "\n" not in str(raised.value)

@@ -33,8 +33,16 @@ def main() -> int:
         (work / "test_trivial.py").write_text("def test_trivial():\n    assert True\n")
         bare = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_trivial.py"]
         replay = [
-            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-            "--intacct-company=demo-ready", "--intacct-mode=replay", "--intacct-udd", "--intacct-write-probe",
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--intacct-company=demo-ready",
+            "--intacct-mode=replay",
+            "--intacct-udd",
+            "--intacct-write-probe",
             f"--intacct-cassettes={REPO / 'cassettes'}",
         ]
         timed(bare, work), timed(replay, work)  # warm the file cache once

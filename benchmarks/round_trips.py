@@ -35,8 +35,16 @@ USER_PASSWORD = "sim-user-password"
 def run_product(url: str, udd: bool) -> float:
     environment = {**os.environ, "INTACCT_SENDER_PASSWORD": SENDER_PASSWORD, "INTACCT_USER_PASSWORD": USER_PASSWORD}
     with tempfile.TemporaryDirectory() as directory:
-        command = [sys.executable, "-m", "pytest", "--intacct-company=ACME", f"--intacct-endpoint={url}", "-q",
-                   "-p", "no:cacheprovider"]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--intacct-company=ACME",
+            f"--intacct-endpoint={url}",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ]
         if udd:
             command.append("--intacct-udd")
         started = time.perf_counter()
@@ -110,8 +118,10 @@ def main() -> int:
     for name, count, seconds in rows:
         print(f"{name:<28}{count:>15}{seconds:>15.2f}")
     (_, product_requests, product_seconds), _snapshot, (_, naive_requests, naive_seconds) = rows
-    print(f"ratio baseline/product: requests {naive_requests / product_requests:.1f}x, "
-          f"wall {naive_seconds / product_seconds:.1f}x (product wall includes Python and pytest start-up)")
+    print(
+        f"ratio baseline/product: requests {naive_requests / product_requests:.1f}x, "
+        f"wall {naive_seconds / product_seconds:.1f}x (product wall includes Python and pytest start-up)"
+    )
     return 0
 
 

@@ -17,6 +17,7 @@ from .intacct.errors import ProtocolError, TransportError, describe_errors
 from .intacct.functions import CreateSupdoc, CreateSupdocFolder, DeleteSupdoc, DeleteSupdocFolder, IntacctFunction
 from .intacct.response import Result
 from .sign_in import Unavailable
+from .verdict import CLEANUP_FAILED
 
 PROBE_FOLDER = "PEX acceptance probe"
 _CREATE_FOLDER = "probe-create-folder"
@@ -60,8 +61,8 @@ def run_attachment_probe(
         return outcome
     leftover = "; ".join(problems)
     if isinstance(outcome, ProbeOutcome):
-        return ProbeOutcome(outcome.numbered, f"{outcome.observed}. CLEAN-UP FAILED: {leftover}", tuple(problems))
-    return Unavailable(f"{outcome.reason}. CLEAN-UP FAILED: {leftover}")
+        return ProbeOutcome(outcome.numbered, f"{outcome.observed}. {CLEANUP_FAILED}: {leftover}", tuple(problems))
+    return Unavailable(f"{outcome.reason}. {CLEANUP_FAILED}: {leftover}")
 
 
 def _create(

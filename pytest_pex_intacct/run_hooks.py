@@ -22,6 +22,7 @@ from .settings import Settings
 from .verdict import (
     ACCEPTED,
     BLOCKED,
+    CLEANUP_FAILED,
     ERROR,
     FAILED,
     MANUAL,
@@ -251,6 +252,11 @@ class AcceptanceRun:
             detail = f" (blocked by {result.blocked_by})" if result.blocked_by else ""
             detail += f" (attested by {result.attested_by})" if result.attested_by else ""
             write(f"{result.outcome.upper():<15} {result.requirement.id}{detail}")
+        for result in results:
+            if CLEANUP_FAILED in result.observed:
+                terminalreporter.write_line(
+                    f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {result.observed}", red=True
+                )
         if self.settings.json_path is not None:
             write(f"results written to {self.settings.json_path}")
         tally = ", ".join(f"{count} {name}" for name, count in counts(results).items() if count)

@@ -115,7 +115,15 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
                 f"({describe_errors(errors)}). This is PEX's own credential problem "
                 "(INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD), not the company's setup"
             )
-        return _all_error(f"Intacct rejected the request at control level: {describe_errors(errors)}")
+        if any(error.errorno.upper() == "GW-0010" for error in errors):
+            return _all_error(
+                f"Intacct kept rate-limiting the requests after the retries ({describe_errors(errors)}); "
+                "this is not the company's setup: run again later"
+            )
+        return _all_error(
+            f"Intacct rejected the request at control level ({describe_errors(errors)}); "
+            "this is not the company's setup: check PEX's sender settings, or run again later"
+        )
 
     if response.authenticated:
         location = response.authentication.location_id if response.authentication else ""

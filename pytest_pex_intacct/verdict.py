@@ -19,6 +19,9 @@ NOT_APPLICABLE = "not-applicable"
 MANUAL = "manual"
 OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL)
 
+# Marks an observation whose write-probe clean-up failed: the run's summary repeats it in red.
+CLEANUP_FAILED = "CLEAN-UP FAILED"
+
 ACCEPTED = "accepted"
 NOT_ACCEPTED = "not-accepted"
 INCOMPLETE = "incomplete"

@@ -208,6 +208,7 @@ def test_write_probe_reports_what_it_could_not_delete(simulator: Callable[..., A
     observed = run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
     assert "CLEAN-UP FAILED" in observed
     assert "by hand" in observed
+    run.result.stdout.fnmatch_lines(["WRITE PROBE LEFT DATA IN COMPANY ACME: *by hand*"])
 
 
 def test_manual_attachment_numbering_counts_only_when_attested(simulator: Callable[..., Any], run_checks: Any) -> None:

@@ -12,6 +12,8 @@ Also here: no write ever reaches the gateway without ``--intacct-write-probe``, 
 
 from __future__ import annotations
 
+import base64
+import re
 import socket
 import time
 import tracemalloc
@@ -133,7 +135,7 @@ MATRIX = {
     "http-500": Row(faults.HttpError(500), "HTTP 500 without an XML body", (2, ATTEMPTS)),
     "http-503": Row(faults.HttpError(503), "HTTP 503 without an XML body", (2, ATTEMPTS)),
     "http-524": Row(faults.HttpError(524), "HTTP 524 without an XML body after 1 attempt", (1, 1)),
-    "http-429-gw-0010": Row(faults.RateLimited(), "GW-0010", (2, ATTEMPTS)),
+    "http-429-gw-0010": Row(faults.RateLimited(), "rate-limiting the requests after the retries", (2, ATTEMPTS)),
     "html-maintenance-page": Row(faults.MaintenancePage(), "HTML page (HTTP 200)", (1, 1)),
     "empty-body": Row(faults.EmptyBody(), "empty body", (1, 1)),
     "truncated-xml": Row(faults.Truncated(), "not well-formed XML", (1, 1)),
@@ -318,10 +320,23 @@ def secret_forms(secret: str) -> set[str]:
     }
 
 
+def _with_decoded_assets(html_text: str) -> str:
+    """The report plus every base64 ``data:`` URI it inlines, decoded (pytest-html embeds extras so)."""
+    decoded = [html_text]
+    for match in re.finditer(r"data:[\w/+.-]+;base64,([A-Za-z0-9+/=]+)", html_text):
+        decoded.append(base64.b64decode(match.group(1)).decode("utf-8", "replace"))
+    return "\n".join(decoded)
+
+
+@pytest.mark.parametrize("mode", ["live", "record"])
 @pytest.mark.parametrize("scenario", scenario_names())
-def test_no_secret_in_any_output(simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, scenario: str) -> None:
+def test_no_secret_in_any_output(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, scenario: str, mode: str
+) -> None:
     server = simulator(load_scenario(scenario).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET))
     junit = tmp_path / "junit.xml"
+    report = tmp_path / "report.html"
+    cassettes = tmp_path / "cassettes"
     run = run_checks(
         server,
         "--intacct-udd",
@@ -329,8 +344,13 @@ def test_no_secret_in_any_output(simulator: Callable[..., Any], run_checks: Any,
         "-rA",
         "-v",
         f"--junitxml={junit}",
+        f"--html={report}",
+        "--self-contained-html",
+        f"--intacct-mode={mode}",
+        f"--intacct-cassettes={cassettes}",
         sender_password=SENDER_SECRET,
         user_password=USER_SECRET,
+        subprocess=mode == "record",  # vcrpy patches the HTTP stack process-wide
     )
     assert run.result.ret in (0, 1), run.result.stdout.str()
     outputs = {
@@ -338,18 +358,14 @@ def test_no_secret_in_any_output(simulator: Callable[..., Any], run_checks: Any,
         "stderr": run.result.stderr.str(),
         "json": run.json_path.read_text(encoding="utf-8"),
         "junit": junit.read_text(encoding="utf-8"),
+        "html": _with_decoded_assets(report.read_text(encoding="utf-8")),
     }
+    if mode == "record":
+        outputs["cassette"] = (cassettes / "ACME.yaml").read_text(encoding="utf-8")
+        assert "<password>REDACTED</password>" in outputs["cassette"]
     # The product signs in with each request and never opens a session, so no session id exists to leak.
     assert server.gateway.session_count == 0
     assert all(record.auth_kind == "login" and "getAPISession" not in record.functions for record in server.log)
     for name, text in outputs.items():
         for secret in secret_forms(SENDER_SECRET) | secret_forms(USER_SECRET):
             assert secret not in text, f"a password appears in {name}"
-    # TODO(record/html): extend this test once record mode, cassettes and the HTML report land:
-    #   - run again with --intacct-mode=record --intacct-cassettes=<tmp> and grep the cassette YAML
-    #     (passwords, session ids, escaped forms) and the recorder's stdout/stderr;
-    #   - replay that cassette (--intacct-mode=replay, no passwords in the environment) and grep its outputs;
-    #   - add --html=<tmp>/report.html --self-contained-html and grep the HTML (also base64-decoded
-    #     embedded assets, since pytest-html inlines them);
-    #   - if a recording ever carries getAPISession, collect the simulator's issued session ids and
-    #     grep every artefact for them too.

@@ -90,6 +90,10 @@ def test_company_from_the_environment_activates_the_checks(
         (["--intacct-company=ACME", "--intacct-json=missing-dir/out.json"], {}, "does not exist"),
         (["--intacct-company=ACME", "--intacct-json=."], {}, "is a directory"),
         (["--intacct-company=ACME", "--intacct-mode=sometimes"], {}, "is not one of live, record, replay"),
+        (["--intacct-company=ACME", "--intacct-cassettes="], {}, "--intacct-cassettes is empty"),
+        (["--intacct-company=ACME", "--intacct-cassettes=test_file.txt"], {}, "is not a directory"),
+        (["--intacct-company=ACME"], {"INTACCT_USER_PASSWORD": "pass\x01word"}, "INTACCT_USER_PASSWORD contains"),
+        (["--intacct-company=ACME"], {"INTACCT_SENDER_PASSWORD": "bad\nline"}, "INTACCT_SENDER_PASSWORD contains"),
     ],
 )
 def test_bad_input_is_a_one_line_usage_error_before_any_traffic(
@@ -110,11 +114,14 @@ def test_bad_input_is_a_one_line_usage_error_before_any_traffic(
             monkeypatch.setenv(name, value)
     has_endpoint = any(argument.startswith("--intacct-endpoint") for argument in arguments)
     extra = [] if has_endpoint else [f"--intacct-endpoint={server.url}"]
+    pytester.makefile(".txt", test_file="not a directory")
     result = pytester.runpytest(*arguments, *extra, "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    errors = [line for line in result.stderr.lines if line.startswith("ERROR:") or "error:" in line]
-    assert errors, result.stderr.str()
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert len(errors) == 1, result.stderr.str()
+    assert errors[0].startswith("ERROR: ")
     assert message in errors[0]
+    assert "pass\x01word" not in errors[0] and "bad\nline" not in errors[0]
     assert server.log.count == 0
     assert not (pytester.path / "missing-dir").exists()
 

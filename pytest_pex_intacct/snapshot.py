@@ -7,6 +7,7 @@ probe's two) → classified sign-in and parsed facts. A fact that could not be e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .facts import (
@@ -190,12 +191,15 @@ def _udd(client: IntacctClient, login: LoginCredentials, dimensions: Result) -> 
     return UddReadability(tuple(access))
 
 
-def gather_snapshot(client: IntacctClient, settings: Settings, run_id: str) -> CompanySnapshot:
+def gather_snapshot(
+    client: IntacctClient, settings: Settings, run_id: str, explain: Callable[[str], str] = str
+) -> CompanySnapshot:
+    """``explain`` rewords a failure to get any answer (a replay's answers come from its cassette)."""
     login = LoginCredentials(settings.user_id, settings.company_id, settings.user_password)
     try:
         response = client.send(login, read_functions(settings))
-    except (TransportError, ProtocolError) as error:
-        return CompanySnapshot.unavailable(settings, error.message)
+    except IntacctError as error:
+        return CompanySnapshot.unavailable(settings, explain(error.message))
 
     sign_in = classify_sign_in(response, settings.sender_id, settings.company_id, settings.user_id)
     blocker = sign_in.blocker
@@ -229,4 +233,4 @@ def gather_snapshot(client: IntacctClient, settings: Settings, run_id: str) -> C
             probe=probe,
         )
     except IntacctError as error:
-        return CompanySnapshot.unavailable(settings, error.message)
+        return CompanySnapshot.unavailable(settings, explain(error.message))

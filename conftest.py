@@ -16,8 +16,34 @@ SHARED = Path(__file__).resolve().parent.parent / "shared"
 SCHEMA_PATH = SHARED / "intacct" / "schemas" / "api.lxml.xsd"
 SAMPLES_DIR = SHARED / "intacct" / "samples"
 
+# Never resolvable (an "invalid" label, RFC 6761) yet inside *.intacct.com, so the endpoint rules accept it.
+UNRESOLVABLE_HOST = "nonexistent.invalid.intacct.com"
+
 SENDER_PASSWORD = "sim-sender-password"
 USER_PASSWORD = "sim-user-password"
+
+
+@pytest.fixture
+def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names with an ``invalid`` label fail here at once, so no DNS query can leave the machine.
+
+    A system resolver with no reachable server could otherwise block for its own timeout, which the
+    transport cannot bound (urllib3's connect timeout starts after name resolution).
+    """
+    import socket
+
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if "invalid" in name.rstrip(".").split("."):
+            asked.append(name)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
 
 
 @pytest.fixture(scope="session")

@@ -84,11 +84,14 @@ def _create(
             "the probe's create request was refused: "
             f"{describe_errors(response.control_errors + response.authentication_errors)}"
         )
+    folder_problem = None
     if not folder_exists:
         folder = response.result(_CREATE_FOLDER)
         created.folder = folder.ok
         if not folder.ok:
-            return Unavailable(f"could not create the probe folder {PROBE_FOLDER!r}: {describe_errors(folder.errors)}")
+            folder_problem = f"could not create the probe folder {PROBE_FOLDER!r}: {describe_errors(folder.errors)}"
+    # Read the attachment's result whatever happened to the folder: if it was created anyway (the
+    # folder existed after all), it must be deleted.
     attachment = response.result(_CREATE_ATTACHMENT)
     if attachment.ok:
         if not attachment.key:
@@ -98,6 +101,8 @@ def _create(
         return ProbeOutcome(
             True, f"Intacct numbered an attachment created without an ID automatically: supdocid {attachment.key!r}"
         )
+    if folder_problem is not None:
+        return Unavailable(folder_problem)
     text = describe_errors(attachment.errors)
     if any(needle in text.lower() for needle in _NEEDS_AN_ID):
         return ProbeOutcome(False, f"Intacct refused an attachment without an ID, so it does not number them: {text}")
@@ -120,7 +125,7 @@ def _clean_up(client: IntacctClient, login: LoginCredentials, created: _Created,
     if not deletes:
         return problems
     try:
-        response = client.send(login, deletes, allow_writes=True)
+        response = client.send(login, deletes, allow_writes=True, repeatable_writes=True)
     except (TransportError, ProtocolError) as error:
         return [*problems, f"the probe's delete request got no answer ({error.message}); {_by_hand(created)}"]
     if not response.authenticated:

@@ -7,7 +7,9 @@ then the SPEC §4 default. Passwords come only from the environment.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,7 +101,8 @@ def requested_company(options: RawOptions, environ: Mapping[str, str]) -> str | 
     """The company the checks run against, or None when the plugin should stay out of the way."""
     if options.company is not None:
         return options.company
-    return environ.get(ENV_COMPANY)
+    # An exported-but-empty variable means "not set": it must not hijack unrelated pytest runs.
+    return environ.get(ENV_COMPANY) or None
 
 
 def _pick(option: str | None, environ: Mapping[str, str], env_name: str | None, default: str) -> str:
@@ -110,16 +113,25 @@ def _pick(option: str | None, environ: Mapping[str, str], env_name: str | None, 
     return default
 
 
+def _ensure_writable_directory(directory: Path, option: str) -> None:
+    """Fail now, before any traffic, rather than after a live run that then cannot save its results."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        raise SettingsError(
+            f"{option}: cannot write in {str(directory)!r} ({error.strerror or type(error).__name__}); "
+            "choose a writable directory"
+        ) from None
+
+
 def _sendable(value: str) -> bool:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return False
     return not any(ord(character) < 32 or ord(character) == 127 for character in value)
-
-
-def _one_line(value: str) -> bool:
-    return "\n" not in value and "\r" not in value
 
 
 def _validate_endpoint(url: str) -> str:
@@ -145,11 +157,11 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
         )
 
     user = _pick(options.user, environ, ENV_USER, DEFAULT_USER).strip()
-    if not _USER_ID.fullmatch(user):
+    if not _USER_ID.fullmatch(user) or not _sendable(user):
         raise SettingsError(f"--intacct-user {user!r} is not a valid user ID; pass e.g. --intacct-user={DEFAULT_USER}")
 
     sender_id = _pick(options.sender_id, environ, ENV_SENDER_ID, DEFAULT_SENDER_ID)
-    if not sender_id.strip() or not _one_line(sender_id) or len(sender_id) > 80:
+    if not sender_id.strip() or not _sendable(sender_id) or len(sender_id) > 80:
         raise SettingsError(
             f"--intacct-sender-id is empty or malformed; pass --intacct-sender-id='{DEFAULT_SENDER_ID}'"
         )
@@ -157,13 +169,13 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
     endpoint = _validate_endpoint(_pick(options.endpoint, environ, ENV_ENDPOINT, DEFAULT_ENDPOINT).strip())
 
     gl_account = (options.gl_account if options.gl_account is not None else DEFAULT_GL_ACCOUNT).strip()
-    if not gl_account or not _one_line(gl_account) or len(gl_account) > 100:
+    if not gl_account or not _sendable(gl_account) or len(gl_account) > 100:
         raise SettingsError(
             "--intacct-gl-account is empty or malformed; pass the PEX GL account's number or title, "
             f"e.g. --intacct-gl-account='{DEFAULT_GL_ACCOUNT}'"
         )
 
-    mode = options.mode or "live"
+    mode = options.mode if options.mode is not None else "live"
     if mode not in MODES:
         raise SettingsError(f"--intacct-mode {mode!r} is not one of {', '.join(MODES)}")
 
@@ -179,7 +191,7 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
     signoff = None
     if options.signoff is not None:
         match = _SIGNOFF.fullmatch(options.signoff.strip())
-        if not match:
+        if not match or not _sendable(options.signoff):
             raise SettingsError(
                 f'--intacct-signoff {options.signoff!r} is not of the form "Name <email>", '
                 'e.g. --intacct-signoff="Dana Smith <dana@pex.example>"'
@@ -189,7 +201,7 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
     ticket = None
     if options.ticket is not None:
         ticket = options.ticket.strip()
-        if not ticket or not _one_line(ticket) or len(ticket) > 100:
+        if not ticket or not _sendable(ticket) or len(ticket) > 100:
             raise SettingsError("--intacct-ticket is empty or malformed; pass the ticket reference, e.g. PEX-1234")
 
     attested: list[str] = []
@@ -215,6 +227,9 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
             "either attest it or let the probe verify it, not both"
         )
 
+    if mode == "record":
+        _ensure_writable_directory(cassette_dir, "--intacct-cassettes")
+
     json_path = None
     if options.json_path is not None:
         if not options.json_path.strip():
@@ -224,6 +239,9 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
             raise SettingsError(f"--intacct-json {options.json_path!r} is a directory; pass a file path")
         if not json_path.parent.is_dir() and json_path.parent != Path(""):
             raise SettingsError(f"--intacct-json: directory {str(json_path.parent)!r} does not exist; create it first")
+        _ensure_writable_directory(json_path.parent if str(json_path.parent) else Path("."), "--intacct-json")
+        if json_path.exists() and not os.access(json_path, os.W_OK):
+            raise SettingsError(f"--intacct-json: {options.json_path!r} exists and cannot be overwritten")
 
     sender_password = environ.get(ENV_SENDER_PASSWORD, "")
     user_password = environ.get(ENV_USER_PASSWORD, "")

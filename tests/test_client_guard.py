@@ -506,7 +506,7 @@ def test_failed_sign_in_without_results_is_returned_not_raised(sample: str) -> N
         DEFAULT_ENDPOINT,
         "https://api.intacct.com/ia/xml/xmlgw.phtml",
         "https://na12.intacct.com/ia/xml/xmlgw.phtml",
-        "https://gateway.example.com:8443/ia/xml/xmlgw.phtml",
+        "https://api-sandbox.intacct.com:8443/ia/xml/xmlgw.phtml",
         "http://127.0.0.1:8080/ia/xml/xmlgw.phtml",
         "http://localhost:5000/",
         "http://[::1]:8000/ia/xml/xmlgw.phtml",
@@ -528,7 +528,22 @@ def test_accepted_endpoints(url: str) -> None:
     ],
 )
 def test_plain_http_is_refused_off_loopback(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="plain http"):
+    with pytest.raises(ConfigurationError, match="plain http|not an Intacct host"):
+        validate_endpoint(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://gateway.example.com/ia/xml/xmlgw.phtml",
+        "https://intacct.com.evil.example/",
+        "https://api.intacct.co/",
+        "https://evilintacct.com/",
+        "https://10.0.0.5/",
+    ],
+)
+def test_only_intacct_hosts_receive_the_passwords(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="not an Intacct host"):
         validate_endpoint(url)
 
 
@@ -563,10 +578,12 @@ def test_credentials_in_the_url_are_refused(url: str) -> None:
         "https://api.intacct.com:99999/",
         "https://api.intacct.com:https/",
         "not a url",
+        "https://[::1/x",
+        "https://exa mple.intacct.com/",
     ],
 )
 def test_garbage_endpoints_are_refused(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="not a valid http"):
+    with pytest.raises(ConfigurationError, match="not a valid"):
         validate_endpoint(url)
 
 
@@ -590,3 +607,29 @@ def test_malformed_url_with_credentials_does_not_leak_the_password(url: str) -> 
     with pytest.raises(ConfigurationError) as raised:
         validate_endpoint(url)
     assert_no_secrets(raised.value)
+
+
+@dataclass(frozen=True)
+class _Disguised:
+    """A function object that claims to read but writes: the guard judges the element that is sent."""
+
+    control_id: str = "disguised"
+    name: str = "readByQuery"
+
+    def body(self) -> etree._Element:
+        return etree.Element("create_supdoc")
+
+
+def test_a_write_disguised_as_a_read_is_refused() -> None:
+    transport = FakeTransport()
+    with pytest.raises(ReadOnlyViolation, match="create_supdoc"):
+        make_client(transport).send(LOGIN, [_Disguised()])
+    assert transport.posts == []
+
+
+def test_deletes_may_be_repeated_but_creates_never() -> None:
+    transport = FakeTransport()
+    client = make_client(transport)
+    client.send(LOGIN, [DeleteSupdoc("d", "ATT-1")], allow_writes=True, repeatable_writes=True)
+    client.send(LOGIN, [CreateSupdoc("c", "doc", "folder")], allow_writes=True)
+    assert [post.idempotent for post in transport.posts] == [True, False]

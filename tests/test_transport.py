@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import UNRESOLVABLE_HOST
 import requests
 import urllib3
 
@@ -125,34 +126,11 @@ def test_connection_refused_is_retried_then_a_transport_error(simulator: Callabl
     assert client.transport.requests_sent == RETRY.attempts
 
 
-@pytest.fixture
-def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """``.invalid`` names (RFC 6761: never resolvable) fail here at once: no DNS query can leave the machine.
-
-    A system resolver with no reachable server could otherwise block for its own timeout, which the
-    transport cannot bound (urllib3's connect timeout starts after name resolution).
-    """
-    real = socket.getaddrinfo
-    asked: list[str] = []
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else str(host)
-        if name.rstrip(".").endswith(".invalid"):
-            asked.append(name)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        if name not in ("127.0.0.1", "localhost", "::1"):
-            raise AssertionError(f"a test tried to resolve {name!r}: only loopback is allowed")
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return asked
-
-
 def test_dns_failure_names_the_host(local_dns: list[str]) -> None:
-    client = client_for("https://nonexistent.invalid/ia/xml/xmlgw.phtml")
-    error = fails_with(TransportError, client, "could not resolve the endpoint host nonexistent.invalid (DNS)")
+    client = client_for(f"https://{UNRESOLVABLE_HOST}/ia/xml/xmlgw.phtml")
+    error = fails_with(TransportError, client, f"could not resolve the endpoint host {UNRESOLVABLE_HOST} (DNS)")
     assert "--intacct-endpoint" in error.message
-    assert local_dns and set(local_dns) == {"nonexistent.invalid"}
+    assert local_dns and set(local_dns) == {UNRESOLVABLE_HOST}
 
 
 @pytest.fixture

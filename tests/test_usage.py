@@ -48,6 +48,14 @@ def test_company_collects_exactly_the_bundled_checks(
     assert "[UDD-READ]" in lines[-1]
 
 
+def test_an_empty_company_variable_changes_nothing(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "")
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+
+
 def test_company_from_the_environment_activates_the_checks(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,6 +98,22 @@ def test_company_from_the_environment_activates_the_checks(
         (["--intacct-company=ACME", "--intacct-json=missing-dir/out.json"], {}, "does not exist"),
         (["--intacct-company=ACME", "--intacct-json=."], {}, "is a directory"),
         (["--intacct-company=ACME", "--intacct-mode=sometimes"], {}, "is not one of live, record, replay"),
+        (["--intacct-company=ACME", "--intacct-mode="], {}, "is not one of live, record, replay"),
+        (["--intacct-company=ACME", "--intacct-sender-id=PEX\x01MPP"], {}, "--intacct-sender-id"),
+        (["--intacct-company=ACME", "--intacct-user=pex\x01"], {}, "--intacct-user"),
+        (["--intacct-company=ACME", "--intacct-gl-account=PEX\x01GL"], {}, "--intacct-gl-account"),
+        (["--intacct-company=ACME", "--intacct-ticket=PEX\x011"], {}, "--intacct-ticket"),
+        (["--intacct-company=ACME", "--intacct-signoff=Dana\x01 <d@pex.example>"], {}, "Name <email>"),
+        (["--intacct-company=ACME", "--intacct-endpoint=https://[::1/x"], {}, "not a valid URL"),
+        (["--intacct-company=ACME", "--intacct-endpoint=https://exa mple.intacct.com/"], {}, "not a valid host"),
+        (["--intacct-company=ACME", "--intacct-endpoint=https://intacct.example.com/"], {}, "not an Intacct host"),
+        (["--intacct-company=ACME"], {"INTACCT_ENDPOINT_URL": "https://evil.example/x"}, "not an Intacct host"),
+        (["--intacct-company=ACME", "--intacct-json=/proc/results.json"], {}, "--intacct-json: cannot write"),
+        (
+            ["--intacct-company=ACME", "--intacct-mode=record", "--intacct-cassettes=/proc/cassettes"],
+            {},
+            "--intacct-cassettes: cannot write",
+        ),
         (["--intacct-company=ACME", "--intacct-cassettes="], {}, "--intacct-cassettes is empty"),
         (["--intacct-company=ACME", "--intacct-cassettes=test_file.txt"], {}, "is not a directory"),
         (["--intacct-company=ACME"], {"INTACCT_USER_PASSWORD": "pass\x01word"}, "INTACCT_USER_PASSWORD contains"),
@@ -112,7 +136,9 @@ def test_bad_input_is_a_one_line_usage_error_before_any_traffic(
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    has_endpoint = any(argument.startswith("--intacct-endpoint") for argument in arguments)
+    has_endpoint = "INTACCT_ENDPOINT_URL" in environment or any(
+        argument.startswith("--intacct-endpoint") for argument in arguments
+    )
     extra = [] if has_endpoint else [f"--intacct-endpoint={server.url}"]
     pytester.makefile(".txt", test_file="not a directory")
     result = pytester.runpytest(*arguments, *extra, "-p", "no:cacheprovider")

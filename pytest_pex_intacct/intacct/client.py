@@ -60,24 +60,37 @@ class IntacctClient:
         functions: Sequence[IntacctFunction],
         *,
         allow_writes: bool = False,
+        repeatable_writes: bool = False,
     ) -> Response:
         """One HTTP request carrying every function; returns the parsed response at any status level.
 
         Raises :class:`TransportError` or :class:`ProtocolError` when no usable Intacct answer came
         back; control, authentication and result failures are data in the returned response.
+        A request with writes is sent once, unless the caller says repeating it is harmless
+        (``repeatable_writes``: deletes by key, where a repeat only fails to find the record).
         """
-        writes = [function.name for function in functions if is_write_function(function.name)]
+        declared = [function.name for function in functions]
+        self._guard(declared, allow_writes)
+        request = build_request(self._sender, authentication, functions)
+        # Judge again what will actually be sent, not only what the function objects say they are.
+        sent = [str(call.tag) for call in request.iterfind("operation/content/function/*")]
+        self._guard(sent, allow_writes)
+        writes = [name for name in sent if is_write_function(name)]
+        body = serialize(request)
+        reply = self.transport.post(self.endpoint, body, idempotent=not writes or repeatable_writes)
+        self.exchanges.append(Exchange(tuple(function.name for function in functions), reply.status, reply.attempts))
+        response = self._interpret(reply)
+        self._check_correlation(response, functions)
+        return response
+
+    @staticmethod
+    def _guard(names: Sequence[str], allow_writes: bool) -> None:
+        writes = [name for name in names if is_write_function(name)]
         if writes and not allow_writes:
             raise ReadOnlyViolation(
                 f"refused to send {', '.join(writes)}: the checks are read-only; only the attachment "
                 "numbering probe writes, and only with --intacct-write-probe"
             )
-        body = serialize(build_request(self._sender, authentication, functions))
-        reply = self.transport.post(self.endpoint, body, idempotent=not writes)
-        self.exchanges.append(Exchange(tuple(function.name for function in functions), reply.status, reply.attempts))
-        response = self._interpret(reply)
-        self._check_correlation(response, functions)
-        return response
 
     @staticmethod
     def _interpret(reply: HttpReply) -> Response:

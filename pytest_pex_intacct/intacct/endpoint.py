@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from .errors import ConfigurationError
@@ -10,29 +12,56 @@ DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _shown(url: str) -> str:
-    """The URL as it may appear in a message: never with a user name or password."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return repr(url)
-    host = parts.netloc.rsplit("@", 1)[1]
-    return repr(f"{parts.scheme}://{host}{parts.path}")
+_HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def _is_ip_address(hostname: str) -> bool:
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_loopback_address(hostname: str) -> bool:
+    return _is_ip_address(hostname) and ipaddress.ip_address(hostname).is_loopback
+
+
+def _is_intacct_host(hostname: str) -> bool:
+    # The official SDKs refuse endpoints outside intacct.com: a typo in a URL must not send the
+    # company's passwords to someone else (API-NOTES §9).
+    return hostname == "intacct.com" or hostname.endswith(".intacct.com")
 
 
 def validate_endpoint(url: str) -> str:
-    parts = urlsplit(url)
-    # Credentials are checked first so that no later message can echo them.
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(f"endpoint is not a valid URL; use e.g. {DEFAULT_ENDPOINT}") from None
+    # Credentials are checked before anything that could echo the URL.
     if "@" in parts.netloc:
         raise ConfigurationError("endpoint URL must not contain credentials; passwords come from the environment")
-    try:
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        port_ok = False
-    if parts.scheme not in ("https", "http") or not parts.hostname or not port_ok:
-        raise ConfigurationError(f"endpoint {_shown(url)} is not a valid http(s) URL; use e.g. {DEFAULT_ENDPOINT}")
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+    hostname = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not hostname or port == 0:
+        raise ConfigurationError(f"endpoint {url!r} is not a valid http(s) URL; use e.g. {DEFAULT_ENDPOINT}")
+    if hostname in _LOOPBACK or _is_loopback_address(hostname):
+        return url
+    if _is_ip_address(hostname):
         raise ConfigurationError(
-            f"endpoint {parts.hostname} uses plain http; Intacct is reached over https only "
+            f"endpoint host {hostname} is not an Intacct host (*.intacct.com); the passwords are only ever "
+            f"sent to Intacct or to a local simulator on loopback, e.g. {DEFAULT_ENDPOINT}"
+        )
+    if not _HOSTNAME.fullmatch(hostname):
+        raise ConfigurationError(f"endpoint host {hostname!r} is not a valid host name; use e.g. {DEFAULT_ENDPOINT}")
+    if not _is_intacct_host(hostname):
+        raise ConfigurationError(
+            f"endpoint host {hostname} is not an Intacct host (*.intacct.com); the passwords are only ever "
+            f"sent to Intacct or to a local simulator on loopback, e.g. {DEFAULT_ENDPOINT}"
+        )
+    if parts.scheme == "http":
+        raise ConfigurationError(
+            f"endpoint {hostname} uses plain http; Intacct is reached over https only "
             "(plain http is accepted for a local simulator on loopback)"
         )
     return url

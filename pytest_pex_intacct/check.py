@@ -1,19 +1,22 @@
 """What a bundled check sees: one requirement, the company snapshot, and a place to say what it observed.
 
 Before a check's body runs, :meth:`Check.prepare` (called from the ``intacct`` fixture's setup)
-turns missing facts into the right SPEC §3 shape: ``blocked`` and ``not-applicable`` and
-``manual`` become skips with a reason, an error becomes a setup error. The body then only
-states what it observed and asserts.
+turns the requirement's fact into the right SPEC §3 shape: ``blocked`` and ``not-applicable`` and
+``manual`` become skips with a reason, and anything that cannot be verified (an :class:`Unavailable`
+reading: network, missing or unrecognised field) becomes a setup *error*. So every "can this be
+verified at all" decision is taken in setup, and the body only states what it observed and asserts:
+a failing body is always a verified ``failed``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import pytest
 
-from .facts import GlLookup, ProbeOutcome, RoleAssignments, UddReadability, UserRecord
+from .facts import ProbeOutcome, Reading, UddReadability, UserRecord
 from .requirements import Requirement
 from .settings import Settings
 from .sign_in import Evidence, Unavailable
@@ -21,36 +24,59 @@ from .snapshot import CompanySnapshot
 from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, RequirementResult
 
 FactT = TypeVar("FactT")
+Fact: TypeAlias = Evidence | Unavailable | ProbeOutcome | UddReadability | None
 
 PROBE_REQUIREMENT = "STEP1-ATTACHMENT-NUMBERING"
 UDD_REQUIREMENT = "UDD-READ"
 
-# Which snapshot fact each requirement asserts on.
-NEEDS: dict[str, str] = {
-    PROBE_REQUIREMENT: "probe",
-    "STEP2-WEB-SERVICES": "sign_in.web_services",
-    "STEP2-SENDER-ID": "sign_in.sender",
-    "STEP3-USER-SIGN-IN": "sign_in.user_sign_in",
-    "STEP3-WEB-SERVICES-USER": "user",
-    "STEP3-ROOT-LEVEL": "user",
-    "STEP3-EMAIL": "user",
-    "STEP3-USER-TYPE": "user",
-    "STEP3-ADMIN-FULL": "user",
-    "STEP3-ROLE": "roles",
-    "STEP4-NORMAL-BALANCE": "gl",
-    UDD_REQUIREMENT: "udd",
+
+def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], Fact]:
+    """A reading of the USERINFO record, or why the record itself is missing (blocked or error)."""
+
+    def fact(snapshot: CompanySnapshot) -> Fact:
+        return snapshot.user if isinstance(snapshot.user, Unavailable) else read(snapshot.user)
+
+    return fact
+
+
+def _roles_reading(snapshot: CompanySnapshot) -> Fact:
+    return snapshot.roles if isinstance(snapshot.roles, Unavailable) else snapshot.roles.reading
+
+
+def _gl_reading(snapshot: CompanySnapshot) -> Fact:
+    return snapshot.gl if isinstance(snapshot.gl, Unavailable) else snapshot.gl.reading
+
+
+# Each requirement's fact, read from the snapshot. Callables (not attribute paths) so that mypy
+# checks every one; tests check that the keys are exactly the catalogue.
+NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
+    PROBE_REQUIREMENT: lambda snapshot: snapshot.probe,
+    "STEP2-WEB-SERVICES": lambda snapshot: snapshot.sign_in.web_services,
+    "STEP2-SENDER-ID": lambda snapshot: snapshot.sign_in.sender,
+    "STEP3-USER-SIGN-IN": lambda snapshot: snapshot.sign_in.user_sign_in,
+    "STEP3-WEB-SERVICES-USER": _of_user(lambda user: user.web_services_only),
+    "STEP3-ROOT-LEVEL": _of_user(lambda user: user.top_level),
+    "STEP3-EMAIL": _of_user(lambda user: user.email),
+    "STEP3-USER-TYPE": _of_user(lambda user: user.user_type),
+    "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin),
+    "STEP3-ROLE": _roles_reading,
+    "STEP4-NORMAL-BALANCE": _gl_reading,
+    UDD_REQUIREMENT: lambda snapshot: snapshot.udd,
 }
 
 
 class RequirementUnverified(Exception):
-    """The requirement could not be verified for a reason outside the customer's setup (SPEC: error)."""
+    """The requirement could not be verified for a reason outside the customer's setup (SPEC: error).
+
+    Raised only in setup (:meth:`Check.prepare`), so pytest reports it as an error, not a failure.
+    """
 
 
 @dataclass
 class Check:
     requirement: Requirement
-    snapshot: CompanySnapshot
     settings: Settings
+    snapshot: CompanySnapshot | None = field(default=None, repr=False)
     observed: str = ""
     attested_by: str | None = None
     decided: RequirementResult | None = field(default=None, repr=False)
@@ -59,27 +85,27 @@ class Check:
         """Record what Intacct showed; it goes to the report and JSON, pass or fail."""
         self.observed = text
 
-    def unverifiable(self, reason: str) -> None:
-        raise RequirementUnverified(reason)
-
-    def _fact(self) -> object:
-        value: object = self.snapshot
-        for part in NEEDS[self.requirement.id].split("."):
-            value = getattr(value, part)
-        return value
+    def _fact(self) -> Fact:
+        if self.snapshot is None:
+            raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
+        return NEEDS[self.requirement.id](self.snapshot)
 
     def _skip(self, outcome: str, reason: str, blocked_by: str | None = None) -> None:
         self.decided = RequirementResult(self.requirement, outcome, observed=reason, blocked_by=blocked_by)
         label = {BLOCKED: f"BLOCKED by {blocked_by}", MANUAL: "MANUAL", NOT_APPLICABLE: "NOT APPLICABLE"}[outcome]
         pytest.skip(f"{label}: {reason}")
 
-    def prepare(self) -> None:
+    def needs_intacct(self) -> bool:
+        """Decide what needs no company data (manual, attested, not requested); True if Intacct must be asked.
+
+        Runs before the snapshot is taken, so a failed snapshot never turns these into errors.
+        """
         requirement_id = self.requirement.id
         if requirement_id == PROBE_REQUIREMENT and not self.settings.write_probe:
             if requirement_id in self.settings.attested and self.settings.signoff is not None:
                 self.attested_by = str(self.settings.signoff)
                 self.observe(f"attested by {self.attested_by} (Intacct has no read API for this setting)")
-                return
+                return False
             self._skip(
                 MANUAL,
                 "Intacct has no read API for the Attachments sequence: check it in the UI, then attest it with "
@@ -88,6 +114,11 @@ class Check:
             )
         if requirement_id == UDD_REQUIREMENT and not self.settings.udd:
             self._skip(NOT_APPLICABLE, "optional requirement not requested (add --intacct-udd to check it)")
+        return True
+
+    def prepare(self, snapshot: CompanySnapshot) -> None:
+        """Blocked and not-applicable become skips, an unverifiable fact a setup error, before the body runs."""
+        self.snapshot = snapshot
         fact = self._fact()
         if isinstance(fact, Unavailable):
             if fact.blocked_by:
@@ -103,24 +134,14 @@ class Check:
     def _typed(self, kind: type[FactT]) -> FactT:
         fact = self._fact()
         if not isinstance(fact, kind):
-            raise RequirementUnverified(f"internal error: {self.requirement.id} has no {kind.__name__} fact")
+            # A check asking for the wrong kind of fact is a bug in this package, reported as such.
+            raise TypeError(f"{self.requirement.id} has no {kind.__name__} fact (it has {type(fact).__name__})")
         return fact
 
     @property
     def evidence(self) -> Evidence:
+        """The requirement's verified reading (prepare() has already turned every other kind into a skip or error)."""
         return self._typed(Evidence)
-
-    @property
-    def user(self) -> UserRecord:
-        return self._typed(UserRecord)
-
-    @property
-    def roles(self) -> RoleAssignments:
-        return self._typed(RoleAssignments)
-
-    @property
-    def gl(self) -> GlLookup:
-        return self._typed(GlLookup)
 
     @property
     def udd(self) -> UddReadability:

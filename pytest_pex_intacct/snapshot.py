@@ -114,23 +114,36 @@ def _user(result: Result, settings: Settings, response: Response) -> UserRecord 
     )
 
 
+def _role_names(result: Result) -> tuple[tuple[str, ...], str | None]:
+    """The role names one listing shows, or why it could not be read."""
+    if not result.ok:
+        return (), describe_errors(result.errors)
+    names: list[str] = []
+    for record in result.records:
+        found = field_text(record, "ROLENAME", "ROLEID", "NAME")
+        if found and found[1].strip() and found[1] not in names:
+            names.append(found[1])
+    if result.records and not names:
+        # Rows whose role cannot be named prove nothing either way: treat the listing as unreadable.
+        return (), f"{len(result.records)} row(s) without a ROLENAME"
+    return tuple(names), None
+
+
 def _roles(computed: Result, direct: Result) -> RoleAssignments | Unavailable:
-    roles: list[str] = []
-    sources: list[str] = []
-    for result, source in ((computed, "ROLEUSERS"), (direct, "USERROLES")):
-        if not result.ok:
-            continue
-        sources.append(source)
-        for record in result.records:
-            found = field_text(record, "ROLENAME", "ROLEID", "NAME")
-            if found and found[1] and found[1] not in roles:
-                roles.append(found[1])
-    if not sources:
+    computed_roles, computed_problem = _role_names(computed)
+    direct_roles, direct_problem = _role_names(direct)
+    if computed_problem is not None and direct_problem is not None:
         return Unavailable(
-            "Intacct could not list the user's roles (ROLEUSERS: "
-            f"{describe_errors(computed.errors)}; USERROLES: {describe_errors(direct.errors)})"
+            f"Intacct could not list the user's roles (ROLEUSERS: {computed_problem}; USERROLES: {direct_problem})"
         )
-    return RoleAssignments(tuple(roles), tuple(sources))
+    sources = tuple(
+        source
+        for source, problem in (("ROLEUSERS", computed_problem), ("USERROLES", direct_problem))
+        if problem is None
+    )
+    # Whether "no role" is verified depends on ROLEUSERS (it includes group-inherited roles): the
+    # reading decides, from computed_problem.
+    return RoleAssignments(tuple(dict.fromkeys(computed_roles + direct_roles)), sources, computed_problem)
 
 
 def _gl(result: Result, settings: Settings) -> GlLookup | Unavailable:
@@ -192,9 +205,17 @@ def _udd(client: IntacctClient, login: LoginCredentials, dimensions: Result) -> 
 
 
 def gather_snapshot(
-    client: IntacctClient, settings: Settings, run_id: str, explain: Callable[[str], str] = str
+    client: IntacctClient,
+    settings: Settings,
+    run_id: str,
+    explain: Callable[[str], str] = str,
+    write_probe_selected: bool = True,
 ) -> CompanySnapshot:
-    """``explain`` rewords a failure to get any answer (a replay's answers come from its cassette)."""
+    """``explain`` rewords a failure to get any answer (a replay's answers come from its cassette).
+
+    With ``write_probe_selected`` false (``-k`` left STEP1 out) the probe writes nothing; its
+    folder listing, a read, stays in the batch so that recordings match whatever was selected.
+    """
     login = LoginCredentials(settings.user_id, settings.company_id, settings.user_password)
     try:
         response = client.send(login, read_functions(settings))
@@ -219,7 +240,7 @@ def gather_snapshot(
         udd = _udd(client, login, response.result(DIMENSIONS)) if settings.udd else None
         probe = (
             run_attachment_probe(client, login, response.result(PROBE_FOLDERS), run_id)
-            if settings.write_probe
+            if settings.write_probe and write_probe_selected
             else None
         )
         return CompanySnapshot(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from lxml import etree
 
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.simulator import Scenario, raw_scenario
+from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
 USER_FIELD_CHECKS = [
@@ -155,13 +159,14 @@ def test_wrong_user_password_fails_sign_in_and_passes_sender(simulator: Callable
     assert run.verdict == "not-accepted"
 
 
-def test_gateway_401_sign_in_failure_leaves_the_sender_unverified(
-    simulator: Callable[..., Any], run_checks: Any
-) -> None:
+def test_gateway_401_refusal_blames_nobody(simulator: Callable[..., Any], run_checks: Any) -> None:
+    """HTTP 401 / XMLGW_JPP0002 does not say whether PEX's or the user's credentials are wrong."""
     run = run_checks(simulator(variant(signin_failure_style="gateway401")), user_password="wrong")
-    assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
-    assert run.outcomes["STEP2-SENDER-ID"] == "blocked"
-    assert run.verdict == "not-accepted"
+    for requirement_id in ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN"):
+        assert run.outcomes[requirement_id] == "error", requirement_id
+    observed = run.requirement("STEP3-USER-SIGN-IN")["observed"]
+    assert "XMLGW_JPP0002" in observed and "INTACCT_SENDER_PASSWORD" in observed
+    assert run.verdict == "incomplete"
 
 
 def test_inactive_user_cannot_sign_in(simulator: Callable[..., Any], run_checks: Any) -> None:
@@ -191,6 +196,9 @@ def test_network_failure_is_an_error_for_every_check(simulator: Callable[..., An
     for requirement_id in ALL_IDS[1:-1]:
         assert run.outcomes[requirement_id] == "error", requirement_id
         assert "refused" in run.requirement(requirement_id)["observed"]
+    # Decided without Intacct, so a failed snapshot does not change them.
+    assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    assert run.outcomes["UDD-READ"] == "not-applicable"
 
 
 def test_write_probe_without_autonumbering_fails_and_cleans_up(simulator: Callable[..., Any], run_checks: Any) -> None:
@@ -276,3 +284,181 @@ def test_xdist_gives_the_same_results_from_one_snapshot(simulator: Callable[...,
     strip = [{k: v for k, v in entry.items()} for entry in parallel.document["requirements"]]
     assert strip == serial.document["requirements"]
     assert parallel_server.log.count == serial_server.log.count == 2
+
+
+# -- unverifiable readings are pytest ERRORs in setup (SPEC §3) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class EditedAnswer(faults.Fault):
+    """The gateway's genuine answer with its XML edited: record shapes the scenario files cannot express."""
+
+    edit: Callable[[etree._Element], None]
+
+    def deliver(self, wire: faults.Wire, real: faults.RealResponse) -> None:
+        response = real()
+        root = etree.fromstring(response.body)
+        self.edit(root)
+        body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        faults.send_response(wire, dataclasses.replace(response, body=body))
+
+
+def remove_fields(*tags: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        for tag in tags:
+            for element in list(root.iter(tag)):
+                element.getparent().remove(element)  # type: ignore[union-attr]
+
+    return edit
+
+
+def set_field(tag: str, text: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        for element in root.iter(tag):
+            element.text = text
+
+    return edit
+
+
+def add_user_field(tag: str, text: str) -> Callable[[etree._Element], None]:
+    def edit(root: etree._Element) -> None:
+        record = next(root.iter("USERINFO"))
+        etree.SubElement(record, tag).text = text
+
+    return edit
+
+
+def fail_result(control_id: str) -> Callable[[etree._Element], None]:
+    """Turn one function's result into an Intacct failure (e.g. an object the role may not read)."""
+
+    def edit(root: etree._Element) -> None:
+        result = next(r for r in root.iter("result") if r.findtext("controlid") == control_id)
+        for child in list(result):
+            if child.tag not in ("function", "controlid"):
+                result.remove(child)
+        etree.SubElement(result, "status").text = "failure"
+        error = etree.SubElement(etree.SubElement(result, "errormessage"), "error")
+        etree.SubElement(error, "errorno").text = "BL01001973"
+        etree.SubElement(error, "description2").text = "You do not have permission for API operation READ_BY_QUERY"
+
+    return edit
+
+
+def junit_case(path: Path, requirement_id: str) -> etree._Element:
+    cases = etree.parse(str(path)).getroot().iter("testcase")
+    return next(case for case in cases if f"[{requirement_id}]" in case.get("name", ""))
+
+
+def assert_setup_error(run: Any, junit: Path, requirement_id: str, reason: str) -> None:
+    """SPEC §3: outcome error, and pytest's error shape (not a failure) in the terminal and in JUnit."""
+    entry = run.requirement(requirement_id)
+    assert entry["outcome"] == "error"
+    assert reason in entry["observed"]
+    assert run.verdict == "incomplete"
+    assert run.result.ret == 1
+    outcomes = run.result.parseoutcomes()
+    assert outcomes.get("errors") == 1
+    assert "failed" not in outcomes
+    run.result.stdout.fnmatch_lines([f"*ERROR at setup of *{requirement_id}*", "*could not be verified (error*"])
+    case = junit_case(junit, requirement_id)
+    error = case.find("error")
+    assert error is not None
+    assert case.find("failure") is None
+    assert "could not be verified (error, not the company's setup)" in (error.text or "")
+    assert reason in (error.text or "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "requirement_id", "reason"),
+    [
+        (
+            {"user_admin": "Superuser"},
+            "STEP3-ADMIN-FULL",
+            "ADMIN has a value this tool does not recognise ('Superuser')",
+        ),
+        ({"user_admin": ""}, "STEP3-ADMIN-FULL", "USERINFO ADMIN has an empty value"),
+        ({"user_user_type": ""}, "STEP3-USER-TYPE", "USERINFO USERTYPE has an empty value"),
+        ({"user_user_type": "wizard user"}, "STEP3-USER-TYPE", "does not recognise ('wizard user')"),
+    ],
+)
+def test_unrecognised_or_empty_user_field_is_a_setup_error(
+    simulator: Callable[..., Any],
+    run_checks: Any,
+    pytester: pytest.Pytester,
+    changes: dict[str, str],
+    requirement_id: str,
+    reason: str,
+) -> None:
+    junit = pytester.path / "junit.xml"
+    run = run_checks(simulator(variant(**changes)), *ATTEST, f"--junitxml={junit}")
+    assert_setup_error(run, junit, requirement_id, reason)
+
+
+@pytest.mark.parametrize(
+    ("edit", "requirement_id", "reason"),
+    [
+        (remove_fields("ADMIN"), "STEP3-ADMIN-FULL", "USERINFO has no ADMIN field (fields seen: "),
+        (set_field("LOGINDISABLED", ""), "STEP3-WEB-SERVICES-USER", "LOGINDISABLED has an empty value"),
+        (remove_fields("CONTACTINFO"), "STEP3-EMAIL", "USERINFO carries none of the e-mail fields"),
+        (set_field("NORMALBALANCE", "sideways"), "STEP4-NORMAL-BALANCE", "NORMALBALANCE is not debit or credit"),
+        (remove_fields("STATUS"), "STEP4-NORMAL-BALANCE", "STATUS=(missing); STATUS is not active or inactive"),
+    ],
+)
+def test_missing_or_unrecognised_field_in_the_answer_is_a_setup_error(
+    simulator: Callable[..., Any],
+    run_checks: Any,
+    pytester: pytest.Pytester,
+    edit: Callable[[etree._Element], None],
+    requirement_id: str,
+    reason: str,
+) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(edit))
+    junit = pytester.path / "junit.xml"
+    run = run_checks(server, *ATTEST, f"--junitxml={junit}")
+    assert_setup_error(run, junit, requirement_id, reason)
+
+
+def test_unreadable_roleusers_without_a_direct_role_is_a_setup_error(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester
+) -> None:
+    server = simulator(variant(user_roles=[]))
+    server.inject(EditedAnswer(fail_result("roles-computed")))
+    junit = pytester.path / "junit.xml"
+    run = run_checks(server, *ATTEST, f"--junitxml={junit}")
+    assert_setup_error(
+        run,
+        junit,
+        "STEP3-ROLE",
+        "ROLEUSERS unreadable (BL01001973 You do not have permission for API operation READ_BY_QUERY); "
+        "USERROLES lists no direct role, and roles inherited from user groups cannot be seen",
+    )
+
+
+def test_unreadable_roleusers_with_a_direct_role_passes(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(fail_result("roles-computed")))
+    run = run_checks(server, *ATTEST)
+    assert run.outcomes["STEP3-ROLE"] == "passed"
+    assert run.requirement("STEP3-ROLE")["observed"] == "roles: 'PEX Connector' (from USERROLES)"
+    assert run.verdict == "accepted"
+
+
+def test_email_in_a_later_field_passes_when_the_first_is_empty(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator(variant(user_email=""))
+    server.inject(EditedAnswer(add_user_field("ACCOUNTEMAIL", "ap@acme.example")))
+    run = run_checks(server, *ATTEST)
+    assert run.outcomes["STEP3-EMAIL"] == "passed"
+    assert run.requirement("STEP3-EMAIL")["observed"] == "ACCOUNTEMAIL='ap@acme.example'"
+
+
+def test_top_level_without_entity_fields_passes_on_a_stated_inference(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(remove_fields("MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME")))
+    run = run_checks(server, *ATTEST)
+    assert run.outcomes["STEP3-ROOT-LEVEL"] == "passed"
+    observed = run.requirement("STEP3-ROOT-LEVEL")["observed"]
+    assert observed.startswith("inferred: ")
+    assert "API-NOTES §3" in observed

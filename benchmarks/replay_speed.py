@@ -20,8 +20,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 def timed(command: list[str], cwd: Path) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=False, capture_output=True)
-    return time.perf_counter() - started
+    completed = subprocess.run(command, cwd=cwd, check=False, capture_output=True)
+    elapsed = time.perf_counter() - started
+    # A fast failure is no figure: both runs must succeed (demo-ready is accepted).
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command[3:])} failed (exit {completed.returncode})")
+    return elapsed
 
 
 def main() -> int:

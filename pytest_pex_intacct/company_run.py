@@ -14,26 +14,35 @@ from .settings import Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
 
-def take_snapshot(settings: Settings) -> CompanySnapshot:
+def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> CompanySnapshot:
     run_id = uuid.uuid4().hex[:12]
     client = IntacctClient(settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password))
     try:
         if settings.mode == "live":
-            return gather_snapshot(client, settings, run_id)
-        return _through_cassette(client, settings, run_id)
+            return gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)
+        return _through_cassette(client, settings, run_id, write_probe_selected)
     finally:
         client.close()
 
 
-def _through_cassette(client: IntacctClient, settings: Settings, run_id: str) -> CompanySnapshot:
+def _through_cassette(
+    client: IntacctClient, settings: Settings, run_id: str, write_probe_selected: bool
+) -> CompanySnapshot:
     # vcrpy loads only here: an ordinary pytest run, or a live one, never pays for it.
     from .recording import cassette_for, replay_errors
 
     with cassette_for(settings) as recorder:
         if recorder.problem is not None:
             return CompanySnapshot.unavailable(settings, recorder.problem)
+
+        def explain(message: str) -> str:
+            if settings.mode != "replay":
+                return message
+            # A replay's answers come from the file: an unusable one is the recording's fault.
+            return recorder.explain(f"a recorded answer cannot be used ({message})")
+
         try:
-            snapshot = gather_snapshot(client, settings, run_id)
+            snapshot = gather_snapshot(client, settings, run_id, explain, write_probe_selected)
         except replay_errors() as error:
             return CompanySnapshot.unavailable(settings, recorder.translate(error) or recorder.explain(str(error)))
     leak = recorder.leak()

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 MARKER = "intacct_requirement"
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
+PROBE_REQUIREMENT = "STEP1-ATTACHMENT-NUMBERING"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -186,20 +187,21 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
     """The company's facts, gathered once per run in one batched request (SPEC §8)."""
     settings = settings_of(request.config)
     from .company_run import take_snapshot
+    from .run_hooks import requirement_of_item
 
-    return take_snapshot(settings)
+    # The one write ever made happens only when its check is selected (-k, node ids).
+    selected = {requirement.id for item in request.session.items if (requirement := requirement_of_item(item))}
+    return take_snapshot(settings, write_probe_selected=PROBE_REQUIREMENT in selected)
 
 
 @pytest.fixture
-def intacct(request: pytest.FixtureRequest, intacct_snapshot: CompanySnapshot) -> Check:
+def intacct(request: pytest.FixtureRequest) -> Check:
     """The requirement this check verifies, over the company snapshot; blocked/manual/n-a skip here."""
     from .check import Check
     from .run_hooks import CHECK_KEY
 
-    requirement_id = getattr(request, "param", None)
-    if requirement_id not in BY_ID:
-        raise pytest.UsageError(f"{request.node.nodeid}: use @pytest.mark.{MARKER}('<requirement id>')")
-    check = Check(BY_ID[requirement_id], intacct_snapshot, settings_of(request.config))
+    check = Check(BY_ID[request.param], settings_of(request.config))
     request.node.stash[CHECK_KEY] = check
-    check.prepare()
+    if check.needs_intacct():
+        check.prepare(request.getfixturevalue("intacct_snapshot"))
     return check

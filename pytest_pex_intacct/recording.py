@@ -13,7 +13,7 @@ import re
 import shlex
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -164,11 +164,31 @@ class AtomicPersister:
         if cls.read_only:
             return
         data = serialize(cassette_dict, serializer)
+        # Check the bodies as well as the file: YAML folds long strings at spaces, which could split a
+        # password across lines of the file.
+        texts = [data, *_interaction_texts(cassette_dict)]
         for secret in cls.secrets:
-            if len(secret) >= _MIN_GREPPABLE_SECRET and secret in data:
+            if len(secret) >= _MIN_GREPPABLE_SECRET and any(secret in text for text in texts):
                 cls.leak_found = "a password of this run"
                 return
         write_text_atomically(Path(cassette_path), data)
+
+
+def _interaction_texts(cassette_dict: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
+    for request in cassette_dict.get("requests", []):
+        texts.extend((_as_text(getattr(request, "body", None)), str(getattr(request, "uri", ""))))
+        texts.append(repr(dict(getattr(request, "headers", {}))))
+    for response in cassette_dict.get("responses", []):
+        texts.append(_as_text(response.get("body", {}).get("string")))
+        texts.append(repr(response.get("headers", {})))
+    return texts
+
+
+def _as_text(body: object) -> str:
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    return "" if body is None else str(body)
 
 
 def rerecord_command(settings: Settings) -> str:
@@ -197,7 +217,23 @@ def _check_cassette_file(path: Path) -> str | None:
         return f"the cassette is not readable YAML ({first})"
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list) or not data["interactions"]:
         return "the cassette holds no recorded interactions"
+    for number, interaction in enumerate(data["interactions"], start=1):
+        if not _is_interaction(interaction):
+            return f"recorded interaction {number} is malformed (it needs a request and a response with a body)"
     return None
+
+
+def _is_interaction(interaction: object) -> bool:
+    if not isinstance(interaction, dict):
+        return False
+    request, response = interaction.get("request"), interaction.get("response")
+    return (
+        isinstance(request, dict)
+        and all(key in request for key in ("body", "method", "uri"))
+        and isinstance(response, dict)
+        and isinstance(response.get("status"), dict)
+        and isinstance(response.get("body"), dict)
+    )
 
 
 @contextmanager
@@ -292,14 +328,20 @@ def cassette_for(settings: Settings) -> Iterator[Recorder]:
             recorder.problem = recorder.explain(problem)
             yield recorder
             return
-    with recorder.build_vcr().use_cassette(str(recorder.path), allow_playback_repeats=False) as cassette:
+    with ExitStack() as stack:
+        try:
+            cassette = stack.enter_context(
+                recorder.build_vcr().use_cassette(str(recorder.path), allow_playback_repeats=False)
+            )
+        except Exception as error:  # vcrpy could not load what it recorded: the file is damaged
+            recorder.problem = recorder.explain(f"the cassette cannot be loaded ({type(error).__name__})")
+            yield recorder
+            return
         if settings.mode == "record":
             cassette.get_metadata("recorded", _provenance(settings))
         if settings.mode == "replay":
-            with _network_blocked():
-                yield recorder
-        else:
-            yield recorder
+            stack.enter_context(_network_blocked())
+        yield recorder
 
 
 def _provenance(settings: Settings) -> dict[str, object]:

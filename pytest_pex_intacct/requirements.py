@@ -130,11 +130,3 @@ CATALOGUE: tuple[Requirement, ...] = (
 )
 
 BY_ID: dict[str, Requirement] = {requirement.id: requirement for requirement in CATALOGUE}
-
-
-def requirement(requirement_id: str) -> Requirement:
-    try:
-        return BY_ID[requirement_id]
-    except KeyError:
-        known = ", ".join(BY_ID)
-        raise KeyError(f"unknown requirement id {requirement_id!r}; known ids: {known}") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ import pytest
 
 from . import __version__
 from .atomic_write import write_text_atomically
+from .plugin import MARKER
 from .requirements import BY_ID, CATALOGUE, Requirement
 from .settings import Settings
 from .verdict import (
@@ -39,7 +40,6 @@ from .verdict import (
 )
 
 CHECK_KEY = pytest.StashKey["object"]()
-MARKER = "intacct_requirement"
 _ORDER = {requirement.id: index for index, requirement in enumerate(CATALOGUE)}
 _TERMINAL_WORDS = {
     BLOCKED: ("blocked", "b", ("BLOCKED", {"yellow": True})),
@@ -210,7 +210,8 @@ class AcceptanceRun:
     # tryfirst: pytest-html renders its report in its own (trylast) sessionfinish, from this document.
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if self.is_worker:
+        # --collect-only checks nothing: no results document, no verdict, pytest's own exit code.
+        if self.is_worker or self.config.option.collectonly:
             return
         from .signing import file_sha256, sign_document
 
@@ -269,7 +270,3 @@ class AcceptanceRun:
 
 def write_json_atomically(path: Path, document: dict[str, object]) -> None:
     write_text_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-
-def outcomes_of(results: Iterable[RequirementResult]) -> dict[str, str]:
-    return {result.requirement.id: result.outcome for result in results}

@@ -97,17 +97,14 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
         if _mentions(errors, *_WS_OFF):
             return _web_services_off(errors, "control")
         if _mentions(errors, *_SIGN_IN_INCORRECT):
-            # The newer gateway path (HTTP 401, XMLGW_JPP0002) says only that the credentials are
-            # wrong; it does not tell whether the sender was judged, so the sender stays unverified.
-            blocked = Unavailable("the sign-in failed before Intacct judged the sender authorization", SIGN_IN)
-            return SignIn(
-                web_services=blocked,
-                sender=blocked,
-                user_sign_in=Evidence(
-                    False,
-                    f"Intacct refused the sign-in of user {user_id!r} to company {company_id!r} "
-                    f"(HTTP {response.http_status}): {describe_errors(errors)}",
-                ),
+            # The newer gateway path (HTTP 401, XMLGW_JPP0002) refuses at control level, where Intacct
+            # also judges PEX's own sender credentials, and does not say whose credentials are wrong:
+            # blaming the customer's user would be a guess.
+            return _all_error(
+                f"Intacct refused the credentials at gateway level (HTTP {response.http_status}: "
+                f"{describe_errors(errors)}); this answer does not say whether PEX's sender credentials or the "
+                f"sign-in of user {user_id!r} to company {company_id!r} is wrong: check INTACCT_SENDER_PASSWORD, "
+                "INTACCT_USER_PASSWORD and the company ID, then run again"
             )
         if _mentions(errors, *_PARTNER_REFUSED):
             return _all_error(

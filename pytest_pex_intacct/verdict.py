@@ -32,7 +32,6 @@ PROP_OUTCOME = "outcome"
 PROP_OBSERVED = "observed"
 PROP_BLOCKED_BY = "blocked_by"
 PROP_ATTESTED_BY = "attested_by"
-STATIC_PROPERTIES = ("requirement", "guide_step", "where_to_fix", "remediation")
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def results_document(
 ) -> dict[str, object]:
     """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning.
 
-    ``report.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
+    ``signing.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
     document is written (``--intacct-json``) or embedded in the HTML report.
     """
     return {

@@ -528,7 +528,7 @@ def test_accepted_endpoints(url: str) -> None:
     ],
 )
 def test_plain_http_is_refused_off_loopback(url: str) -> None:
-    with pytest.raises(ConfigurationError, match="plain http|not an Intacct host"):
+    with pytest.raises(ConfigurationError, match=r"plain http|not an Intacct host"):
         validate_endpoint(url)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from pytest_pex_intacct.recording import NetworkBlocked, _network_blocked, intacct_meaning, scrub_request
 from pytest_pex_intacct.simulator import Scenario, raw_scenario, scenario_names
@@ -111,14 +112,44 @@ def test_missing_cassette_is_an_error_naming_the_file_and_the_command(run_checks
     assert not (tmp_path / "ACME.yaml").exists()
 
 
-@pytest.mark.parametrize("content", ["", "interactions: [\n  - {broken", "just: text\n", "\x00\x01binary"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "interactions: [\n  - {broken",
+        "just: text\n",
+        "\x00\x01binary",
+        "interactions: [1]\n",
+        "interactions:\n- request: {}\n",
+        "version: 1\ninteractions:\n- foo: 1\n",
+    ],
+)
 def test_corrupt_cassette_is_an_error(run_checks: Any, tmp_path: Path, content: str) -> None:
     (tmp_path / "ACME.yaml").write_text(content, encoding="utf-8")
     run = replay(run_checks, tmp_path)
     assert run.verdict == "incomplete"
     assert {run.outcomes[i] for i in ("STEP2-SENDER-ID", "STEP3-ROLE", "STEP4-NORMAL-BALANCE")} == {"error"}
-    assert "ACME.yaml" in run.requirement("STEP2-SENDER-ID")["observed"]
+    observed = run.requirement("STEP2-SENDER-ID")["observed"]
+    assert "ACME.yaml" in observed and "--intacct-mode=record" in observed
+    assert "internal error" not in observed
     assert (tmp_path / "ACME.yaml").read_text(encoding="utf-8") == content
+
+
+def test_a_damaged_recorded_answer_blames_the_cassette_not_intacct(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path)
+    cassette = tmp_path / "ACME.yaml"
+    data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+    body = data["interactions"][0]["response"]["body"]["string"]
+    data["interactions"][0]["response"]["body"]["string"] = body[: len(body) // 2]
+    cassette.write_text(yaml.safe_dump(data), encoding="utf-8")
+    run = replay(run_checks, tmp_path)
+    observed = run.requirement("STEP3-EMAIL")["observed"]
+    assert run.outcomes["STEP3-EMAIL"] == "error"
+    assert observed.startswith(f"replay of {cassette}: a recorded answer cannot be used")
+    assert "--intacct-mode=record" in observed
 
 
 def test_replay_that_does_not_match_is_an_error_and_leaves_the_cassette(
@@ -268,3 +299,24 @@ def test_bundled_demo_companies_replay(run_checks: Any, company: str) -> None:
     assert run.verdict == verdict
     assert run.outcomes == outcomes
     assert run.result.ret == (0 if verdict == "accepted" else 1)
+
+
+def test_a_secret_that_slipped_past_scrubbing_stops_the_write(tmp_path: Path) -> None:
+    from vcr.request import Request as VcrRequest
+
+    from pytest_pex_intacct.recording import AtomicPersister
+
+    secret = "a long pass phrase with spaces " * 4  # YAML folds such a string across lines
+    persister = type("Persister", (AtomicPersister,), {"secrets": (secret,), "leak_found": None, "read_only": False})
+    request = VcrRequest("POST", "https://api.intacct.com/ia/xml/xmlgw.phtml", f"<x>{secret}</x>".encode(), {})
+    response = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": b"<response/>"}}
+    path = tmp_path / "ACME.yaml"
+    persister.save_cassette(path, {"requests": [request], "responses": [response]}, serializer=yaml_serializer())
+    assert persister.leak_found
+    assert not path.exists()
+
+
+def yaml_serializer() -> Any:
+    from vcr.serializers import yamlserializer
+
+    return yamlserializer

@@ -24,8 +24,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 import pytest
-from conftest import UNRESOLVABLE_HOST
 
+from conftest import UNRESOLVABLE_HOST
 from pytest_pex_intacct.intacct.transport import TIMEOUTS_ENVIRONMENT_VARIABLE, RetryPolicy, Timeouts
 from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.simulator import SimulatorServer, faults, load_scenario, scenario_names
@@ -371,3 +371,19 @@ def test_no_secret_in_any_output(
     for name, text in outputs.items():
         for secret in secret_forms(SENDER_SECRET) | secret_forms(USER_SECRET):
             assert secret not in text, f"a password appears in {name}"
+
+
+def test_no_write_when_the_probe_check_is_not_selected(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    run = timed_run(run_checks, server, "--intacct-write-probe", "-k", "EMAIL")
+    assert run.outcomes["STEP3-EMAIL"] == "passed"
+    assert run.outcomes[STEP1] == "not-applicable"
+    assert [record.writes for record in server.log.records] == [()]
+
+
+def test_collect_only_checks_nothing_and_writes_no_results(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    run = run_checks(server, "--collect-only", "-q")
+    assert run.result.ret == 0
+    assert not run.json_path.exists()
+    assert server.log.count == 0

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import UNRESOLVABLE_HOST
 import requests
 import urllib3
 
+from conftest import UNRESOLVABLE_HOST
 from pytest_pex_intacct.intacct.client import IntacctClient
 from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredentials
 from pytest_pex_intacct.intacct.errors import (

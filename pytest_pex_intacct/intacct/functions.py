@@ -7,7 +7,6 @@ them unless the caller opted in to the one write probe of SPEC §2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -201,7 +200,3 @@ class DeleteSupdocFolder:
 
     def body(self) -> etree._Element:
         return etree.Element(self.name, key=self.key)
-
-
-def function_names(functions: Sequence[IntacctFunction]) -> tuple[str, ...]:
-    return tuple(function.name for function in functions)

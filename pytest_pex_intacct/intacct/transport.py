@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -85,8 +86,9 @@ class HttpReply:
 def is_transient(reply: HttpReply) -> bool:
     if reply.status == 429 or (500 <= reply.status < 600 and reply.status != 524):
         return True
-    # Intacct's rate limit answer: HTTP 429 with control error GW-0010, seen with other statuses too.
-    return b"GW-0010" in reply.body[:4096]
+    # Intacct's rate limit answer is HTTP 429 with the control error GW-0010; look for the error
+    # element itself, not the text anywhere (company data may contain it).
+    return re.search(rb"<errorno>\s*GW-0010\s*</errorno>", reply.body[:4096]) is not None
 
 
 class HttpTransport:
@@ -129,7 +131,7 @@ class HttpTransport:
             else:
                 if not is_transient(reply) or attempt == attempts:
                     return reply
-                delay = self._retry_after(reply) or self.retry.delay(attempt)
+                delay = reply.retry_after_seconds or self.retry.delay(attempt)
                 if deadline - self._clock() <= delay:
                     return reply
                 self._sleep(delay)
@@ -144,10 +146,6 @@ class HttpTransport:
             f"no answer from Intacct at {host} after {made} attempt(s) within "
             f"{_seconds(self.timeouts.total_seconds)}: {last_problem}. {NOT_THE_COMPANY}"
         )
-
-    @staticmethod
-    def _retry_after(reply: HttpReply) -> float | None:
-        return reply.retry_after_seconds
 
     def _attempt(self, url: str, body: bytes, deadline: float, attempt: int) -> HttpReply:
         host = urlsplit(url).hostname

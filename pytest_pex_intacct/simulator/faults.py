@@ -19,8 +19,8 @@ from lxml import etree
 
 from .gateway import (
     XML_CONTENT_TYPE,
+    GatewayError,
     GatewayResponse,
-    IntacctError,
     control_failure,
     safe_parser,
     serialize,
@@ -151,7 +151,7 @@ class Truncated(Fault):
 
 def _entity_bait(doctype: str, entity: str) -> bytes:
     """A control failure whose description2 is an entity reference: a parser that expands it leaks."""
-    response = etree.fromstring(control_failure([IntacctError("XL03000003")]), safe_parser())
+    response = etree.fromstring(control_failure([GatewayError("XL03000003")]), safe_parser())
     description2 = response.find("errormessage/error/description2")
     assert description2 is not None
     description2.append(etree.Entity(entity))
@@ -200,7 +200,7 @@ class HugeBody(Fault):
 
     def chunks(self) -> Iterator[bytes]:
         marker = "@@FILLER@@"
-        shell = etree.fromstring(control_failure([IntacctError("XL03000003", description2=marker)]), safe_parser())
+        shell = etree.fromstring(control_failure([GatewayError("XL03000003", description2=marker)]), safe_parser())
         head, tail = serialize(shell, pretty=False).split(marker.encode())
         filler = self.size - len(head) - len(tail)
         block = b"A" * self.chunk_size

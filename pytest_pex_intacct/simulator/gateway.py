@@ -30,12 +30,14 @@ DEFAULT_ENDPOINT = "http://127.0.0.1/ia/xml/xmlgw.phtml"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 
 AuthKind = Literal["login", "session", "none"]
-WRITE_PREFIXES = ("create_", "update_", "delete_")
-WRITE_FUNCTIONS = frozenset({"create", "update", "delete"})
+READ_PREFIXES = ("read", "get")
+READ_FUNCTIONS = frozenset({"query", "lookup", "inspect"})
 
 
 def is_write(function: str) -> bool:
-    return function.startswith(WRITE_PREFIXES) or function in WRITE_FUNCTIONS
+    """Whatever is not known to read is logged as a write, so "no write reached Intacct" means exactly that."""
+    lowered = function.lower()
+    return not (lowered in READ_FUNCTIONS or lowered.startswith(READ_PREFIXES))
 
 
 # A compiled schema keeps its error log on the object, and it is shared by every gateway in the process.
@@ -73,7 +75,7 @@ class GatewayResponse:
 
 
 @dataclass(frozen=True)
-class IntacctError:
+class GatewayError:
     errorno: str
     description: str = ""
     description2: str = ""
@@ -94,7 +96,7 @@ def status_only_failure(errorno: str, description: str) -> bytes:
     return serialize(response)
 
 
-def control_failure(errors: Sequence[IntacctError], control: Control | None = None) -> bytes:
+def control_failure(errors: Sequence[GatewayError], control: Control | None = None) -> bytes:
     control = control or Control()
     response = etree.Element("response")
     response.append(_control_block("failure", control))
@@ -109,11 +111,11 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._El
     return element
 
 
-def _errormessage(errors: Iterable[IntacctError]) -> etree._Element:
+def _errormessage(errors: Iterable[GatewayError]) -> etree._Element:
     message = etree.Element("errormessage")
     for error in errors:
         item = _sub(message, "error")
-        for field in dataclasses.fields(IntacctError):
+        for field in dataclasses.fields(GatewayError):
             _sub(item, field.name, getattr(error, field.name))
     return message
 
@@ -277,7 +279,7 @@ def _control_block(status: str, control: Control) -> etree._Element:
 class _Rejected(Exception):
     """The whole request fails at the control level."""
 
-    def __init__(self, *errors: IntacctError) -> None:
+    def __init__(self, *errors: GatewayError) -> None:
         super().__init__(errors)
         self.errors = errors
 
@@ -291,7 +293,7 @@ class _Replaced(Exception):
 
 
 class _AuthFailed(Exception):
-    def __init__(self, user_id: str, company_id: str, error: IntacctError) -> None:
+    def __init__(self, user_id: str, company_id: str, error: GatewayError) -> None:
         super().__init__(error.description2)
         self.user_id = user_id
         self.company_id = company_id
@@ -301,18 +303,18 @@ class _AuthFailed(Exception):
 class _Failed(Exception):
     """One function fails; the others in the operation are unaffected."""
 
-    def __init__(self, error: IntacctError) -> None:
+    def __init__(self, error: GatewayError) -> None:
         super().__init__(error.description2)
         self.error = error
 
 
-def _libxml_errors(log: Iterable[etree._LogEntry], limit: int = 5) -> list[IntacctError]:
+def _libxml_errors(log: Iterable[etree._LogEntry], limit: int = 5) -> list[GatewayError]:
     # Same wording as the real gateway, which also reports libxml2's messages (sample xml-parse-error).
     errors = []
     for entry in list(log)[:limit]:
         level = "Fatal Error" if entry.level_name == "FATAL" else "Error"
         errors.append(
-            IntacctError(
+            GatewayError(
                 "XL03000003",
                 description2=f"XML Parse schema error: {level} {entry.type}: {entry.message.rstrip('.')}."
                 f" Line: {entry.line}, column: {entry.column}.",
@@ -417,12 +419,12 @@ class Gateway:
             root = etree.fromstring(body, safe_parser())
         except (etree.XMLSyntaxError, ValueError) as exc:
             log = cast(Iterable[etree._LogEntry], exc.error_log) if isinstance(exc, etree.XMLSyntaxError) else ()
-            fallback = IntacctError("XL03000003", description2=f"XML Parse schema error: {exc}")
+            fallback = GatewayError("XL03000003", description2=f"XML Parse schema error: {exc}")
             raise _Rejected(*(_libxml_errors(log) or [fallback])) from exc
         # lxml-stubs lack DocInfo.doctype; it is "" when the document has no DOCTYPE.
         if getattr(root.getroottree().docinfo, "doctype", ""):
             # Unconfirmed wording: the simulator refuses any DTD so entity tricks never reach parsing.
-            raise _Rejected(IntacctError("XL03000003", description2="XML Parse schema error: DOCTYPE is not allowed."))
+            raise _Rejected(GatewayError("XL03000003", description2="XML Parse schema error: DOCTYPE is not allowed."))
         if self.schema is not None:
             with _SCHEMA_LOCK:
                 valid = self.schema.validate(root)
@@ -431,7 +433,7 @@ class Gateway:
                 raise _Rejected(*errors)
         if root.tag != "request" or root.find("control") is None:
             raise _Rejected(
-                IntacctError("XL03000003", description2="XML Parse schema error: the root must be <request>.")
+                GatewayError("XL03000003", description2="XML Parse schema error: the root must be <request>.")
             )
         return root
 
@@ -468,7 +470,7 @@ class Gateway:
         expected = self.scenario.senders.get(control.sender_id)
         if expected is None or not hmac.compare_digest(expected.encode(), control.password.encode()):
             raise _Rejected(
-                IntacctError("XL03000006", description2=self._support("Incorrect Intacct XML Partner ID or password."))
+                GatewayError("XL03000006", description2=self._support("Incorrect Intacct XML Partner ID or password."))
             )
         response = etree.Element("response")
         response.append(_control_block("success", control))
@@ -514,7 +516,7 @@ class Gateway:
         identity = self._state.sessions.get(session_id)
         if identity is None:
             # Real text continues after "Invalid session" (sample session-invalid.xml is truncated).
-            raise _AuthFailed("", "", IntacctError("XL03000006", description2=self._support("Invalid session")))
+            raise _AuthFailed("", "", GatewayError("XL03000006", description2=self._support("Invalid session")))
         self._company_gate(sender_id, identity.user.login_id, identity.company_id)
         return identity
 
@@ -536,7 +538,7 @@ class Gateway:
         scenario = self.scenario
         if not scenario.web_services_subscribed:
             # Level and errorno unconfirmed (API-NOTES §2); the scenario picks the level.
-            error = IntacctError(
+            error = GatewayError(
                 "XL03000006",
                 description2=self._support(
                     "This company is not authorized for XML transactions. Please subscribe to the XML Gateway."
@@ -550,7 +552,7 @@ class Gateway:
             raise _AuthFailed(
                 user_id,
                 company_id,
-                IntacctError(
+                GatewayError(
                     "XL03000006",
                     description="Invalid Web Services Authorization",
                     description2=self._support(
@@ -569,7 +571,7 @@ class Gateway:
         raise _AuthFailed(
             user_id,
             company_id,
-            IntacctError("XL03000006", description2=self._support("Sign-in information is incorrect")),
+            GatewayError("XL03000006", description2=self._support("Sign-in information is incorrect")),
         )
 
     def _support(self, text: str) -> str:
@@ -589,14 +591,14 @@ class Gateway:
             (name, control_id, self._call(name, function, identity, fail_deletes))
             for name, control_id, function in calls
         ]
-        rolled_back = before is not None and any(isinstance(outcome, IntacctError) for _, _, outcome in outcomes)
+        rolled_back = before is not None and any(isinstance(outcome, GatewayError) for _, _, outcome in outcomes)
         if before is not None and rolled_back:
             self._state = before
         return [_result(name, control_id, outcome, rolled_back) for name, control_id, outcome in outcomes]
 
     def _call(
         self, name: str, function: etree._Element, identity: _Identity, fail_deletes: bool
-    ) -> list[etree._Element] | IntacctError:
+    ) -> list[etree._Element] | GatewayError:
         try:
             return _Call(self, identity, fail_deletes).run(name, function)
         except _Failed as failed:
@@ -604,10 +606,10 @@ class Gateway:
 
 
 def _result(
-    name: str, control_id: str, outcome: list[etree._Element] | IntacctError, rolled_back: bool
+    name: str, control_id: str, outcome: list[etree._Element] | GatewayError, rolled_back: bool
 ) -> etree._Element:
     result = etree.Element("result")
-    if isinstance(outcome, IntacctError):
+    if isinstance(outcome, GatewayError):
         status, errors = "failure", [outcome]
     else:
         status, errors = ("aborted" if rolled_back else "success"), []
@@ -618,12 +620,12 @@ def _result(
         errors.append(_ROLLED_BACK)
     if errors:
         result.append(_errormessage(errors))
-    elif not isinstance(outcome, IntacctError):
+    elif not isinstance(outcome, GatewayError):
         result.extend(outcome)
     return result
 
 
-_ROLLED_BACK = IntacctError(
+_ROLLED_BACK = GatewayError(
     "XL03000009",
     description2="The entire transaction in this operation has been rolled back due to an error.",
 )
@@ -735,7 +737,7 @@ def _check_fields(table: _Table, fields: Sequence[str] | None) -> None:
     unknown = [f for f in fields if not any(_selects(f, path) for path in table.fields)]
     if unknown:
         # Unconfirmed: the public fixture only shows a placeholder ("Invalid fields list x").
-        raise _Failed(IntacctError("BL01001973", description2=f"Invalid fields list {','.join(unknown)}"))
+        raise _Failed(GatewayError("BL01001973", description2=f"Invalid fields list {','.join(unknown)}"))
 
 
 def _record_element(tag: str, record: _Record) -> etree._Element:
@@ -926,14 +928,14 @@ def _legacy_filter(node: etree._Element) -> Callable[[Mapping[str, str]], bool]:
     return lambda row: field in row and test(row[field])
 
 
-def _query_error(detail: str) -> IntacctError:
+def _query_error(detail: str) -> GatewayError:
     # errorno as in the real unknown-object failure; the detail wording is the simulator's.
-    return IntacctError("Query Failed", description2=f"Invalid query: {detail}")
+    return GatewayError("Query Failed", description2=f"Invalid query: {detail}")
 
 
-def _unsupported(what: str) -> IntacctError:
+def _unsupported(what: str) -> GatewayError:
     # No public text for an unsupported call; a business-layer error shape is the plausible reply.
-    return IntacctError("BL03000018", description2=f"{what} is not supported")
+    return GatewayError("BL03000018", description2=f"{what} is not supported")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -961,12 +963,12 @@ class _Call:
         table = _table(self._scenario, object_name)
         if table is None:
             raise _Failed(
-                IntacctError("Query Failed", description2=f"Object definition {object_name.strip()} not found")
+                GatewayError("Query Failed", description2=f"Object definition {object_name.strip()} not found")
             )
         if not table.readable:
             # errorno PL04000005 is unconfirmed (API-NOTES §8); the description2 substring is real.
             raise _Failed(
-                IntacctError(
+                GatewayError(
                     "PL04000005",
                     description2=f"You do not have permission for API operation {operation}"
                     f" on objects of type {table.name.lower()}",
@@ -1085,7 +1087,7 @@ class _Call:
         )
         if name in self._state.folders:
             raise _Failed(
-                IntacctError(
+                GatewayError(
                     "BL34000061",
                     description2=f"Another Attachment Folder with the given value(s) {name} already exists",
                     correction="Use a unique value instead.",
@@ -1102,12 +1104,12 @@ class _Call:
         if not supdoc_id:
             if not self._scenario.attachment_autonumbering:
                 # Real errorno and text unconfirmed (API-NOTES §1); docs only say the id is then required.
-                raise _Failed(IntacctError("BL01001973", description2="Attachment ID is required"))
+                raise _Failed(GatewayError("BL01001973", description2="Attachment ID is required"))
             supdoc_id = f"ATT-{self._state.next_attachment:04d}"
             self._state.next_attachment += 1
         if supdoc_id in self._state.attachments:
             raise _Failed(
-                IntacctError(
+                GatewayError(
                     "BL34000061",
                     description2=f"Another Attachment with the given value(s) {supdoc_id} already exists",
                     correction="Use a unique value instead.",
@@ -1121,22 +1123,22 @@ class _Call:
     def delete_supdoc(self, body: etree._Element) -> list[etree._Element]:
         key = body.get("key", "")
         if self._fail_deletes:
-            raise _Failed(IntacctError("BL01001973", description2=f"Could not delete Attachment {key}"))
+            raise _Failed(GatewayError("BL01001973", description2=f"Could not delete Attachment {key}"))
         if key not in self._state.attachments:
             # Unconfirmed wording.
-            raise _Failed(IntacctError("BL01001973", description2=f"Attachment {key} does not exist"))
+            raise _Failed(GatewayError("BL01001973", description2=f"Attachment {key} does not exist"))
         del self._state.attachments[key]
         return [_key(key)]
 
     def delete_supdocfolder(self, body: etree._Element) -> list[etree._Element]:
         key = body.get("key", "")
         if self._fail_deletes:
-            raise _Failed(IntacctError("BL01001973", description2=f"Could not delete Attachment Folder {key}"))
+            raise _Failed(GatewayError("BL01001973", description2=f"Could not delete Attachment Folder {key}"))
         if key not in self._state.folders:
             raise _Failed(_missing_folder(key))
         if any(attachment.folder == key for attachment in self._state.attachments.values()):
             # Unconfirmed: the simulator refuses to delete a folder that still holds attachments.
-            raise _Failed(IntacctError("BL01001973", description2=f"Attachment Folder {key} contains attachments"))
+            raise _Failed(GatewayError("BL01001973", description2=f"Attachment Folder {key} contains attachments"))
         del self._state.folders[key]
         return [_key(key)]
 
@@ -1169,9 +1171,9 @@ def _key(value: str) -> etree._Element:
     return key
 
 
-def _missing_folder(name: str) -> IntacctError:
+def _missing_folder(name: str) -> GatewayError:
     # Unconfirmed wording.
-    return IntacctError("BL01001973", description2=f"Attachment Folder {name or '(none)'} does not exist")
+    return GatewayError("BL01001973", description2=f"Attachment Folder {name or '(none)'} does not exist")
 
 
 def _folder_row(folder: _Folder) -> dict[str, str]:

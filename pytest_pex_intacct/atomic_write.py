@@ -12,7 +12,8 @@ def write_text_atomically(path: Path, text: str) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        # newline="": the text is written byte for byte (a sealed report must not gain \r on any platform).
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         # mkstemp creates owner-only files; cassettes and results are ordinary shared files.
         os.chmod(temporary, 0o644)

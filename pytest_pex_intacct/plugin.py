@@ -155,6 +155,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Exactly the bundled checks, from any directory: the customer's (or this repo's) own test
     # paths, testpaths and python_files patterns do not apply to them.
+    if config.args_source == pytest.Config.ArgsSource.ARGS and not hasattr(config, "workerinput"):
+        config.issue_config_time_warning(
+            pytest.PytestConfigWarning(
+                f"--intacct-company runs only the bundled checks; ignoring {' '.join(config.args)}"
+            ),
+            stacklevel=2,
+        )
     config.args[:] = [CHECKS_PACKAGE]
     config.option.pyargs = True
     config.addinivalue_line("python_files", "test_*.py")

@@ -289,10 +289,26 @@ class Recorder:
                 "already_played": "the run asked for more than was recorded",
                 "cassette_not_found": "the cassette does not exist",
             }.get(reason, "the recording does not match this run's requests (other company, user or options?)")
-            return self.explain(what + (f" ({detail})" if detail else ""))
+            return self.explain(what + (f" ({detail})" if detail else "") + self._recorded_with())
         if isinstance(error, NetworkBlocked):
             return self.explain(str(error))
         return None
+
+    def _recorded_with(self) -> str:
+        """How the cassette was recorded, from its metadata: usually the quickest fix is to match it."""
+        try:
+            recorded = yaml.safe_load(self.path.read_text(encoding="utf-8"))["metadata"]["recorded"]
+        except (OSError, yaml.YAMLError, KeyError, TypeError):
+            return ""
+        if not isinstance(recorded, dict):
+            return ""
+        options = [f"--intacct-user={recorded.get('user')}", f"--intacct-gl-account={recorded.get('gl_account')!s}"]
+        options += [
+            flag
+            for flag, key in (("--intacct-udd", "udd"), ("--intacct-write-probe", "write_probe"))
+            if recorded.get(key)
+        ]
+        return f"; it was recorded with {' '.join(shlex.quote(option) for option in options)}"
 
     def leak(self) -> str | None:
         if self._persister.leak_found:  # type: ignore[attr-defined]

@@ -1,18 +1,22 @@
-"""The signed-off acceptance report (SPEC §6): pytest-html hooks, sign-off block, digest and ``verify``.
+"""The signed-off acceptance report (SPEC §6): the pytest-html hooks and what the page shows.
 
 The SPEC §5 results document is the single source of truth; everything the report shows about the
 requirements is rendered from it (or from the same per-test properties it is built from), so that
-``python -m pytest_pex_intacct verify report.html`` can re-render it and compare.
-
-The digest is described in ``signing.py``; ``verify.py`` reads a report back and compares.
+``python -m pytest_pex_intacct verify report.html`` (``verify.py``) can re-render it and compare.
+After pytest-html has written the file, ``HtmlReport`` seals it: the file digest over the whole file
+fills the slot the summary left for it. The document digest and the seal are defined in ``signing.py``.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import os
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from .requirements import BY_ID
 from .signing import (
@@ -21,6 +25,9 @@ from .signing import (
     SHA256,
     SIGNING_KEY_ENV,
     embedded_json,
+    file_digest_element,
+    seal_file,
+    signing_key,
 )
 from .verdict import (
     ACCEPTED,
@@ -38,8 +45,6 @@ from .verdict import (
 )
 
 if TYPE_CHECKING:
-    import pytest
-
     from .run_hooks import AcceptanceRun
     from .settings import Settings
 
@@ -208,7 +213,10 @@ _TABLE_STYLE = (
 
 
 def render_summary(document: Mapping[str, object]) -> str:
-    """The summary block: verdict, counts, sign-off, digest and the embedded document. All text escaped."""
+    """The summary block: verdict, counts, sign-off, digests and the embedded document. All text escaped.
+
+    The file digest is rendered as its placeholder; ``HtmlReport`` fills it in once the file exists.
+    """
     word, meaning = _verdict_words(document.get("verdict"))
     colour = "#1a7f37" if document.get("verdict") == ACCEPTED else "#c62828"
     signer = document.get("signoff")
@@ -231,7 +239,9 @@ def render_summary(document: Mapping[str, object]) -> str:
         f"<dt>Run (UTC)</dt><dd>{_field('span', 'run', _run_text(document))}</dd>",
         f"<dt>Attestations</dt><dd>{_item_list('attestations', _attestations(document))}</dd>",
         "</dl>",
-        f"<p>Digest of the embedded results: {_field('code', 'digest', _digest_text(document))}. "
+        f"<p>Digest of the embedded results: {_field('code', 'digest', _digest_text(document))}.<br>"
+        "Digest of this whole file (same algorithm, computed with this value as 64 zeros): "
+        f"{file_digest_element()}.<br>"
         f"Check this file with <code>{VERIFY_COMMAND} &lt;file&gt;</code>.</p>",
         f'<script type="application/json" id="{RESULTS_ELEMENT_ID}">{embedded_json(document)}</script>',
         "</section>",
@@ -280,6 +290,11 @@ def _entry_for_report(report: pytest.TestReport | pytest.CollectReport) -> dict[
     return result.to_json()
 
 
+def html_report_path(config: pytest.Config) -> Path:
+    """The file pytest-html writes, resolved as it does (``BaseReport.__init__``), at configure time."""
+    return Path.cwd() / Path(os.path.expandvars(str(config.getoption("htmlpath")))).expanduser()
+
+
 def _test_id(report: pytest.TestReport | pytest.CollectReport) -> str:
     when = getattr(report, "when", "collect")
     return report.nodeid if when == "call" else f"{report.nodeid}::{when}"
@@ -293,6 +308,30 @@ class HtmlReport:
         self.config = config
         self.settings = settings
         self.run = run
+        self.path = html_report_path(config)
+
+    # When to seal: pytest-html writes the file in its own trylast pytest_sessionfinish. Among trylast
+    # impls pluggy calls the later-registered one *last*, and this object is registered (plugin.py,
+    # tryfirst pytest_configure) before pytest-html's report, so a plain trylast impl would run before
+    # the file exists. A wrapper runs around every plain impl: after its yield the file is complete.
+    # trylast makes it the innermost wrapper, so it seals before TerminalReporter's wrapper prints the
+    # terminal summary, where pytest-html announces "Generated html report".
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self) -> Generator[None, None, None]:
+        yield  # an exception (pytest-html failed to write) propagates: nothing to seal
+        self.seal()
+
+    def seal(self) -> bool:
+        document = self.run.document
+        if document is None:  # no results, so the summary has no slot for the file digest
+            return False
+        digest = document.get(DIGEST_FIELD)
+        keyed = isinstance(digest, Mapping) and digest.get("algorithm") == HMAC_SHA256
+        # The same algorithm and key as the document digest, which was computed moments earlier.
+        key = signing_key(os.environ) if keyed else None
+        if keyed and key is None:  # the key vanished meanwhile: a plain SHA-256 seal would be a lie
+            return False
+        return seal_file(self.path, key)
 
     def pytest_html_report_title(self, report: Any) -> None:
         report.title = report_title(self.settings.company_id, self.settings.signoff is not None)

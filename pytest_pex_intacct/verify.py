@@ -2,12 +2,14 @@
 
 ``verify`` (1) recomputes the digest over the embedded document (with a key in the environment it
 requires and checks the HMAC: an unkeyed report is then a difference, so a re-hashed forgery cannot
-pass); (2) re-renders from the embedded document what the page must show and compares: the title,
-every field of the summary (verdict, counts, sign-off, ticket, attestations, digest), every
-requirement row of pytest-html's ``data-jsonblob`` (each extra cell byte for byte, and the pytest
-result shown beside it), that no checked requirement's row is missing, and the environment entries
-that come from the document. Exit 0 when all agree, 1 with one line per difference, 2 for usage
-errors and for a keyed report checked without the key.
+pass); (2) puts the placeholder back into the file digest slot and recomputes the file digest, so any
+byte changed anywhere in the file (an injected ``<style>``, ``<script>`` or paragraph, an edited log
+block) is a difference; (3) re-renders from the embedded document what the page must show and
+compares, to name *what* differs: the title, every field of the summary (verdict, counts, sign-off,
+ticket, attestations, digests), every requirement row of pytest-html's ``data-jsonblob`` (each extra
+cell byte for byte, and the pytest result shown beside it), that no checked requirement's row is
+missing, and the environment entries that come from the document. Exit 0 when all agree, 1 with one
+line per difference, 2 for usage errors and for a keyed report checked without the key.
 """
 
 from __future__ import annotations
@@ -35,7 +37,17 @@ from .report import (
     requirement_entries,
     row_texts,
 )
-from .signing import DIGEST_FIELD, HMAC_SHA256, SHA256, SIGNING_KEY_ENV, compute_digest, signing_key
+from .signing import (
+    DIGEST_FIELD,
+    FILE_DIGEST_PLACEHOLDER,
+    HMAC_SHA256,
+    SHA256,
+    SIGNING_KEY_ENV,
+    compute_digest,
+    file_digest,
+    signing_key,
+    unseal_text,
+)
 from .verdict import NOT_APPLICABLE
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
@@ -164,21 +176,64 @@ def _load_embedded(page: Page) -> tuple[Mapping[str, object] | None, list[str]]:
     return document, problems
 
 
-def _check_digest(document: Mapping[str, object], key: bytes | None) -> tuple[list[str], bool]:
+WRONG_HMAC = (
+    f"digest: the HMAC does not match: either the report was edited or {SIGNING_KEY_ENV} is not the key it was "
+    "signed with"
+)
+FILE_EDITED = "the file was edited after it was written (whole-file digest differs)"
+
+
+@dataclass(frozen=True)
+class DigestCheck:
+    """The document digest's verdict, and the key (if any) the file digest is checked with."""
+
+    problems: tuple[str, ...] = ()
+    key_needed: bool = False
+    # The algorithm the document names, when verify can recompute it (None: the file digest is skipped).
+    algorithm: str | None = None
+    key: bytes | None = None
+    hmac_failed: bool = False
+
+
+def _check_digest(document: Mapping[str, object], key: bytes | None) -> DigestCheck:
     digest = document.get(DIGEST_FIELD)
     if not isinstance(digest, Mapping) or not isinstance(digest.get("value"), str):
-        return ["digest: missing from the embedded results"], False
+        return DigestCheck(("digest: missing from the embedded results",))
     algorithm = digest.get("algorithm")
     if algorithm == HMAC_SHA256 and key is None:
-        return [], True
-    if algorithm == SHA256 and key is not None:
-        return [f"digest: the report has only an unkeyed SHA-256 but {SIGNING_KEY_ENV} is set; expected an HMAC"], False
+        return DigestCheck(key_needed=True)
     if algorithm not in (SHA256, HMAC_SHA256):
-        return [f"digest: unknown algorithm {_show(display_text(algorithm))}"], False
-    expected = compute_digest(document, key if algorithm == HMAC_SHA256 else None)["value"]
-    if not hmac.compare_digest(expected, str(digest["value"])):
-        return [f"digest: the embedded results do not match their {algorithm} digest (the results were edited)"], False
-    return [], False
+        return DigestCheck((f"digest: unknown algorithm {_show(display_text(algorithm))}",))
+    used_key = key if algorithm == HMAC_SHA256 else None
+    problems = []
+    if algorithm == SHA256 and key is not None:
+        problems.append(
+            f"digest: the report has only an unkeyed SHA-256 but {SIGNING_KEY_ENV} is set; expected an HMAC"
+        )
+    matches = hmac.compare_digest(compute_digest(document, used_key)["value"], str(digest["value"]))
+    if not matches and algorithm == HMAC_SHA256:
+        # With a wrong key every HMAC differs: verify cannot tell that from an edit, so it says both.
+        problems.append(WRONG_HMAC)
+    elif not matches:
+        problems.append(f"digest: the embedded results do not match their {algorithm} digest (the results were edited)")
+    return DigestCheck(
+        tuple(problems), algorithm=str(algorithm), key=used_key, hmac_failed=bool(used_key) and not matches
+    )
+
+
+def _check_file_digest(restored: str, values: tuple[str, ...], digest: DigestCheck) -> Iterator[str]:
+    """``restored`` is the file with the placeholder back in the slot that held ``values[0]``."""
+    if len(values) != 1:
+        found = "missing" if not values else f"{len(values)} slots; a report has one"
+        yield f"whole-file digest: {found} (the file was not sealed as written, or was edited)"
+        return
+    if digest.algorithm is None or digest.hmac_failed:
+        return  # not computable without the key, or already reported as a wrong key or an edit
+    if values[0] == FILE_DIGEST_PLACEHOLDER:
+        yield "whole-file digest: still the placeholder (the file was never sealed after pytest-html wrote it)"
+    elif not hmac.compare_digest(file_digest(restored, digest.key), values[0]):
+        # For an HMAC the document digest matched with this key, so the key is right: the file was edited.
+        yield FILE_EDITED
 
 
 def _compare_texts(label: str, shown: tuple[str, ...], recorded: tuple[str, ...]) -> Iterator[str]:
@@ -302,14 +357,18 @@ def _load_blob(page: Page) -> tuple[Mapping[str, object], list[str]]:
 
 
 def verify_html(markup: str, environ: Mapping[str, str]) -> Verification:
+    # Everything below reads the file as it was before sealing, so the summary re-renders byte for byte.
+    markup, file_digests = unseal_text(markup)
     page = parse_page(markup)
     if not page.jsonblobs and not page.embedded:
         raise NotAReport("not a pytest-html report (no results table and no embedded pex-intacct results)")
     document, problems = _load_embedded(page)
     if document is None:
         return Verification(tuple(problems))
-    digest_problems, key_needed = _check_digest(document, signing_key(environ))
-    problems += digest_problems
+    digest = _check_digest(document, signing_key(environ))
+    key_needed = digest.key_needed
+    problems += digest.problems
+    problems += _check_file_digest(markup, file_digests, digest)
     blob, blob_problems = _load_blob(page)
     problems += blob_problems
     problems += _check_title(page, document)
@@ -323,7 +382,8 @@ def verify_html(markup: str, environ: Mapping[str, str]) -> Verification:
 def verify_file(path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """``verify``: exit 0 when the report agrees with its embedded results, 1 per difference, 2 otherwise."""
     try:
-        markup = path.read_text(encoding="utf-8")
+        # No newline translation: the file digest covers the bytes on disk, "\r\n" included.
+        markup = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         err.write(f"verify: cannot read {path}: {error}\n")
         return 2
@@ -349,5 +409,5 @@ def _verified_summary(document: Mapping[str, object]) -> str:
     algorithm = display_text(digest.get("algorithm")) if isinstance(digest, Mapping) else "?"
     return (
         f"company {display_text(document.get('company'))}, verdict {display_text(document.get('verdict'))}, "
-        f"signed off by {signer}, {algorithm} digest matches"
+        f"signed off by {signer}, {algorithm} digests of the results and of the whole file match"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import html
 import json
 import re
@@ -20,8 +21,18 @@ import pytest
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import HtmlReport
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.signing import SIGNING_KEY_ENV, canonical_json, compute_digest, embedded_json
+from pytest_pex_intacct.signing import (
+    FILE_DIGEST_PLACEHOLDER,
+    SIGNING_KEY_ENV,
+    canonical_json,
+    compute_digest,
+    embedded_json,
+    file_digest_element,
+    seal_text,
+    unseal_text,
+)
 from pytest_pex_intacct.simulator import Scenario, raw_scenario
+from pytest_pex_intacct.verify import FILE_EDITED, WRONG_HMAC
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
@@ -35,6 +46,7 @@ SCRIPT = "<script>alert(1)</script>"
 SENDER_SECRET = "Snd-Report-S3cret-51c0"
 USER_SECRET = "Usr-Report-S3cret-a7e2"
 CHROMIUM = Path("/usr/bin/chromium")
+FILE_DIGEST = re.compile(r'<code id="pex-intacct-file-digest">([0-9a-f]{64})</code>')
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +100,12 @@ class Report:
         assert match
         return json.loads(match.group(1))  # type: ignore[no-any-return]
 
+    @property
+    def file_digest(self) -> str:
+        values = FILE_DIGEST.findall(self.text)
+        assert len(values) == 1, values
+        return str(values[0])
+
     def with_blob(self, change: Callable[[dict[str, Any]], None]) -> str:
         blob = self.blob
         change(blob)
@@ -125,6 +143,15 @@ def set_cell(blob: dict[str, Any], requirement_id: str, column: str, text: str) 
                 cells[index] = f'<td class="col-{column}">{html.escape(text)}</td>'
                 return
     raise AssertionError(f"no row for {requirement_id}")
+
+
+def edit_log(blob: dict[str, Any], requirement_id: str, old: str, new: str) -> None:
+    """Reword the failure text in a row's log block (pytest-html's traceback area, not a cell)."""
+    for node, entries in blob["tests"].items():
+        if requirement_id in node and old in entries[0]["log"]:
+            entries[0]["log"] = entries[0]["log"].replace(old, new)
+            return
+    raise AssertionError(f"no log with {old!r} for {requirement_id}")
 
 
 # -- content ---------------------------------------------------------------------------------------------
@@ -278,6 +305,12 @@ def test_json_and_report_carry_the_same_digest_over_the_document(
     assert document["digest"]["value"] in report.field("digest")
     assert {key for key in document if key != "digest"} >= {"schema", "company", "verdict", "mode", "requirements"}
 
+    # The whole-file seal, checked the way the summary tells a reader to: zeros back in, sha256 the bytes.
+    data = report.path.read_bytes()
+    unsealed = data.replace(report.file_digest.encode(), FILE_DIGEST_PLACEHOLDER.encode())
+    assert report.file_digest != FILE_DIGEST_PLACEHOLDER
+    assert hashlib.sha256(unsealed).hexdigest() == report.file_digest
+
 
 def test_embedded_json_cannot_close_its_script_element() -> None:
     document = {"observed": "</script><script>alert(1)</script><!-- & >", "digest": None}
@@ -330,6 +363,79 @@ def test_verify_names_every_edit(
         assert "NOT verified" in err
 
 
+def test_whole_file_seal_catches_edits_outside_the_results(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edits the results-level checks cannot see: a reader would be misled, verify must still say no."""
+    _, report = html_run(run_checks, pytester, simulator("limited-admin"))  # a DRAFT with a failed row
+    assert verify(report.path, capsys)[0] == 0
+    text = report.text
+    hide = "<style>#pex-intacct-draft,.failed,tbody.results-table-row:has(.failed){display:none}</style>"
+    rewrite = (
+        "<script>addEventListener('load',()=>document.querySelectorAll('td.col-outcome')"
+        ".forEach(td=>{td.textContent='passed'}))</script>"
+    )
+    edits = {
+        "style hiding the draft and failed rows": text.replace("</head>", f"{hide}</head>", 1),
+        "injected verdict": text.replace(
+            '<section id="pex-intacct"', '<p>VERDICT: ACCEPTED, signed off by Dana</p><section id="pex-intacct"', 1
+        ),
+        "script rewriting cells": text.replace("</body>", f"{rewrite}</body>", 1),
+        "log observed": report.with_blob(lambda b: edit_log(b, "STEP3-ADMIN-FULL", "Limited", "Full")),
+        "log remediation": report.with_blob(lambda b: edit_log(b, "STEP3-ADMIN-FULL", "Set Admin", "Leave Admin")),
+        "line endings": text.replace("\n", "\r\n"),
+        "trailing byte": text + "\n",
+        "seal value": text.replace(report.file_digest, "f" * 64),
+    }
+    for name, edited in edits.items():
+        assert edited != text, name
+        report.path.write_bytes(edited.encode("utf-8"))
+        code, out, err = verify(report.path, capsys)
+        assert code == 1, (name, out)
+        assert FILE_EDITED in out, (name, out)
+        assert "NOT verified" in err
+
+    removed = FILE_DIGEST.sub("", text)
+    report.path.write_bytes(removed.encode("utf-8"))
+    code, out, _ = verify(report.path, capsys)
+    assert code == 1 and any(line.startswith("whole-file digest: missing") for line in out), out
+
+    report.path.write_bytes(text.encode("utf-8"))  # the original bytes verify again
+    assert verify(report.path, capsys)[0] == 0
+
+
+def test_seal_fills_exactly_one_slot_and_unseal_restores_it() -> None:
+    page = f"<html><body><p>{file_digest_element()}</p></body></html>"
+    sealed = seal_text(page, None)
+    value = hashlib.sha256(page.encode()).hexdigest()
+    assert sealed == page.replace(FILE_DIGEST_PLACEHOLDER, value)
+    assert unseal_text(sealed) == (page, (value,))
+    assert seal_text("<html>no results, no slot</html>", None) == "<html>no results, no slot</html>"
+    with pytest.raises(ValueError, match="2 file digest slots"):
+        seal_text(page + page, None)
+
+
+def test_report_is_sealed_before_pytest_html_announces_it(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester
+) -> None:
+    """The file a user can open (pytest-html names it in the terminal summary) is already sealed."""
+    pytester.makeconftest(
+        """
+        import shutil, pytest
+        from pathlib import Path
+
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_terminal_summary(config):
+            path = Path(config.getoption("htmlpath"))
+            shutil.copyfile(path, path.with_name("seen-at-terminal-summary.html"))
+        """
+    )
+    _, report = html_run(run_checks, pytester, simulator("ready"), *SIGNED)
+    seen = report.path.with_name("seen-at-terminal-summary.html").read_bytes()
+    assert report.file_digest != FILE_DIGEST_PLACEHOLDER
+    assert seen == report.path.read_bytes()
+
+
 def test_hmac_signed_report_needs_the_key(
     simulator: Callable[..., Any],
     run_checks: Any,
@@ -345,9 +451,21 @@ def test_hmac_signed_report_needs_the_key(
     assert "HMAC-SHA256" in report.field("digest")
     assert verify(report.path, capsys)[0] == 0
 
+    assert hmac.new(b"k3y-for-tests", unseal_text(report.text)[0].encode(), "sha256").hexdigest() == report.file_digest
+
     monkeypatch.setenv(SIGNING_KEY_ENV, "another-key")
     code, out, _ = verify(report.path, capsys)
-    assert code == 1 and any("digest" in line for line in out)
+    assert (code, out) == (1, [WRONG_HMAC])
+    assert "either the report was edited or PEX_INTACCT_SIGNING_KEY is not the key it was signed with" in out[0]
+
+    # With the right key the document HMAC matches, so a changed byte elsewhere is an edit, not a key mix-up.
+    monkeypatch.setenv(SIGNING_KEY_ENV, "k3y-for-tests")
+    report.path.write_text(
+        report.text.replace("</head>", "<style>.failed{display:none}</style></head>"), encoding="utf-8"
+    )
+    code, out, _ = verify(report.path, capsys)
+    assert (code, out) == (1, [FILE_EDITED])
+    report.path.write_text(report.text, encoding="utf-8")
 
     monkeypatch.delenv(SIGNING_KEY_ENV)
     code, out, err = verify(report.path, capsys)
@@ -391,7 +509,8 @@ def test_verify_runs_as_a_module(
     edited = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert edited.returncode == 1
     assert edited.stdout.splitlines() == [
-        "summary verdict: the page shows 'NOT ACCEPTED' but the embedded results say 'ACCEPTED'"
+        FILE_EDITED,
+        "summary verdict: the page shows 'NOT ACCEPTED' but the embedded results say 'ACCEPTED'",
     ]
 
 
@@ -410,6 +529,7 @@ def test_xdist_report_and_junit(
     assert sorted(report.rows) == sorted(ALL_IDS)
     assert report.rows["STEP3-ADMIN-FULL"]["outcome"] == "failed"
     assert report.embedded == run.document
+    assert report.file_digest != FILE_DIGEST_PLACEHOLDER  # sealed once, by the controller
     assert verify(report.path, capsys)[0] == 0
     text = junit.read_text(encoding="utf-8")
     for requirement_id in ALL_IDS:
@@ -423,6 +543,13 @@ def test_runs_without_pytest_html(simulator: Callable[..., Any], run_checks: Any
     assert run.result.ret == 0, run.result.stdout.str()
     assert run.verdict == "accepted"
     assert run.document["digest"]["algorithm"] == "sha256"
+    assert not list(pytester.path.rglob("*.html"))
+
+    # pytest-html loaded but no --html: the report hooks (and the seal) are not even registered.
+    run = run_checks(simulator("ready"), "--trace-config", *SIGNED)
+    assert run.result.ret == 0, run.result.stdout.str()
+    registered = run.result.stdout.str()
+    assert "pex-intacct-run " in registered and "pex-intacct-html " not in registered
     assert not list(pytester.path.rglob("*.html"))
 
 

@@ -56,6 +56,16 @@ def test_an_empty_company_variable_changes_nothing(pytester: pytest.Pytester, mo
     assert result.ret == 0
 
 
+def test_explicit_paths_are_ignored_with_a_warning(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    pytester.makepyfile(test_mine="def test_mine():\n    pass\n")
+    result = pytester.runpytest(
+        "test_mine.py", "--intacct-mode=replay", "--collect-only", "-q", "-p", "no:cacheprovider"
+    )
+    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+    result.stdout.fnmatch_lines(["*--intacct-company runs only the bundled checks; ignoring test_mine.py*"])
+
+
 def test_company_from_the_environment_activates_the_checks(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

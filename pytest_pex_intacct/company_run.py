@@ -1,7 +1,7 @@
-"""Take the company snapshot for a run: build the client for the mode, gather, close.
+"""Take the company snapshot for a run: the one place that knows about modes.
 
-The one place that knows about modes: ``live`` talks to Intacct, ``record`` talks to Intacct
-through the recorder, ``replay`` answers from the cassette and never opens a socket.
+``live`` talks to Intacct; ``record`` talks to Intacct through the recorder (vcrpy loads only
+then); ``replay`` answers from the cassette and needs neither vcrpy nor the HTTP stack.
 """
 
 from __future__ import annotations
@@ -16,36 +16,23 @@ from .snapshot import CompanySnapshot, gather_snapshot
 
 def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> CompanySnapshot:
     run_id = uuid.uuid4().hex[:12]
+    if settings.mode == "replay":
+        from .replay import replay_snapshot
+
+        return replay_snapshot(settings, run_id, write_probe_selected)
     client = IntacctClient(settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password))
     try:
         if settings.mode == "live":
             return gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)
-        return _through_cassette(client, settings, run_id, write_probe_selected)
+        return _recorded(client, settings, run_id, write_probe_selected)
     finally:
         client.close()
 
 
-def _through_cassette(
-    client: IntacctClient, settings: Settings, run_id: str, write_probe_selected: bool
-) -> CompanySnapshot:
-    # vcrpy loads only here: an ordinary pytest run, or a live one, never pays for it.
-    from .recording import cassette_for, replay_errors
+def _recorded(client: IntacctClient, settings: Settings, run_id: str, write_probe_selected: bool) -> CompanySnapshot:
+    from .recording import recording
 
-    with cassette_for(settings) as recorder:
-        if recorder.problem is not None:
-            return CompanySnapshot.unavailable(settings, recorder.problem)
-
-        def explain(message: str) -> str:
-            if settings.mode != "replay":
-                return message
-            # A replay's answers come from the file: an unusable one is the recording's fault.
-            return recorder.explain(f"a recorded answer cannot be used ({message})")
-
-        try:
-            snapshot = gather_snapshot(client, settings, run_id, explain, write_probe_selected)
-        except replay_errors() as error:
-            return CompanySnapshot.unavailable(settings, recorder.translate(error) or recorder.explain(str(error)))
+    with recording(settings) as recorder:
+        snapshot = gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)
     leak = recorder.leak()
-    if leak is not None:
-        return CompanySnapshot.unavailable(settings, leak)
-    return snapshot
+    return CompanySnapshot.unavailable(settings, leak) if leak else snapshot

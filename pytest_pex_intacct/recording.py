@@ -1,33 +1,28 @@
-"""Record and replay a company run with vcrpy: scrubbing, semantic matching, socket guard.
+"""Record a company run with vcrpy: one scrubbed cassette, written whole, never with a secret.
 
-One cassette per company run (``<cassettes>/<company>.yaml``, vcrpy's YAML format). Secrets are
-scrubbed from every request and response before anything is written, the written file is checked
-for the run's passwords before it replaces the old one, and replay matches requests by meaning
-(functions and their arguments, company, user, sender) so that control ids, passwords, session ids
-and the endpoint's host may differ. A replay never opens a socket: a guard fails any attempt.
+One cassette per company run (``<cassettes>/<company>.yaml``, vcrpy's YAML format). Passwords and
+session ids are scrubbed from every request and response before anything is written, and the
+file is checked for the run's passwords before it replaces the old one. ``replay.py`` plays it back.
 """
 
 from __future__ import annotations
 
 import re
-import shlex
-import socket
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import vcr
-import yaml
 from lxml import etree
-from vcr.errors import CannotOverwriteExistingCassetteException
-from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
+from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize, serialize
 
 from . import __version__
 from .atomic_write import write_text_atomically
-from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_USER, Settings
+from .request_meaning import difference
+from .settings import Settings
 
 PLACEHOLDER = "REDACTED"
 _SECRET_PATHS = ("control/password", "operation/authentication/login/password", "operation/authentication/sessionid")
@@ -36,10 +31,6 @@ _DROPPED_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorizatio
 # A secret shorter than this is only removed structurally: replacing it everywhere as a plain
 # string could corrupt unrelated text (and cannot be told apart from it when checking).
 _MIN_GREPPABLE_SECRET = 6
-
-
-class NetworkBlocked(RuntimeError):
-    """A replay tried to open a network connection; replays must be answered from the cassette."""
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -85,61 +76,11 @@ def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def _canonical(body: bytes | str | None) -> tuple[str, ...]:
-    """The meaning of a request: who asks (not with what password) and which functions with which arguments."""
-    root = _parse(body)
-    if root is None:
-        return ("<not an Intacct request>",)
-
-    def text(path: str) -> str:
-        found = root.find(path)
-        return (found.text or "").strip() if found is not None else ""
-
-    login = root.find("operation/authentication/login")
-    who = (
-        text("control/senderid"),
-        "login" if login is not None else "session",
-        text("operation/authentication/login/userid"),
-        text("operation/authentication/login/companyid"),
-        text("operation/authentication/login/locationid"),
-    )
-    content = root.find("operation/content")
-    if content is None:
-        return (*who, "<no content>")
-    content = etree.fromstring(etree.tostring(content), _xml_parser())
-    for function in content.iter("function"):
-        function.attrib.pop("controlid", "")
-    # The probe's attachment name carries a per-run id; like a control id it has no meaning.
-    for name in content.iter("supdocname"):
-        name.text = "PEX acceptance probe"
-    return (*who, etree.tostring(content, method="c14n").decode("utf-8"))
-
-
-def _functions(body: bytes | str | None) -> str:
-    root = _parse(body)
-    if root is None:
-        return "?"
-    names = []
-    for function in root.iterfind("operation/content/function"):
-        for call in function:
-            target = call.findtext("object") or call.get("object") or ""
-            names.append(f"{call.tag} {target}".strip())
-    return ", ".join(names) or "none"
-
-
 def intacct_meaning(live: Any, recorded: Any) -> None:
-    """vcrpy matcher: raises AssertionError naming the first difference (never a password)."""
-    mine, theirs = _canonical(live.body), _canonical(recorded.body)
-    if mine == theirs:
-        return
-    labels = ("sender ID", "authentication", "user", "company", "location")
-    for label, a, b in zip(labels, mine, theirs, strict=False):
-        if a != b:
-            raise AssertionError(f"{label} is {a!r} in this run but {b!r} in the recording")
-    asked, recorded_functions = _functions(live.body), _functions(recorded.body)
-    if asked != recorded_functions:
-        raise AssertionError(f"this run asks for [{asked}], the recording has [{recorded_functions}]")
-    raise AssertionError(f"the arguments of [{asked}] differ (e.g. another --intacct-gl-account)")
+    """vcrpy matcher (vcrpy keeps the first of repeated requests apart while recording)."""
+    differs = difference(live.body, recorded.body)
+    if differs is not None:
+        raise AssertionError(differs)
 
 
 class AtomicPersister:
@@ -147,7 +88,6 @@ class AtomicPersister:
 
     secrets: tuple[str, ...] = ()
     leak_found: str | None = None
-    read_only: bool = True
 
     @classmethod
     def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> Any:
@@ -161,8 +101,6 @@ class AtomicPersister:
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
-        if cls.read_only:
-            return
         data = serialize(cassette_dict, serializer)
         # Check the bodies as well as the file: YAML folds long strings at spaces, which could split a
         # password across lines of the file.
@@ -191,144 +129,31 @@ def _as_text(body: object) -> str:
     return "" if body is None else str(body)
 
 
-def rerecord_command(settings: Settings) -> str:
-    words = ["pytest", f"--intacct-company={settings.company_id}", "--intacct-mode=record"]
-    if settings.user_id != DEFAULT_USER:
-        words.append(f"--intacct-user={settings.user_id}")
-    if settings.gl_account != DEFAULT_GL_ACCOUNT:
-        words.append(f"--intacct-gl-account={settings.gl_account}")
-    if settings.udd:
-        words.append("--intacct-udd")
-    if settings.write_probe:
-        words.append("--intacct-write-probe")
-    words.append(f"--intacct-cassettes={settings.cassette_dir}")
-    return (
-        " ".join(shlex.quote(word) for word in words) + " (with INTACCT_SENDER_PASSWORD and INTACCT_USER_PASSWORD set)"
-    )
-
-
-def _check_cassette_file(path: Path) -> str | None:
-    if not path.is_file():
-        return "the cassette does not exist"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return f"the cassette is not readable YAML ({first})"
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list) or not data["interactions"]:
-        return "the cassette holds no recorded interactions"
-    for number, interaction in enumerate(data["interactions"], start=1):
-        if not _is_interaction(interaction):
-            return f"recorded interaction {number} is malformed (it needs a request and a response with a body)"
-    return None
-
-
-def _is_interaction(interaction: object) -> bool:
-    if not isinstance(interaction, dict):
-        return False
-    request, response = interaction.get("request"), interaction.get("response")
-    return (
-        isinstance(request, dict)
-        and all(key in request for key in ("body", "method", "uri"))
-        and isinstance(response, dict)
-        and isinstance(response.get("status"), dict)
-        and isinstance(response.get("body"), dict)
-    )
-
-
-@contextmanager
-def _network_blocked() -> Iterator[None]:
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_getaddrinfo = socket.getaddrinfo
-    original_create_connection = socket.create_connection
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        target = args[1] if len(args) > 1 else args[0] if args else "?"
-        raise NetworkBlocked(f"replay mode blocked a network connection to {target!r}")
-
-    socket.socket.connect = refuse  # type: ignore[method-assign]
-    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
-    socket.getaddrinfo = refuse
-    socket.create_connection = refuse
-    try:
-        yield
-    finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = original_getaddrinfo
-        socket.create_connection = original_create_connection
-
-
 class Recorder:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.problem: str | None = None
-        self._persister = type(
-            "RunPersister",
-            (AtomicPersister,),
-            {"secrets": settings.secrets, "leak_found": None, "read_only": settings.mode != "record"},
-        )
+        self._persister = type("RunPersister", (AtomicPersister,), {"secrets": settings.secrets, "leak_found": None})
 
     @property
     def path(self) -> Path:
         return self.settings.cassette_path
 
-    def explain(self, what: str) -> str:
-        return f"replay of {self.path}: {what}. Re-record it with: {rerecord_command(self.settings)}"
-
-    def translate(self, error: BaseException) -> str | None:
-        if isinstance(error, CannotOverwriteExistingCassetteException):
-            reason = getattr(error, "reason", "no_match")
-            detail = ""
-            similar = getattr(error, "similar_requests", None) or []
-            if similar:
-                failed = similar[0][2] if len(similar[0]) > 2 else []
-                detail = "; ".join(message for _name, message in failed)[:400]
-            what = {
-                "already_played": "the run asked for more than was recorded",
-                "cassette_not_found": "the cassette does not exist",
-            }.get(reason, "the recording does not match this run's requests (other company, user or options?)")
-            return self.explain(what + (f" ({detail})" if detail else "") + self._recorded_with())
-        if isinstance(error, NetworkBlocked):
-            return self.explain(str(error))
-        return None
-
-    def _recorded_with(self) -> str:
-        """How the cassette was recorded, from its metadata: usually the quickest fix is to match it."""
-        try:
-            recorded = yaml.safe_load(self.path.read_text(encoding="utf-8"))["metadata"]["recorded"]
-        except (OSError, yaml.YAMLError, KeyError, TypeError):
-            return ""
-        if not isinstance(recorded, dict):
-            return ""
-        options = [f"--intacct-user={recorded.get('user')}", f"--intacct-gl-account={recorded.get('gl_account')!s}"]
-        options += [
-            flag
-            for flag, key in (("--intacct-udd", "udd"), ("--intacct-write-probe", "write_probe"))
-            if recorded.get(key)
-        ]
-        return f"; it was recorded with {' '.join(shlex.quote(option) for option in options)}"
-
     def leak(self) -> str | None:
-        if self._persister.leak_found:  # type: ignore[attr-defined]
-            return (
-                f"recording refused: {self._persister.leak_found} was still in the scrubbed cassette, "  # type: ignore[attr-defined]
-                f"so {self.path} was not written; please report this"
-            )
+        found = getattr(self._persister, "leak_found", None)
+        if found:
+            return f"recording refused: {found} was still in the scrubbed cassette, so {self.path} was not written"
         return None
 
     def build_vcr(self) -> vcr.VCR:
         recorder = vcr.VCR(
             serializer="yaml",
-            record_mode="all" if self.settings.mode == "record" else "none",
+            # Every request goes to Intacct and replaces what an older recording held.
+            record_mode="all",
             match_on=("method", "path", "intacct_meaning"),
             before_record_request=scrub_request,
             before_record_response=scrub_response,
             decode_compressed_response=True,
-            # Only a recording may rewrite the file: vcrpy would save a replay that left
-            # interactions unplayed, which after a mismatch means an emptied cassette.
-            drop_unused_requests=self.settings.mode == "record",
+            drop_unused_requests=True,
         )
         recorder.register_matcher("intacct_meaning", intacct_meaning)
         recorder.register_persister(self._persister)
@@ -336,27 +161,11 @@ class Recorder:
 
 
 @contextmanager
-def cassette_for(settings: Settings) -> Iterator[Recorder]:
+def recording(settings: Settings) -> Iterator[Recorder]:
+    """Everything sent inside goes to Intacct and is written, scrubbed, when the block ends."""
     recorder = Recorder(settings)
-    if settings.mode == "replay":
-        problem = _check_cassette_file(recorder.path)
-        if problem:
-            recorder.problem = recorder.explain(problem)
-            yield recorder
-            return
-    with ExitStack() as stack:
-        try:
-            cassette = stack.enter_context(
-                recorder.build_vcr().use_cassette(str(recorder.path), allow_playback_repeats=False)
-            )
-        except Exception as error:  # vcrpy could not load what it recorded: the file is damaged
-            recorder.problem = recorder.explain(f"the cassette cannot be loaded ({type(error).__name__})")
-            yield recorder
-            return
-        if settings.mode == "record":
-            cassette.get_metadata("recorded", _provenance(settings))
-        if settings.mode == "replay":
-            stack.enter_context(_network_blocked())
+    with recorder.build_vcr().use_cassette(str(recorder.path)) as cassette:
+        cassette.get_metadata("recorded", _provenance(settings))
         yield recorder
 
 
@@ -371,7 +180,3 @@ def _provenance(settings: Settings) -> dict[str, object]:
         "plugin_version": __version__,
         "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }
-
-
-def replay_errors() -> tuple[type[BaseException], ...]:
-    return (CannotOverwriteExistingCassetteException, NetworkBlocked, CassetteDecodeError)

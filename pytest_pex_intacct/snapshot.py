@@ -208,7 +208,7 @@ def gather_snapshot(
     client: IntacctClient,
     settings: Settings,
     run_id: str,
-    explain: Callable[[str], str] = str,
+    explain: Callable[[IntacctError], str] = lambda error: error.message,
     write_probe_selected: bool = True,
 ) -> CompanySnapshot:
     """``explain`` rewords a failure to get any answer (a replay's answers come from its cassette).
@@ -220,7 +220,7 @@ def gather_snapshot(
     try:
         response = client.send(login, read_functions(settings))
     except IntacctError as error:
-        return CompanySnapshot.unavailable(settings, explain(error.message))
+        return CompanySnapshot.unavailable(settings, explain(error))
 
     sign_in = classify_sign_in(response, settings.sender_id, settings.company_id, settings.user_id)
     blocker = sign_in.blocker
@@ -254,4 +254,4 @@ def gather_snapshot(
             probe=probe,
         )
     except IntacctError as error:
-        return CompanySnapshot.unavailable(settings, explain(error.message))
+        return CompanySnapshot.unavailable(settings, explain(error))

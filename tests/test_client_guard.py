@@ -39,7 +39,8 @@ from pytest_pex_intacct.intacct.functions import (
     is_write_function,
 )
 from pytest_pex_intacct.intacct.response import Response
-from pytest_pex_intacct.intacct.transport import HttpReply, HttpTransport
+from pytest_pex_intacct.intacct.transport import HttpTransport
+from pytest_pex_intacct.intacct.wire import HttpReply
 from pytest_pex_intacct.settings import Settings
 from pytest_pex_intacct.snapshot import read_functions
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_pex_intacct.recording import NetworkBlocked, _network_blocked, intacct_meaning, scrub_request
+from pytest_pex_intacct.recording import intacct_meaning, scrub_request
+from pytest_pex_intacct.replay import NetworkBlocked, network_blocked
 from pytest_pex_intacct.simulator import Scenario, raw_scenario, scenario_names
 
 REPO = Path(__file__).resolve().parents[1]
@@ -191,11 +192,11 @@ def test_replay_never_reaches_a_live_endpoint(simulator: Callable[..., Any], run
 
 def test_the_socket_guard_fails_every_connection_attempt(simulator: Callable[..., Any]) -> None:
     server = simulator("ready")
-    with _network_blocked(), pytest.raises(NetworkBlocked, match="replay mode blocked"):
+    with network_blocked(), pytest.raises(NetworkBlocked, match="replay mode blocked"):
         socket.create_connection(("127.0.0.1", server.port), timeout=1)
-    with _network_blocked(), pytest.raises(NetworkBlocked), socket.socket() as raw:
+    with network_blocked(), pytest.raises(NetworkBlocked), socket.socket() as raw:
         raw.connect(("127.0.0.1", server.port))
-    with _network_blocked(), pytest.raises(NetworkBlocked):
+    with network_blocked(), pytest.raises(NetworkBlocked):
         socket.getaddrinfo("api.intacct.com", 443)
     with socket.create_connection(("127.0.0.1", server.port), timeout=1):
         pass  # restored afterwards
@@ -307,7 +308,7 @@ def test_a_secret_that_slipped_past_scrubbing_stops_the_write(tmp_path: Path) ->
     from pytest_pex_intacct.recording import AtomicPersister
 
     secret = "a long pass phrase with spaces " * 4  # YAML folds such a string across lines
-    persister = type("Persister", (AtomicPersister,), {"secrets": (secret,), "leak_found": None, "read_only": False})
+    persister = type("Persister", (AtomicPersister,), {"secrets": (secret,), "leak_found": None})
     request = VcrRequest("POST", "https://api.intacct.com/ia/xml/xmlgw.phtml", f"<x>{secret}</x>".encode(), {})
     response = {"status": {"code": 200, "message": "OK"}, "headers": {}, "body": {"string": b"<response/>"}}
     path = tmp_path / "ACME.yaml"

@@ -10,7 +10,7 @@ from .envelope import Authentication, SenderCredentials, build_request, serializ
 from .errors import ProtocolError, ReadOnlyViolation, TransportError
 from .functions import IntacctFunction, is_write_function
 from .response import Response, parse_response
-from .transport import HttpReply, HttpTransport
+from .wire import HttpReply, Transport
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,16 @@ class IntacctClient:
         self,
         endpoint: str,
         sender: SenderCredentials,
-        transport: HttpTransport | None = None,
+        transport: Transport | None = None,
     ) -> None:
         self.endpoint = validate_endpoint(endpoint)
         self._sender = sender
-        self.transport = transport or HttpTransport()
+        if transport is None:
+            # requests loads only for live traffic: a replay brings its own transport.
+            from .transport import HttpTransport
+
+            transport = HttpTransport()
+        self.transport = transport
         self.exchanges: list[Exchange] = []
 
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +28,7 @@ import urllib3.response
 
 from .errors import ConfigurationError, TransportError
 from .response import MAX_RESPONSE_BYTES
+from .wire import HttpReply
 
 _CHUNK = 64 * 1024
 # Tests and CI only (never a user-facing option): "connect,read,total" seconds for the default transport.
@@ -72,15 +73,6 @@ class Timeouts:
                 f"'connect,read,total' (e.g. '1,1,3'), got {value[:40]!r}; unset it to use the defaults"
             )
         return cls(connect, read, total)
-
-
-@dataclass(frozen=True)
-class HttpReply:
-    status: int
-    content_type: str
-    body: bytes = field(repr=False)
-    attempts: int = 1
-    retry_after_seconds: float | None = None
 
 
 def is_transient(reply: HttpReply) -> bool:

@@ -1,0 +1,77 @@
+"""What an Intacct request means, for matching a run against a recording.
+
+Who asks (sender, user, company, entity, login or session: never a password) and which functions
+with which arguments. Control ids, passwords, session ids and the probe's per-run attachment name
+are volatile and carry no meaning, so two requests that differ only there mean the same.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+_WHO = ("sender ID", "authentication", "user", "company", "location")
+
+
+def _parse(body: bytes | str | None) -> etree._Element | None:
+    if not body:
+        return None
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    try:
+        return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
+    except etree.XMLSyntaxError:
+        return None
+
+
+def meaning(body: bytes | str | None) -> tuple[str, ...]:
+    root = _parse(body)
+    if root is None:
+        return ("<not an Intacct request>",)
+
+    def text(path: str) -> str:
+        found = root.find(path)
+        return (found.text or "").strip() if found is not None else ""
+
+    who = (
+        text("control/senderid"),
+        "login" if root.find("operation/authentication/login") is not None else "session",
+        text("operation/authentication/login/userid"),
+        text("operation/authentication/login/companyid"),
+        text("operation/authentication/login/locationid"),
+    )
+    content = root.find("operation/content")
+    if content is None:
+        return (*who, "<no content>")
+    content = etree.fromstring(etree.tostring(content))
+    for function in content.iter("function"):
+        function.attrib.pop("controlid", "")
+    # The probe's attachment name carries a per-run id; like a control id it has no meaning.
+    for name in content.iter("supdocname"):
+        name.text = "PEX acceptance probe"
+    return (*who, etree.tostring(content, method="c14n").decode("utf-8"))
+
+
+def functions_summary(body: bytes | str | None) -> str:
+    """``readByName USERINFO, query ROLEUSERS, …``: enough to see which options a run used."""
+    root = _parse(body)
+    if root is None:
+        return "?"
+    names = []
+    for function in root.iterfind("operation/content/function"):
+        for call in function:
+            target = call.findtext("object") or call.get("object") or ""
+            names.append(f"{call.tag} {target}".strip())
+    return ", ".join(names) or "none"
+
+
+def difference(live: bytes | str | None, recorded: bytes | str | None) -> str | None:
+    """None when both requests mean the same; otherwise the first difference, in words (never a password)."""
+    mine, theirs = meaning(live), meaning(recorded)
+    if mine == theirs:
+        return None
+    for label, asked, kept in zip(_WHO, mine, theirs, strict=False):
+        if asked != kept:
+            return f"{label} is {asked!r} in this run but {kept!r} in the recording"
+    asked_functions, recorded_functions = functions_summary(live), functions_summary(recorded)
+    if asked_functions != recorded_functions:
+        return f"this run asks for [{asked_functions}], the recording has [{recorded_functions}]"
+    return f"the arguments of [{asked_functions}] differ (e.g. another --intacct-gl-account)"

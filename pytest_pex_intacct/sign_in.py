@@ -145,14 +145,17 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
             user_sign_in=blocked,
         )
     if _mentions(errors, *_SIGN_IN_INCORRECT):
+        # The same answer comes for a wrong company ID, where no authorization list was consulted,
+        # so it proves only that PEX's sender credentials are valid, not that this company authorized
+        # the sender: the sender stays unverified until the user signs in (never green on a guess).
+        unverified = Unavailable(
+            f"the sign-in to company {company_id!r} failed (wrong user ID, password or company ID), so whether "
+            f"the company authorizes sender ID {sender_id!r} is not shown",
+            SIGN_IN,
+        )
         return SignIn(
-            # Intacct judges the subscription only for a user it has signed in, so it stays unverified.
-            web_services=Unavailable("the user could not sign in", SIGN_IN),
-            sender=Evidence(
-                True,
-                f"Intacct accepted sender ID {sender_id!r} for company {company_id!r} "
-                "and judged the user's sign-in (authentication level)",
-            ),
+            web_services=unverified,
+            sender=unverified,
             user_sign_in=Evidence(
                 False,
                 f"Intacct refused the sign-in of user {user_id!r} to company {company_id!r}: {describe_errors(errors)}",

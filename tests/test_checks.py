@@ -148,11 +148,15 @@ def test_web_services_off_fails_at_either_level(simulator: Callable[..., Any], r
     assert run.verdict == "not-accepted"
 
 
-def test_wrong_user_password_fails_sign_in_and_passes_sender(simulator: Callable[..., Any], run_checks: Any) -> None:
+def test_wrong_user_password_fails_sign_in_and_leaves_the_sender_unverified(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
     run = run_checks(simulator("ready"), user_password="not-the-password")
     assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
     assert "Sign-in information is incorrect" in run.requirement("STEP3-USER-SIGN-IN")["observed"]
-    assert run.outcomes["STEP2-SENDER-ID"] == "passed"
+    # The same answer comes for a wrong company ID, which proves nothing about its authorizations.
+    assert run.outcomes["STEP2-SENDER-ID"] == "blocked"
+    assert run.requirement("STEP2-SENDER-ID")["blocked_by"] == "STEP3-USER-SIGN-IN"
     assert run.outcomes["STEP2-WEB-SERVICES"] == "blocked"
     for requirement_id in USER_FIELD_CHECKS:
         assert run.requirement(requirement_id)["blocked_by"] == "STEP3-USER-SIGN-IN"
@@ -167,6 +171,13 @@ def test_gateway_401_refusal_blames_nobody(simulator: Callable[..., Any], run_ch
     observed = run.requirement("STEP3-USER-SIGN-IN")["observed"]
     assert "XMLGW_JPP0002" in observed and "INTACCT_SENDER_PASSWORD" in observed
     assert run.verdict == "incomplete"
+
+
+def test_a_wrong_company_id_never_shows_the_sender_green(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("misconfigured"), company="ACMEX")
+    assert run.outcomes["STEP3-USER-SIGN-IN"] == "failed"
+    assert run.outcomes["STEP2-SENDER-ID"] == "blocked"
+    assert "passed" not in run.outcomes.values()
 
 
 def test_inactive_user_cannot_sign_in(simulator: Callable[..., Any], run_checks: Any) -> None:

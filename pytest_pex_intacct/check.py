@@ -17,7 +17,7 @@ from typing import TypeAlias, TypeVar
 import pytest
 
 from .facts import ProbeOutcome, Reading, UddReadability, UserRecord
-from .requirements import Requirement
+from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement
 from .settings import Settings
 from .sign_in import Evidence, Unavailable
 from .snapshot import CompanySnapshot
@@ -26,8 +26,8 @@ from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, RequirementResult
 FactT = TypeVar("FactT")
 Fact: TypeAlias = Evidence | Unavailable | ProbeOutcome | UddReadability | None
 
-PROBE_REQUIREMENT = "STEP1-ATTACHMENT-NUMBERING"
-UDD_REQUIREMENT = "UDD-READ"
+PROBE_REQUIREMENT = ATTACHMENT_NUMBERING
+UDD_REQUIREMENT = UDD_READ
 
 
 def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], Fact]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .requirements import BY_ID
+from .requirements import ATTACHMENT_NUMBERING, BY_ID
 from .settings import RawOptions, Settings, SettingsError, requested_company, resolve_settings
 
 if TYPE_CHECKING:
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 MARKER = "intacct_requirement"
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
-PROBE_REQUIREMENT = "STEP1-ATTACHMENT-NUMBERING"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -198,7 +197,7 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
 
     # The one write ever made happens only when its check is selected (-k, node ids).
     selected = {requirement.id for item in request.session.items if (requirement := requirement_of_item(item))}
-    return take_snapshot(settings, write_probe_selected=PROBE_REQUIREMENT in selected)
+    return take_snapshot(settings, write_probe_selected=ATTACHMENT_NUMBERING in selected)
 
 
 @pytest.fixture

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The two requirements with rules of their own: the one that needs a person or the write probe, and
+# the optional one.
+ATTACHMENT_NUMBERING = "STEP1-ATTACHMENT-NUMBERING"
+UDD_READ = "UDD-READ"
+
 
 @dataclass(frozen=True)
 class Requirement:

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from .intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.errors import ConfigurationError
-from .requirements import BY_ID
+from .requirements import ATTACHMENT_NUMBERING, BY_ID
 
 DEFAULT_USER = "pex_connector"
 DEFAULT_SENDER_ID = "PEX MPP"
 DEFAULT_GL_ACCOUNT = "PEX GL Account"
 DEFAULT_CASSETTES = "cassettes"
 MODES = ("live", "record", "replay")
-ATTESTABLE = ("STEP1-ATTACHMENT-NUMBERING",)
+ATTESTABLE = (ATTACHMENT_NUMBERING,)
 
 ENV_COMPANY = "INTACCT_COMPANY_ID"
 ENV_USER = "INTACCT_USER_ID"

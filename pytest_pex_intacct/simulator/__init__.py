@@ -6,16 +6,12 @@ the product against it. Start one with ``SimulatorServer("ready")`` or
 """
 
 from . import faults
+from .company_state import Attachment
 from .faults import Fault
-from .gateway import (
-    Attachment,
-    Gateway,
-    GatewayError,
-    GatewayResponse,
-    RequestLog,
-    RequestRecord,
-    load_schema,
-)
+from .gateway import Gateway
+from .request_log import RequestLog, RequestRecord
+from .request_parsing import load_schema
+from .responses import GatewayError, GatewayResponse
 from .scenario import Scenario, ScenarioError, load_scenario, raw_scenario, scenario_names
 from .server import GATEWAY_PATH, SimulatorServer
 

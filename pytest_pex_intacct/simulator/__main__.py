@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .gateway import load_schema
+from .request_parsing import load_schema
 from .scenario import ScenarioError, load_scenario, scenario_names
 from .server import SimulatorServer
 

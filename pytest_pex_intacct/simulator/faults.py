@@ -17,15 +17,9 @@ from typing import Literal, Protocol
 
 from lxml import etree
 
-from .gateway import (
-    XML_CONTENT_TYPE,
-    GatewayError,
-    GatewayResponse,
-    control_failure,
-    safe_parser,
-    serialize,
-    status_only_failure,
-)
+from .control import control_failure
+from .request_parsing import safe_parser
+from .responses import XML_CONTENT_TYPE, GatewayError, GatewayResponse, serialize, status_only_failure
 
 TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
 HTML_CONTENT_TYPE = "text/html; charset=UTF-8"

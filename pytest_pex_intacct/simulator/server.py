@@ -16,8 +16,11 @@ from types import TracebackType
 
 from lxml import etree
 
+from .company_state import Attachment
 from .faults import TEXT_CONTENT_TYPE, Fault, NoFault, send
-from .gateway import Attachment, Gateway, GatewayResponse, RequestLog, RequestSummary
+from .gateway import Gateway
+from .request_log import RequestLog, RequestSummary
+from .responses import GatewayResponse
 from .scenario import Scenario, load_scenario
 
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,6 @@ def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     A system resolver with no reachable server could otherwise block for its own timeout, which the
     transport cannot bound (urllib3's connect timeout starts after name resolution).
     """
-    import socket
-
     real = socket.getaddrinfo
     asked: list[str] = []
 
@@ -44,6 +43,35 @@ def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return asked
+
+
+@pytest.fixture
+def full_backlog_port() -> Iterator[int]:
+    """A loopback listener that never accepts, its backlog filled: further connects get no SYN-ACK."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    fillers: list[socket.socket] = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = int(listener.getsockname()[1])
+        for _ in range(8):
+            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            filler.settimeout(0.3)
+            fillers.append(filler)
+            try:
+                filler.connect(("127.0.0.1", port))
+            except TimeoutError:
+                break
+        else:
+            pytest.skip(
+                "this kernel accepts connects beyond the backlog; "
+                "the adapter-stub test in tests/test_transport.py covers the mapping"
+            )
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import socket
 import threading
 import time
 import tracemalloc
@@ -131,32 +130,6 @@ def test_dns_failure_names_the_host(local_dns: list[str]) -> None:
     error = fails_with(TransportError, client, f"could not resolve the endpoint host {UNRESOLVABLE_HOST} (DNS)")
     assert "--intacct-endpoint" in error.message
     assert local_dns and set(local_dns) == {UNRESOLVABLE_HOST}
-
-
-@pytest.fixture
-def full_backlog_port() -> Iterator[int]:
-    """A loopback listener that never accepts, its backlog filled: further connects get no SYN-ACK."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    fillers: list[socket.socket] = []
-    try:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(0)
-        port = int(listener.getsockname()[1])
-        for _ in range(8):
-            filler = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            filler.settimeout(0.3)
-            fillers.append(filler)
-            try:
-                filler.connect(("127.0.0.1", port))
-            except TimeoutError:
-                break
-        else:
-            pytest.skip("this kernel accepts connects beyond the backlog; the adapter-stub test covers the mapping")
-        yield port
-    finally:
-        for filler in fillers:
-            filler.close()
-        listener.close()
 
 
 def test_connect_timeout_on_a_full_loopback_backlog(full_backlog_port: int) -> None:

@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .requirements import ATTACHMENT_NUMBERING, BY_ID
-from .settings import RawOptions, Settings, SettingsError, requested_company, resolve_settings
-
 if TYPE_CHECKING:
     from .check import Check
+    from .settings import RawOptions, Settings
     from .snapshot import CompanySnapshot
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
@@ -122,6 +120,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def _raw_options(config: pytest.Config) -> RawOptions:
+    from .settings import RawOptions
+
     option = config.option
     return RawOptions(
         company=option.intacct_company,
@@ -143,9 +143,12 @@ def _raw_options(config: pytest.Config) -> RawOptions:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the SPEC requirement a bundled Intacct check verifies")
-    options = _raw_options(config)
-    if requested_company(options, os.environ) is None:
+    # An ordinary run stops here, before anything of ours beyond this module is imported.
+    if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         return
+    from .settings import SettingsError, resolve_settings
+
+    options = _raw_options(config)
     try:
         settings = resolve_settings(options, os.environ, config.rootpath)
     except SettingsError as error:
@@ -197,6 +200,8 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
 
     # The one write ever made happens only when its check is selected (-k, node ids).
     selected = {requirement.id for item in request.session.items if (requirement := requirement_of_item(item))}
+    from .requirements import ATTACHMENT_NUMBERING
+
     return take_snapshot(settings, write_probe_selected=ATTACHMENT_NUMBERING in selected)
 
 
@@ -204,6 +209,7 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
 def intacct(request: pytest.FixtureRequest) -> Check:
     """The requirement this check verifies, over the company snapshot; blocked/manual/n-a skip here."""
     from .check import Check
+    from .requirements import BY_ID
     from .run_hooks import CHECK_KEY
 
     check = Check(BY_ID[request.param], settings_of(request.config))

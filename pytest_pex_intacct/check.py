@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeAlias, TypeVar
+from typing import ClassVar, TypeAlias, TypeVar
 
 import pytest
 
@@ -74,6 +74,9 @@ class RequirementUnverified(Exception):
 
 @dataclass
 class Check:
+    # Imported into the check modules: a project's ``python_classes = Check*`` must not collect it.
+    __test__: ClassVar[bool] = False
+
     requirement: Requirement
     settings: Settings
     snapshot: CompanySnapshot | None = field(default=None, repr=False)

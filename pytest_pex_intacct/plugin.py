@@ -7,6 +7,7 @@ and one marker is registered, and nothing heavy (lxml, requests, vcrpy) is impor
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -145,32 +146,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the SPEC requirement a bundled Intacct check verifies")
     # An ordinary run stops here, before anything of ours beyond this module is imported.
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
+        _refuse_checks_options_without_a_company(config)
         return
     from .settings import SettingsError, resolve_settings
 
     options = _raw_options(config)
     try:
-        settings = resolve_settings(options, os.environ, config.rootpath)
+        settings = resolve_settings(options, os.environ, config.rootpath, config.invocation_params.dir)
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS_KEY] = settings
 
-    # Exactly the bundled checks, from any directory: the customer's (or this repo's) own test
-    # paths, testpaths and python_files patterns do not apply to them.
-    if config.args_source == pytest.Config.ArgsSource.ARGS and not hasattr(config, "workerinput"):
-        config.issue_config_time_warning(
-            pytest.PytestConfigWarning(
-                f"--intacct-company runs only the bundled checks; ignoring {' '.join(config.args)}"
-            ),
-            stacklevel=2,
-        )
-    config.args[:] = [CHECKS_PACKAGE]
-    config.option.pyargs = True
-    config.addinivalue_line("python_files", "test_*.py")
+    ignored = _collect_only_the_bundled_checks(config)
 
     from .run_hooks import AcceptanceRun
 
-    run = AcceptanceRun(config, settings)
+    run = AcceptanceRun(config, settings, ignored)
     config.pluginmanager.register(run, "pex-intacct-run")
     # pytest-html builds its report only on the controller, and only with --html; its hookspecs
     # exist only while it is loaded (-p no:html), so the report hooks live on a separate object.
@@ -182,6 +173,58 @@ def pytest_configure(config: pytest.Config) -> None:
         from .report import HtmlReport
 
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
+
+
+_CHECKS_OPTIONS = (
+    ("intacct_user", "--intacct-user"),
+    ("intacct_sender_id", "--intacct-sender-id"),
+    ("intacct_endpoint", "--intacct-endpoint"),
+    ("intacct_gl_account", "--intacct-gl-account"),
+    ("intacct_mode", "--intacct-mode"),
+    ("intacct_cassettes", "--intacct-cassettes"),
+    ("intacct_signoff", "--intacct-signoff"),
+    ("intacct_ticket", "--intacct-ticket"),
+    ("intacct_json", "--intacct-json"),
+    ("intacct_udd", "--intacct-udd"),
+    ("intacct_write_probe", "--intacct-write-probe"),
+    ("intacct_attest", "--intacct-attest"),
+)
+
+
+def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
+    """An option of the checks without a company would let a CI gate pass having checked nothing."""
+    given = [flag for dest, flag in _CHECKS_OPTIONS if getattr(config.option, dest, None) not in (None, False, [])]
+    if given:
+        raise pytest.UsageError(
+            f"{given[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
+            "without one no Intacct check runs"
+        )
+
+
+def _collect_only_the_bundled_checks(config: pytest.Config) -> tuple[str, ...]:
+    """Exactly the bundled checks, from any directory; returns the arguments that were set aside.
+
+    Node ids and paths inside the bundled checks are kept (to run some of them); anything else,
+    like the project's own tests, testpaths and python_files patterns, does not apply.
+    """
+    checks_dir = Path(__file__).resolve().parent / "checks"
+    given = list(config.args) if config.args_source == pytest.Config.ArgsSource.ARGS else []
+    if given and all(_inside(config.invocation_params.dir, argument, checks_dir) for argument in given):
+        ignored: tuple[str, ...] = ()
+    else:
+        ignored = tuple(given)
+        config.args[:] = [CHECKS_PACKAGE]
+        config.option.pyargs = True
+    # A project's ini may narrow what pytest collects; the bundled checks follow pytest's defaults.
+    config.addinivalue_line("python_files", "test_*.py")
+    config.addinivalue_line("python_functions", "test_*")
+    return ignored
+
+
+def _inside(invocation_dir: Path, argument: str, directory: Path) -> bool:
+    path = Path(argument.split("::", 1)[0])
+    resolved = (path if path.is_absolute() else invocation_dir / path).resolve()
+    return resolved == directory or directory in resolved.parents
 
 
 def settings_of(config: pytest.Config) -> Settings:

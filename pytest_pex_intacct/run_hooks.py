@@ -28,6 +28,8 @@ from .verdict import (
     FAILED,
     MANUAL,
     NOT_APPLICABLE,
+    NOT_RUN,
+    NOT_SELECTED,
     PASSED,
     PROP_OUTCOME,
     PROP_REQUIREMENT,
@@ -76,12 +78,14 @@ def _describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
 
 
 class AcceptanceRun:
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings, ignored_arguments: tuple[str, ...] = ()) -> None:
         self.config = config
         self.settings = settings
+        self.ignored_arguments = ignored_arguments
         self.results: dict[str, RequirementResult] = {}
         self.started_at = _utc_now()
         self.document: dict[str, object] | None = None
+        self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
 
     # -- collection ---------------------------------------------------------------------------
@@ -129,10 +133,17 @@ class AcceptanceRun:
 
     def pytest_report_header(self) -> list[str]:
         settings = self.settings
-        return [
+        lines = [
             f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
             f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
         ]
+        if self.ignored_arguments:
+            # Said here rather than as a warning: -W error would turn a warning into a crash.
+            lines.append(
+                "pex-intacct: --intacct-company runs only the bundled checks; ignoring "
+                + " ".join(self.ignored_arguments)
+            )
+        return lines
 
     # -- one test → one requirement outcome (runs where the test runs) ------------------------
     @pytest.hookimpl(wrapper=True)
@@ -204,9 +215,6 @@ class AcceptanceRun:
         if result is not None:
             self.results[requirement_id] = result
 
-    def final_results(self) -> list[RequirementResult]:
-        return complete(self.results)
-
     # tryfirst: pytest-html renders its report in its own (trylast) sessionfinish, from this document.
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -215,7 +223,8 @@ class AcceptanceRun:
             return
         from .signing import file_sha256, sign_document
 
-        results = self.final_results()
+        stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
+        results = self.final = complete(self.results, NOT_RUN if stopped_early else NOT_SELECTED)
         settings = self.settings
         unsigned = results_document(
             company_id=settings.company_id,
@@ -235,7 +244,9 @@ class AcceptanceRun:
         self.document = sign_document(unsigned, os.environ)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
-        if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        # SPEC §3: 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
+        # pytest's own codes stay only for usage errors and crashes.
+        if exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             return
         session.exitstatus = pytest.ExitCode.OK if verdict(results) == ACCEPTED else pytest.ExitCode.TESTS_FAILED
 
@@ -246,7 +257,7 @@ class AcceptanceRun:
         yield
         if self.is_worker or self.document is None:
             return
-        results = self.final_results()
+        results = self.final
         write = terminalreporter.write_line
         terminalreporter.section("pex-intacct acceptance", sep="=")
         for result in results:

@@ -105,12 +105,14 @@ def requested_company(options: RawOptions, environ: Mapping[str, str]) -> str | 
     return environ.get(ENV_COMPANY) or None
 
 
-def _pick(option: str | None, environ: Mapping[str, str], env_name: str | None, default: str) -> str:
+def _pick(option: str | None, flag: str, environ: Mapping[str, str], env_name: str, default: str) -> tuple[str, str]:
+    """The value and the name to blame in a message: the option, else the variable, else the default."""
     if option is not None:
-        return option
-    if env_name and environ.get(env_name) is not None:
-        return environ[env_name]
-    return default
+        return option, flag
+    # Like INTACCT_COMPANY_ID, an exported-but-empty variable means "not set".
+    if environ.get(env_name):
+        return environ[env_name], f"{flag} (from {env_name})"
+    return default, flag
 
 
 def _ensure_writable_directory(directory: Path, option: str) -> None:
@@ -134,14 +136,17 @@ def _sendable(value: str) -> bool:
     return not any(ord(character) < 32 or ord(character) == 127 for character in value)
 
 
-def _validate_endpoint(url: str) -> str:
+def _validate_endpoint(url: str, label: str) -> str:
     try:
         return validate_endpoint(url)
     except ConfigurationError as error:
-        raise SettingsError(f"--intacct-endpoint: {error.message}") from None
+        raise SettingsError(f"{label}: {error.message}") from None
 
 
-def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: Path) -> Settings:
+def resolve_settings(
+    options: RawOptions, environ: Mapping[str, str], rootdir: Path, invocation_dir: Path | None = None
+) -> Settings:
+    """``rootdir`` anchors the default cassette directory; relative paths given by the user are theirs."""
     company = requested_company(options, environ)
     if company is None:
         raise SettingsError(f"no company: pass --intacct-company=ID or set {ENV_COMPANY}")
@@ -156,17 +161,17 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
             "(at most 64 characters)"
         )
 
-    user = _pick(options.user, environ, ENV_USER, DEFAULT_USER).strip()
+    user, label = _pick(options.user, "--intacct-user", environ, ENV_USER, DEFAULT_USER)
+    user = user.strip()
     if not _USER_ID.fullmatch(user) or not _sendable(user):
-        raise SettingsError(f"--intacct-user {user!r} is not a valid user ID; pass e.g. --intacct-user={DEFAULT_USER}")
+        raise SettingsError(f"{label} {user!r} is not a valid user ID; pass e.g. --intacct-user={DEFAULT_USER}")
 
-    sender_id = _pick(options.sender_id, environ, ENV_SENDER_ID, DEFAULT_SENDER_ID)
+    sender_id, label = _pick(options.sender_id, "--intacct-sender-id", environ, ENV_SENDER_ID, DEFAULT_SENDER_ID)
     if not sender_id.strip() or not _sendable(sender_id) or len(sender_id) > 80:
-        raise SettingsError(
-            f"--intacct-sender-id is empty or malformed; pass --intacct-sender-id='{DEFAULT_SENDER_ID}'"
-        )
+        raise SettingsError(f"{label} is empty or malformed; pass e.g. --intacct-sender-id='{DEFAULT_SENDER_ID}'")
 
-    endpoint = _validate_endpoint(_pick(options.endpoint, environ, ENV_ENDPOINT, DEFAULT_ENDPOINT).strip())
+    endpoint, label = _pick(options.endpoint, "--intacct-endpoint", environ, ENV_ENDPOINT, DEFAULT_ENDPOINT)
+    endpoint = _validate_endpoint(endpoint.strip(), label)
 
     gl_account = (options.gl_account if options.gl_account is not None else DEFAULT_GL_ACCOUNT).strip()
     if not gl_account or not _sendable(gl_account) or len(gl_account) > 100:
@@ -184,7 +189,9 @@ def resolve_settings(options: RawOptions, environ: Mapping[str, str], rootdir: P
         raise SettingsError("--intacct-cassettes is empty; pass a directory, e.g. --intacct-cassettes=cassettes")
     cassette_dir = Path(cassettes)
     if not cassette_dir.is_absolute():
-        cassette_dir = rootdir / cassette_dir
+        # The default belongs to the project (its rootdir); a path the user typed is relative to where they are.
+        base = rootdir if options.cassettes is None else (invocation_dir or Path.cwd())
+        cassette_dir = base / cassette_dir
     if cassette_dir.exists() and not cassette_dir.is_dir():
         raise SettingsError(f"--intacct-cassettes {cassettes!r} exists and is not a directory")
 

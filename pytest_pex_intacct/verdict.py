@@ -86,15 +86,14 @@ def result_from_properties(
     )
 
 
-def complete(results: Mapping[str, RequirementResult]) -> list[RequirementResult]:
-    """Every catalogue requirement once, in catalogue order; unselected ones are not-applicable."""
+NOT_SELECTED = "not selected in this run (-k, -m or node ids left it out); nothing was checked"
+NOT_RUN = "not run: the run stopped before it (-x/--maxfail, a collection error or an interruption)"
+
+
+def complete(results: Mapping[str, RequirementResult], missing_reason: str = NOT_SELECTED) -> list[RequirementResult]:
+    """Every catalogue requirement once, in catalogue order; one without a result is not-applicable."""
     return [
-        results.get(requirement.id)
-        or RequirementResult(
-            requirement,
-            NOT_APPLICABLE,
-            observed="not selected in this run (-k, -m or node ids left it out); nothing was checked",
-        )
+        results.get(requirement.id) or RequirementResult(requirement, NOT_APPLICABLE, observed=missing_reason)
         for requirement in CATALOGUE
     ]
 

@@ -473,3 +473,13 @@ def test_top_level_without_entity_fields_passes_on_a_stated_inference(
     observed = run.requirement("STEP3-ROOT-LEVEL")["observed"]
     assert observed.startswith("inferred: ")
     assert "API-NOTES §3" in observed
+
+
+def test_requirements_a_stopped_run_never_reached_say_so(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("limited-admin"), "-x")
+    assert run.result.ret == 1
+    assert run.outcomes["STEP3-ADMIN-FULL"] == "failed"
+    later = run.requirement("STEP4-NORMAL-BALANCE")
+    assert later["outcome"] == "not-applicable"
+    assert later["observed"].startswith("not run: the run stopped before it")
+    assert run.verdict == "not-accepted"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,14 +58,97 @@ def test_an_empty_company_variable_changes_nothing(pytester: pytest.Pytester, mo
     assert result.ret == 0
 
 
-def test_explicit_paths_are_ignored_with_a_warning(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_paths_are_ignored_and_said_so(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
     pytester.makepyfile(test_mine="def test_mine():\n    pass\n")
-    result = pytester.runpytest(
-        "test_mine.py", "--intacct-mode=replay", "--collect-only", "-q", "-p", "no:cacheprovider"
-    )
-    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+    # In a subprocess: in-process pytester would warn that the plugin was imported before rewriting.
+    result = pytester.runpytest_subprocess("test_mine.py", "--intacct-mode=replay", "--collect-only", "-W", "error")
+    assert result.ret == 0
+    assert len([line for line in result.stdout.lines if "<Function" in line]) == 12
     result.stdout.fnmatch_lines(["*--intacct-company runs only the bundled checks; ignoring test_mine.py*"])
+
+
+def test_node_ids_inside_the_bundled_checks_select_them(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pytest_pex_intacct.checks as checks
+
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    module = Path(checks.__file__).parent / "test_step3_user.py"
+    result = pytester.runpytest(f"{module}::test_user_has_email", "--intacct-mode=replay", "--collect-only", "-q")
+    collected = [line for line in result.stdout.lines if "::" in line]
+    assert len(collected) == 1 and "STEP3-EMAIL" in collected[0]
+
+
+def test_a_project_ini_cannot_hide_the_bundled_checks(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    pytester.makeini(
+        "[pytest]\npython_files = check_*.py\npython_functions = check_*\npython_classes = Check*\n"
+        "filterwarnings = error\n"
+    )
+    result = pytester.runpytest_subprocess("--intacct-mode=replay", "--collect-only", "-q")
+    assert result.ret == 0
+    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "--intacct-mode=replay",
+        "--intacct-json=r.json",
+        "--intacct-signoff=Dana <d@pex.example>",
+        "--intacct-udd",
+        "--intacct-write-probe",
+        "--intacct-attest=STEP1-ATTACHMENT-NUMBERING",
+    ],
+)
+def test_a_checks_option_without_a_company_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "")
+    pytester.makepyfile(test_plain="def test_one():\n    pass\n")
+    result = pytester.runpytest(option, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.stderr.lines if line.strip()] == [
+        f"ERROR: {option.split('=')[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
+        "without one no Intacct check runs"
+    ]
+    assert not (pytester.path / "r.json").exists()
+
+
+def test_empty_variables_fall_back_to_the_defaults(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("INTACCT_ENDPOINT_URL", "INTACCT_USER_ID", "INTACCT_SENDER_ID"):
+        monkeypatch.setenv(name, "")
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    result = pytester.runpytest_subprocess("--intacct-mode=replay", "--collect-only")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["*user pex_connector, sender ID 'PEX MPP', mode replay, endpoint https://api.intacct.com*"]
+    )
+
+
+def test_a_bad_variable_is_named_in_the_message(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
+    monkeypatch.setenv("INTACCT_ENDPOINT_URL", "https://evil.example/x")
+    result = pytester.runpytest("--intacct-mode=replay")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --intacct-endpoint (from INTACCT_ENDPOINT_URL): *not an Intacct host*"])
+
+
+def test_a_relative_cassette_directory_is_relative_to_where_pytest_runs(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cassettes = Path(__file__).resolve().parents[1] / "cassettes"
+    subdirectory = pytester.mkdir("sub")
+    monkeypatch.chdir(subdirectory)
+    relative = os.path.relpath(cassettes, subdirectory)
+    result = pytester.runpytest(
+        "--intacct-company=demo-ready", "--intacct-mode=replay", "--intacct-udd", "--intacct-write-probe",
+        f"--intacct-cassettes={relative}", "-p", "no:cacheprovider",
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str()
 
 
 def test_company_from_the_environment_activates_the_checks(

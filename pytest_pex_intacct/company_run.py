@@ -34,5 +34,7 @@ def _recorded(client: IntacctClient, settings: Settings, run_id: str, write_prob
 
     with recording(settings) as recorder:
         snapshot = gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)
+        # Decided inside the block: the cassette is written when it ends.
+        snapshot = recorder.kept_if_verified(snapshot)
     leak = recorder.leak()
     return CompanySnapshot.unavailable(settings, leak) if leak else snapshot

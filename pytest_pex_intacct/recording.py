@@ -2,7 +2,9 @@
 
 One cassette per company run (``<cassettes>/<company>.yaml``, vcrpy's YAML format). Passwords and
 session ids are scrubbed from every request and response before anything is written, and the
-file is checked for the run's passwords before it replaces the old one. ``replay.py`` plays it back.
+file is checked for the run's passwords before it replaces the old one. A run that verified
+nothing (no usable answer, or a refusal of PEX's own sender credentials) leaves the old cassette as it
+was: a good recording is never replaced by a recording of an outage. ``replay.py`` plays it back.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import vcr
 from lxml import etree
@@ -23,6 +26,8 @@ from . import __version__
 from .atomic_write import write_text_atomically
 from .request_meaning import difference
 from .settings import Settings
+from .sign_in import SignIn, Unavailable
+from .snapshot import CompanySnapshot
 
 PLACEHOLDER = "REDACTED"
 _SECRET_PATHS = ("control/password", "operation/authentication/login/password", "operation/authentication/sessionid")
@@ -31,6 +36,7 @@ _DROPPED_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorizatio
 # A secret shorter than this is only removed structurally: replacing it everywhere as a plain
 # string could corrupt unrelated text (and cannot be told apart from it when checking).
 _MIN_GREPPABLE_SECRET = 6
+FactT = TypeVar("FactT")
 
 
 def _xml_parser() -> etree.XMLParser:
@@ -88,6 +94,8 @@ class AtomicPersister:
 
     secrets: tuple[str, ...] = ()
     leak_found: str | None = None
+    # Set while recording when the run verified nothing: the cassette on disk is then kept as it is.
+    discard: bool = False
 
     @classmethod
     def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> Any:
@@ -101,6 +109,8 @@ class AtomicPersister:
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        if cls.discard:
+            return
         data = serialize(cassette_dict, serializer)
         # Check the bodies as well as the file: YAML folds long strings at spaces, which could split a
         # password across lines of the file.
@@ -132,17 +142,35 @@ def _as_text(body: object) -> str:
 class Recorder:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._persister = type("RunPersister", (AtomicPersister,), {"secrets": settings.secrets, "leak_found": None})
+
+        # A class of its own per run: vcrpy calls the persister's class methods, so the run's secrets
+        # and verdicts about the file live on the class, never shared with another run.
+        class RunPersister(AtomicPersister):
+            secrets = settings.secrets
+            leak_found = None
+            discard = False
+
+        self._persister: type[AtomicPersister] = RunPersister
 
     @property
     def path(self) -> Path:
         return self.settings.cassette_path
 
     def leak(self) -> str | None:
-        found = getattr(self._persister, "leak_found", None)
+        found = self._persister.leak_found
         if found:
             return f"recording refused: {found} was still in the scrubbed cassette, so {self.path} was not written"
         return None
+
+    def kept_if_verified(self, snapshot: CompanySnapshot) -> CompanySnapshot:
+        """Call inside :func:`recording`: a run that verified nothing is not written, and says so.
+
+        vcrpy writes the cassette when the block ends, so the persister must know before then.
+        """
+        if not verified_nothing(snapshot):
+            return snapshot
+        self._persister.discard = True
+        return _noted(snapshot, f"nothing usable was recorded, so {self.path} was left as it was")
 
     def build_vcr(self) -> vcr.VCR:
         recorder = vcr.VCR(
@@ -154,6 +182,8 @@ class Recorder:
             before_record_response=scrub_response,
             decode_compressed_response=True,
             drop_unused_requests=True,
+            # A run that crashed verified nothing either: keep the old cassette.
+            record_on_exception=False,
         )
         recorder.register_matcher("intacct_meaning", intacct_meaning)
         recorder.register_persister(self._persister)
@@ -169,11 +199,41 @@ def recording(settings: Settings) -> Iterator[Recorder]:
         yield recorder
 
 
+def verified_nothing(snapshot: CompanySnapshot) -> bool:
+    """Every sign-in fact is an error: no usable answer, or Intacct refused PEX's own sender credentials.
+
+    A sign-in that Intacct answered (even a refused user or an unauthorised sender) is evidence about
+    the company and is worth recording; an outage or a wrong PEX password says nothing about it.
+    """
+    sign_in = snapshot.sign_in
+    facts = (sign_in.web_services, sign_in.sender, sign_in.user_sign_in)
+    return all(isinstance(fact, Unavailable) and fact.is_error for fact in facts)
+
+
+def _noted(snapshot: CompanySnapshot, note: str) -> CompanySnapshot:
+    """The snapshot with ``note`` added to the reason of every fact that could not be established."""
+
+    def add(fact: FactT) -> FactT:
+        return replace(fact, reason=f"{fact.reason}; {note}") if isinstance(fact, Unavailable) else fact
+
+    sign_in = snapshot.sign_in
+    return replace(
+        snapshot,
+        sign_in=SignIn(add(sign_in.web_services), add(sign_in.sender), add(sign_in.user_sign_in)),
+        user=add(snapshot.user),
+        roles=add(snapshot.roles),
+        gl=add(snapshot.gl),
+        udd=add(snapshot.udd),
+        probe=add(snapshot.probe),
+    )
+
+
 def _provenance(settings: Settings) -> dict[str, object]:
     return {
         "company": settings.company_id,
         "user": settings.user_id,
         "sender_id": settings.sender_id,
+        "endpoint": settings.endpoint,
         "gl_account": settings.gl_account,
         "udd": settings.udd,
         "write_probe": settings.write_probe,

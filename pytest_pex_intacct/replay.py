@@ -22,11 +22,12 @@ from urllib.parse import urlsplit
 import yaml
 
 from .intacct.client import IntacctClient
+from .intacct.endpoint import DEFAULT_ENDPOINT
 from .intacct.envelope import SenderCredentials
 from .intacct.errors import IntacctError
 from .intacct.wire import HttpReply
 from .request_meaning import difference
-from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_USER, Settings
+from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
 
@@ -154,6 +155,11 @@ def rerecord_command(settings: Settings) -> str:
     words = ["pytest", f"--intacct-company={settings.company_id}", "--intacct-mode=record"]
     if settings.user_id != DEFAULT_USER:
         words.append(f"--intacct-user={settings.user_id}")
+    if settings.sender_id != DEFAULT_SENDER_ID:
+        words.append(f"--intacct-sender-id={settings.sender_id}")
+    # A recording holds the answers of the endpoint it was made against: re-record against that one.
+    if settings.endpoint != DEFAULT_ENDPOINT:
+        words.append(f"--intacct-endpoint={settings.endpoint}")
     if settings.gl_account != DEFAULT_GL_ACCOUNT:
         words.append(f"--intacct-gl-account={settings.gl_account}")
     if settings.udd:
@@ -174,6 +180,9 @@ def recorded_with(recorded: dict[str, Any]) -> str:
     if not recorded:
         return ""
     options = [f"--intacct-user={recorded.get('user')}", f"--intacct-gl-account={recorded.get('gl_account')!s}"]
+    # The endpoint is left out: a replay matches requests whatever host they were recorded against.
+    if recorded.get("sender_id") not in (None, "", DEFAULT_SENDER_ID):
+        options.append(f"--intacct-sender-id={recorded['sender_id']}")
     options += [
         flag for flag, key in (("--intacct-udd", "udd"), ("--intacct-write-probe", "write_probe")) if recorded.get(key)
     ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.errors import ConfigurationError
+from .intacct.timeouts import Timeouts
 from .requirements import ATTACHMENT_NUMBERING, BY_ID
 
 DEFAULT_USER = "pex_connector"
@@ -172,6 +173,10 @@ def resolve_settings(
 
     endpoint, label = _pick(options.endpoint, "--intacct-endpoint", environ, ENV_ENDPOINT, DEFAULT_ENDPOINT)
     endpoint = _validate_endpoint(endpoint.strip(), label)
+    try:
+        Timeouts.from_environment(environ)
+    except ConfigurationError as error:
+        raise SettingsError(error.message) from None
 
     gl_account = (options.gl_account if options.gl_account is not None else DEFAULT_GL_ACCOUNT).strip()
     if not gl_account or not _sendable(gl_account) or len(gl_account) > 100:

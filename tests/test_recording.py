@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
+from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
 from pytest_pex_intacct.recording import intacct_meaning, scrub_request
-from pytest_pex_intacct.replay import NetworkBlocked, network_blocked
-from pytest_pex_intacct.simulator import Scenario, raw_scenario, scenario_names
+from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with, rerecord_command
+from pytest_pex_intacct.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
+from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_CASSETTES = REPO / "cassettes"
@@ -28,15 +31,23 @@ def secret_scenario(name: str = "ready", company: str = "ACME") -> Scenario:
     return Scenario.from_dict(data).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET)
 
 
-def record(run_checks: Any, server: Any, cassettes: Path, *args: str, company: str = "ACME") -> Any:
+def record(
+    run_checks: Any,
+    server: Any,
+    cassettes: Path,
+    *args: str,
+    company: str = "ACME",
+    sender_password: str = SENDER_SECRET,
+    user_password: str = USER_SECRET,
+) -> Any:
     return run_checks(
         server,
         "--intacct-mode=record",
         f"--intacct-cassettes={cassettes}",
         *args,
         company=company,
-        sender_password=SENDER_SECRET,
-        user_password=USER_SECRET,
+        sender_password=sender_password,
+        user_password=user_password,
         subprocess=True,
     )
 
@@ -100,6 +111,122 @@ def test_record_then_replay_gives_the_same_results(
     assert replayed.document["requirements"] == recorded.document["requirements"]
     assert replayed.verdict == recorded.verdict
     assert replayed.result.ret == recorded.result.ret
+
+
+def left_as_it_was(cassette: Path) -> str:
+    return f"; nothing usable was recorded, so {cassette} was left as it was"
+
+
+def test_a_record_run_that_gets_no_usable_answer_leaves_a_good_cassette_as_it_was(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    recorded = record(run_checks, server, tmp_path)
+    cassette = tmp_path / "ACME.yaml"
+    good = cassette.read_bytes()
+    server.inject(faults.HttpError(503), times=None)
+    failed = record(run_checks, server, tmp_path)
+    assert failed.verdict == "incomplete"
+    errors = [entry for entry in failed.document["requirements"] if entry["outcome"] == "error"]
+    assert {entry["id"] for entry in errors} >= {"STEP2-SENDER-ID", "STEP3-USER-SIGN-IN", "STEP3-EMAIL"}
+    for entry in errors:
+        assert "HTTP 503" in entry["observed"]
+        assert entry["observed"].endswith(left_as_it_was(cassette)), entry["observed"]
+    assert cassette.read_bytes() == good
+    assert replay(run_checks, tmp_path).document["requirements"] == recorded.document["requirements"]
+
+
+def test_a_record_run_refused_for_pex_sender_credentials_is_not_written(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    refused = record(run_checks, server, tmp_path, sender_password="Wrong-Sender-Passw0rd")
+    cassette = tmp_path / "ACME.yaml"
+    observed = refused.requirement("STEP2-SENDER-ID")["observed"]
+    assert refused.outcomes["STEP2-SENDER-ID"] == "error"
+    assert "Incorrect Intacct XML Partner ID or password" in observed
+    assert observed.endswith(left_as_it_was(cassette))
+    assert server.log.count == 1
+    assert not cassette.exists()
+
+
+def test_a_record_run_whose_user_sign_in_failed_is_written(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    failed = record(run_checks, server, tmp_path, user_password="Wrong-User-Passw0rd")
+    assert failed.outcomes["STEP3-USER-SIGN-IN"] == "failed"
+    assert "nothing usable was recorded" not in failed.result.stdout.str()
+    assert (tmp_path / "ACME.yaml").is_file()
+    server.close()
+    replayed = replay(run_checks, tmp_path)
+    assert replayed.document["requirements"] == failed.document["requirements"]
+
+
+def test_a_record_run_against_a_loopback_simulator_ignores_the_proxy_of_the_environment(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as proxy:
+        try:
+            proxy.bind(("127.0.0.2", 0))
+        except OSError:
+            pytest.skip("127.0.0.2 is not a loopback address here")
+        proxy.listen(8)
+        proxy.settimeout(0.3)
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        # The record run is a subprocess: it inherits this environment. Short timeouts, so that a
+        # regression (the proxy accepts and never answers) fails in seconds rather than minutes.
+        monkeypatch.setenv(TIMEOUTS_ENVIRONMENT_VARIABLE, "1,1,3")
+        monkeypatch.setenv("http_proxy", "http://{}:{}".format(*proxy.getsockname()))
+        server = simulator(secret_scenario())
+        recorded = record(run_checks, server, tmp_path)
+        assert recorded.outcomes["STEP3-EMAIL"] == "passed"
+        assert (tmp_path / "ACME.yaml").is_file()
+        with pytest.raises(TimeoutError):
+            proxy.accept()[0].close()
+
+
+def _settings(**changes: Any) -> Settings:
+    values: dict[str, Any] = {
+        "company_id": "ACME",
+        "user_id": DEFAULT_USER,
+        "sender_id": DEFAULT_SENDER_ID,
+        "endpoint": DEFAULT_ENDPOINT,
+        "gl_account": DEFAULT_GL_ACCOUNT,
+        "mode": "replay",
+        "cassette_dir": Path("cassettes"),
+    }
+    return Settings(**{**values, **changes})
+
+
+def test_the_rerecord_command_names_a_sender_id_and_endpoint_other_than_the_defaults() -> None:
+    default = rerecord_command(_settings())
+    assert "--intacct-sender-id" not in default and "--intacct-endpoint" not in default
+    other = rerecord_command(_settings(sender_id="OTHER SENDER", endpoint="http://127.0.0.1:8123/ia/xml/xmlgw.phtml"))
+    assert "'--intacct-sender-id=OTHER SENDER'" in other
+    assert "--intacct-endpoint=http://127.0.0.1:8123/ia/xml/xmlgw.phtml" in other
+
+
+def test_how_a_cassette_was_recorded_names_a_sender_id_other_than_the_default() -> None:
+    recorded = {"user": DEFAULT_USER, "gl_account": DEFAULT_GL_ACCOUNT}
+    plain = recorded_with({**recorded, "sender_id": DEFAULT_SENDER_ID, "endpoint": DEFAULT_ENDPOINT})
+    assert "--intacct-sender-id" not in plain and "--intacct-endpoint" not in plain
+    assert recorded_with(recorded) == plain, "a cassette without them was recorded with the defaults"
+    other = recorded_with({**recorded, "sender_id": "OTHER", "endpoint": "http://localhost:9/ia/xml/xmlgw.phtml"})
+    assert "--intacct-sender-id=OTHER" in other
+    # Replays match whatever host a recording was made against: naming it would only mislead.
+    assert "--intacct-endpoint" not in other
+
+
+def test_a_recording_names_its_endpoint_and_sender_id(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path)
+    recorded = yaml.safe_load((tmp_path / "ACME.yaml").read_text(encoding="utf-8"))["metadata"]["recorded"]
+    assert recorded["endpoint"] == server.url
+    assert recorded["sender_id"] == DEFAULT_SENDER_ID
 
 
 def test_missing_cassette_is_an_error_naming_the_file_and_the_command(run_checks: Any, tmp_path: Path) -> None:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import socket
+import subprocess
+import sys
 import threading
 import time
 import tracemalloc
@@ -446,6 +449,74 @@ def test_a_write_is_sent_exactly_once_whatever_the_fault(gateway: SimulatorServe
         assert "after 1 attempt(s)" in outcome.message
 
 
+# --- proxies from the environment ------------------------------------------------------------------------
+
+PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
+@pytest.fixture
+def proxy_listener(monkeypatch: pytest.MonkeyPatch) -> Iterator[socket.socket]:
+    """A would-be proxy on another loopback address that never answers; no proxy settings of the machine's own."""
+    for name in (*PROXY_VARIABLES, "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(("127.0.0.2", 0))
+    except OSError:
+        listener.close()
+        pytest.skip("127.0.0.2 is not a loopback address here (only 127.0.0.1 is configured)")
+    listener.listen(8)
+    # A connection the transport made would wait in the backlog: accept() returns it at once.
+    listener.settimeout(0.3)
+    try:
+        yield listener
+    finally:
+        listener.close()
+
+
+@pytest.mark.parametrize("variable", ["http_proxy", "HTTP_PROXY", "all_proxy"])
+def test_a_loopback_endpoint_never_goes_through_a_proxy_from_the_environment(
+    gateway: SimulatorServer, proxy_listener: socket.socket, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    host, port = proxy_listener.getsockname()
+    monkeypatch.setenv(variable, f"http://{host}:{port}")
+    # The setting is live: requests on its own would send the simulator's request to the proxy.
+    assert requests.utils.get_environ_proxies(gateway.url)
+    response, _ = attempt(client_for(gateway.url))
+    assert isinstance(response, Response) and response.authenticated, response
+    assert gateway.log.count == 1
+    with pytest.raises(TimeoutError):
+        connection, _ = proxy_listener.accept()
+        connection.close()
+
+
+class _RecordingAdapter(requests.adapters.HTTPAdapter):
+    """Answers every request with a canned reply and keeps the proxies requests chose for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.proxies: list[Any] = []
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self.proxies.append(kwargs.get("proxies"))
+        return self.build_response(request, canned(503, b"stub"))
+
+
+@pytest.mark.parametrize("variable", ["https_proxy", "all_proxy"])
+def test_an_intacct_endpoint_still_uses_the_proxy_from_the_environment(
+    proxy_listener: socket.socket, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "http://proxy.example:3128")
+    adapter = _RecordingAdapter()
+    session = requests.Session()
+    session.mount("https://", adapter)
+    transport = HttpTransport(session, TIMEOUTS, RetryPolicy(attempts=1))
+    transport.post("https://api.intacct.com/ia/xml/xmlgw.phtml", b"<request/>")
+    # A corporate proxy for HTTPS stays in use (requests tunnels through it with CONNECT).
+    key = "https" if variable == "https_proxy" else "all"
+    assert adapter.proxies == [{key: "http://proxy.example:3128"}]
+
+
 # --- the test-only timeouts switch ---------------------------------------------------------------------
 
 
@@ -465,3 +536,17 @@ def test_bad_timeouts_environment_variable_is_a_one_line_configuration_error(val
     with pytest.raises(ConfigurationError, match=TIMEOUTS_ENVIRONMENT_VARIABLE) as raised:
         Timeouts.from_environment({TIMEOUTS_ENVIRONMENT_VARIABLE: value})
     assert "\n" not in str(raised.value)
+
+
+def test_the_timeouts_module_is_light_and_re_exported() -> None:
+    from pytest_pex_intacct.intacct import timeouts, transport
+
+    assert transport.Timeouts is timeouts.Timeouts
+    assert transport.TIMEOUTS_ENVIRONMENT_VARIABLE == timeouts.TIMEOUTS_ENVIRONMENT_VARIABLE
+    # Settings validates the variable before any traffic: that import must not load the HTTP stack.
+    probe = (
+        "import sys, pytest_pex_intacct.intacct.timeouts; "
+        "print(sorted({'requests', 'urllib3', 'lxml'} & {name.split('.')[0] for name in sys.modules}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"

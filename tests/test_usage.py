@@ -210,6 +210,7 @@ def test_company_from_the_environment_activates_the_checks(
             "--intacct-cassettes: cannot write",
         ),
         (["--intacct-company=ACME", "--intacct-cassettes="], {}, "--intacct-cassettes is empty"),
+        (["--intacct-company=ACME"], {"PEX_INTACCT_TIMEOUTS": "abc"}, "PEX_INTACCT_TIMEOUTS must be three"),
         (["--intacct-company=ACME", "--intacct-cassettes=test_file.txt"], {}, "is not a directory"),
         (["--intacct-company=ACME"], {"INTACCT_USER_PASSWORD": "pass\x01word"}, "INTACCT_USER_PASSWORD contains"),
         (["--intacct-company=ACME"], {"INTACCT_SENDER_PASSWORD": "bad\nline"}, "INTACCT_SENDER_PASSWORD contains"),

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 from .errors import ConfigurationError
 
 DEFAULT_ENDPOINT = "https://api.intacct.com/ia/xml/xmlgw.phtml"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 _HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
@@ -23,8 +22,11 @@ def _is_ip_address(hostname: str) -> bool:
     return True
 
 
-def _is_loopback_address(hostname: str) -> bool:
-    return _is_ip_address(hostname) and ipaddress.ip_address(hostname).is_loopback
+def is_loopback_host(host: str | None) -> bool:
+    """``localhost`` or a loopback address: where a local simulator may listen."""
+    if not host:
+        return False
+    return host.lower() == "localhost" or (_is_ip_address(host) and ipaddress.ip_address(host).is_loopback)
 
 
 def _is_intacct_host(hostname: str) -> bool:
@@ -45,7 +47,7 @@ def validate_endpoint(url: str) -> str:
     hostname = parts.hostname or ""
     if parts.scheme not in ("https", "http") or not hostname or port == 0:
         raise ConfigurationError(f"endpoint {url!r} is not a valid http(s) URL; use e.g. {DEFAULT_ENDPOINT}")
-    if hostname in _LOOPBACK or _is_loopback_address(hostname):
+    if is_loopback_host(hostname):
         return url
     if _is_ip_address(hostname):
         raise ConfigurationError(

@@ -7,32 +7,47 @@ under a size cap (after decompression) and the total deadline, so neither a 100 
 byte-by-byte drip can hang a run. The one wait not bounded here is name resolution: the system
 resolver's own timeout applies before urllib3's connect timeout starts.
 
+A loopback endpoint (the simulator) is always reached directly, never through a proxy from the
+environment: the request carries the passwords in the clear there.
+
 ``PEX_INTACCT_TIMEOUTS="connect,read,total"`` shortens the default timeouts for tests and CI only
-(:meth:`Timeouts.from_environment`); it is deliberately not a command-line option.
+(:meth:`Timeouts.from_environment`, in the light ``timeouts`` module, re-exported here); it is
+deliberately not a command-line option.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import socket
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
 import urllib3.response
 
-from .errors import ConfigurationError, TransportError
+from .endpoint import is_loopback_host
+from .errors import TransportError
 from .response import MAX_RESPONSE_BYTES
+from .timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
 from .wire import HttpReply
 
+# Timeouts live in the light ``timeouts`` module (settings reads them without the HTTP stack); they
+# stay importable from here for existing callers.
+__all__ = [
+    "TIMEOUTS_ENVIRONMENT_VARIABLE",
+    "HttpTransport",
+    "RetryPolicy",
+    "Timeouts",
+    "is_loopback_host",
+    "is_transient",
+]
+
 _CHUNK = 64 * 1024
-# Tests and CI only (never a user-facing option): "connect,read,total" seconds for the default transport.
-TIMEOUTS_ENVIRONMENT_VARIABLE = "PEX_INTACCT_TIMEOUTS"
 NOT_THE_COMPANY = "This is a network or Intacct problem, not the company's setup; run again later"
 
 
@@ -45,34 +60,6 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_backoff_seconds, self.backoff_seconds * self.backoff_factor ** (attempt - 1)))
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    connect_seconds: float = 10.0
-    read_seconds: float = 60.0
-    total_seconds: float = 180.0
-
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Timeouts:
-        """The defaults, or ``PEX_INTACCT_TIMEOUTS="connect,read,total"`` (seconds) for tests and CI only.
-
-        Short timeouts let the reliability suite prove "never hangs" quickly; a live sign-off keeps
-        the defaults, so this is deliberately not a command-line option.
-        """
-        value = (os.environ if environ is None else environ).get(TIMEOUTS_ENVIRONMENT_VARIABLE, "").strip()
-        if not value:
-            return cls()
-        try:
-            connect, read, total = (float(part) for part in value.split(","))
-        except ValueError:
-            connect = read = total = -1.0
-        if not all(0 < seconds < float("inf") for seconds in (connect, read, total)):
-            raise ConfigurationError(
-                f"{TIMEOUTS_ENVIRONMENT_VARIABLE} must be three positive numbers of seconds "
-                f"'connect,read,total' (e.g. '1,1,3'), got {value[:40]!r}; unset it to use the defaults"
-            )
-        return cls(connect, read, total)
 
 
 def is_transient(reply: HttpReply) -> bool:
@@ -152,6 +139,7 @@ class HttpTransport:
                 timeout=timeout,
                 stream=True,
                 allow_redirects=False,
+                proxies=_proxies_for(url),
             )
         except requests.exceptions.ConnectTimeout:
             raise TransportError(f"connecting to {host} timed out after {_seconds(timeout[0])}") from None
@@ -223,6 +211,22 @@ class HttpTransport:
                 f"the connection to {host} was reset or closed before the whole answer arrived"
             ) from None
         return b"".join(chunks)
+
+
+def _proxies_for(url: str) -> dict[str, Any] | None:
+    """No proxy at all for a loopback endpoint; otherwise None, so the environment's proxies apply.
+
+    The body carries both passwords. An ``http_proxy`` meant for the outside world would otherwise
+    receive a loopback simulator's plain-http request, passwords and all, in cleartext. A proxy for
+    ``https://*.intacct.com`` keeps working: requests tunnels HTTPS through CONNECT, end to end.
+    requests merges the environment's (and the session's) proxies into these with ``setdefault``
+    and then drops keys set to None, so a None under every key ``select_proxy`` consults wins.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname
+    if not is_loopback_host(host):
+        return None
+    return dict.fromkeys((parts.scheme, f"{parts.scheme}://{host}", "all", f"all://{host}"))
 
 
 def _pieces(response: requests.Response) -> Iterator[bytes]:

@@ -26,9 +26,6 @@ from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, RequirementResult
 FactT = TypeVar("FactT")
 Fact: TypeAlias = Evidence | Unavailable | ProbeOutcome | UddReadability | None
 
-PROBE_REQUIREMENT = ATTACHMENT_NUMBERING
-UDD_REQUIREMENT = UDD_READ
-
 
 def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], Fact]:
     """A reading of the USERINFO record, or why the record itself is missing (blocked or error)."""
@@ -50,7 +47,7 @@ def _gl_reading(snapshot: CompanySnapshot) -> Fact:
 # Each requirement's fact, read from the snapshot. Callables (not attribute paths) so that mypy
 # checks every one; tests check that the keys are exactly the catalogue.
 NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
-    PROBE_REQUIREMENT: lambda snapshot: snapshot.probe,
+    ATTACHMENT_NUMBERING: lambda snapshot: snapshot.probe,
     "STEP2-WEB-SERVICES": lambda snapshot: snapshot.sign_in.web_services,
     "STEP2-SENDER-ID": lambda snapshot: snapshot.sign_in.sender,
     "STEP3-USER-SIGN-IN": lambda snapshot: snapshot.sign_in.user_sign_in,
@@ -61,7 +58,7 @@ NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
     "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin),
     "STEP3-ROLE": _roles_reading,
     "STEP4-NORMAL-BALANCE": _gl_reading,
-    UDD_REQUIREMENT: lambda snapshot: snapshot.udd,
+    UDD_READ: lambda snapshot: snapshot.udd,
 }
 
 
@@ -104,7 +101,7 @@ class Check:
         Runs before the snapshot is taken, so a failed snapshot never turns these into errors.
         """
         requirement_id = self.requirement.id
-        if requirement_id == PROBE_REQUIREMENT and not self.settings.write_probe:
+        if requirement_id == ATTACHMENT_NUMBERING and not self.settings.write_probe:
             if requirement_id in self.settings.attested and self.settings.signoff is not None:
                 self.attested_by = str(self.settings.signoff)
                 self.observe(f"attested by {self.attested_by} (Intacct has no read API for this setting)")
@@ -112,10 +109,10 @@ class Check:
             self._skip(
                 MANUAL,
                 "Intacct has no read API for the Attachments sequence: check it in the UI, then attest it with "
-                f'--intacct-attest={PROBE_REQUIREMENT} --intacct-signoff="Name <email>", or let '
+                f'--intacct-attest={ATTACHMENT_NUMBERING} --intacct-signoff="Name <email>", or let '
                 "--intacct-write-probe verify it",
             )
-        if requirement_id == UDD_REQUIREMENT and not self.settings.udd:
+        if requirement_id == UDD_READ and not self.settings.udd:
             self._skip(NOT_APPLICABLE, "optional requirement not requested (add --intacct-udd to check it)")
         return True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 from collections.abc import Callable, Iterator
@@ -125,14 +126,16 @@ class CheckRun:
         return str(self.document["verdict"])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def client_modules_loaded() -> None:
-    """Import the client before pytester snapshots sys.modules.
+    """Import the client before any pytester test snapshots sys.modules (so autouse).
 
     Each pytester test drops the modules imported after its snapshot; requests does not survive a
     second import in one process (its cookie classes change identity), so it must predate them.
     """
-    import pytest_pex_intacct.company_run  # noqa: F401
+    # The client imports requests lazily (replays never need it), so its module is named explicitly.
+    for module in ("company_run", "intacct.transport", "replay"):
+        importlib.import_module(f"pytest_pex_intacct.{module}")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
 from pytest_pex_intacct.recording import intacct_meaning, scrub_request
 from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with, rerecord_command
+from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names
 
@@ -365,23 +366,7 @@ PASS = "passed"
 DEMO_OUTCOMES = {
     "demo-ready": (
         "accepted",
-        dict.fromkeys(
-            [
-                "STEP1-ATTACHMENT-NUMBERING",
-                "STEP2-WEB-SERVICES",
-                "STEP2-SENDER-ID",
-                "STEP3-USER-SIGN-IN",
-                "STEP3-WEB-SERVICES-USER",
-                "STEP3-ROOT-LEVEL",
-                "STEP3-EMAIL",
-                "STEP3-USER-TYPE",
-                "STEP3-ADMIN-FULL",
-                "STEP3-ROLE",
-                "STEP4-NORMAL-BALANCE",
-                "UDD-READ",
-            ],
-            PASS,
-        ),
+        dict.fromkeys((requirement.id for requirement in CATALOGUE), PASS),
     ),
     "demo-misconfigured": (
         "not-accepted",

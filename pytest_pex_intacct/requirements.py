@@ -22,6 +22,8 @@ class Requirement:
     where: str
     remediation: str
     mandatory: bool = True
+    # A person may attest it when Intacct cannot show it (outcome manual); never over a verified reading.
+    attestable: bool = False
 
 
 CATALOGUE: tuple[Requirement, ...] = (
@@ -34,6 +36,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             'Under Document sequencing, set the Attachments sequence type to "Attachments" so every '
             "attachment gets a unique number automatically, then Save."
         ),
+        attestable=True,
     ),
     Requirement(
         id="STEP2-WEB-SERVICES",
@@ -82,6 +85,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             "Switch to the top level of the company (not an entity) and create the Web Services user "
             "there; a user created inside an entity cannot reach the whole company."
         ),
+        attestable=True,
     ),
     Requirement(
         id="STEP3-EMAIL",
@@ -131,6 +135,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             "under the User Defined Dimensions subscription, and Save."
         ),
         mandatory=False,
+        attestable=True,
     ),
 )
 

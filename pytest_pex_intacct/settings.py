@@ -17,14 +17,14 @@ from pathlib import Path
 from .intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.errors import ConfigurationError
 from .intacct.timeouts import Timeouts
-from .requirements import ATTACHMENT_NUMBERING, BY_ID
+from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE
 
 DEFAULT_USER = "pex_connector"
 DEFAULT_SENDER_ID = "PEX MPP"
 DEFAULT_GL_ACCOUNT = "PEX GL Account"
 DEFAULT_CASSETTES = "cassettes"
 MODES = ("live", "record", "replay")
-ATTESTABLE = (ATTACHMENT_NUMBERING,)
+ATTESTABLE = tuple(requirement.id for requirement in CATALOGUE if requirement.attestable)
 
 ENV_COMPANY = "INTACCT_COMPANY_ID"
 ENV_USER = "INTACCT_USER_ID"
@@ -221,7 +221,7 @@ def resolve_settings(
         requirement_id = requirement_id.strip()
         if requirement_id not in BY_ID:
             raise SettingsError(
-                f"--intacct-attest {requirement_id!r} is not a requirement ID; the attestable one is "
+                f"--intacct-attest {requirement_id!r} is not a requirement ID; the attestable ones are "
                 f"{', '.join(ATTESTABLE)}"
             )
         if requirement_id not in ATTESTABLE:
@@ -233,7 +233,7 @@ def resolve_settings(
             attested.append(requirement_id)
     if attested and signoff is None:
         raise SettingsError('--intacct-attest needs --intacct-signoff="Name <email>" to record who attests')
-    if attested and options.write_probe:
+    if ATTACHMENT_NUMBERING in attested and options.write_probe:
         raise SettingsError(
             "--intacct-attest=STEP1-ATTACHMENT-NUMBERING conflicts with --intacct-write-probe; "
             "either attest it or let the probe verify it, not both"

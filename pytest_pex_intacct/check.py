@@ -16,15 +16,15 @@ from typing import ClassVar, TypeAlias, TypeVar
 
 import pytest
 
-from .facts import ProbeOutcome, Reading, UddReadability, UserRecord
+from .facts import ProbeOutcome, UserRecord
+from .readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
 from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement
 from .settings import Settings
-from .sign_in import Evidence, Unavailable
 from .snapshot import CompanySnapshot
 from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, RequirementResult
 
 FactT = TypeVar("FactT")
-Fact: TypeAlias = Evidence | Unavailable | ProbeOutcome | UddReadability | None
+Fact: TypeAlias = Reading | ProbeOutcome | None
 
 
 def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], Fact]:
@@ -44,6 +44,11 @@ def _gl_reading(snapshot: CompanySnapshot) -> Fact:
     return snapshot.gl if isinstance(snapshot.gl, Unavailable) else snapshot.gl.reading
 
 
+def _udd_reading(snapshot: CompanySnapshot) -> Fact:
+    udd = snapshot.udd
+    return udd if udd is None or isinstance(udd, Unavailable) else udd.reading
+
+
 # Each requirement's fact, read from the snapshot. Callables (not attribute paths) so that mypy
 # checks every one; tests check that the keys are exactly the catalogue.
 NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
@@ -58,7 +63,7 @@ NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
     "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin),
     "STEP3-ROLE": _roles_reading,
     "STEP4-NORMAL-BALANCE": _gl_reading,
-    UDD_READ: lambda snapshot: snapshot.udd,
+    UDD_READ: _udd_reading,
 }
 
 
@@ -95,6 +100,20 @@ class Check:
         label = {BLOCKED: f"BLOCKED by {blocked_by}", MANUAL: "MANUAL", NOT_APPLICABLE: "NOT APPLICABLE"}[outcome]
         pytest.skip(f"{label}: {reason}")
 
+    def _attest_or_skip(self, reason: str) -> None:
+        """A requirement Intacct cannot show: met when the signer attested it, otherwise manual."""
+        requirement = self.requirement
+        if requirement.id in self.settings.attested and self.settings.signoff is not None:
+            self.attested_by = str(self.settings.signoff)
+            self.observe(f"attested by {self.attested_by}; Intacct showed: {reason}")
+            return
+        self._skip(
+            MANUAL,
+            f"{reason}. Confirm it in Intacct ({requirement.where}), then attest it with "
+            f'--intacct-attest={requirement.id} --intacct-signoff="Name <email>"'
+            + (", or let --intacct-write-probe verify it" if requirement.id == ATTACHMENT_NUMBERING else ""),
+        )
+
     def needs_intacct(self) -> bool:
         """Decide what needs no company data (manual, attested, not requested); True if Intacct must be asked.
 
@@ -102,30 +121,24 @@ class Check:
         """
         requirement_id = self.requirement.id
         if requirement_id == ATTACHMENT_NUMBERING and not self.settings.write_probe:
-            if requirement_id in self.settings.attested and self.settings.signoff is not None:
-                self.attested_by = str(self.settings.signoff)
-                self.observe(f"attested by {self.attested_by} (Intacct has no read API for this setting)")
-                return False
-            self._skip(
-                MANUAL,
-                "Intacct has no read API for the Attachments sequence: check it in the UI, then attest it with "
-                f'--intacct-attest={ATTACHMENT_NUMBERING} --intacct-signoff="Name <email>", or let '
-                "--intacct-write-probe verify it",
-            )
+            self._attest_or_skip("Intacct has no read API for the Attachments sequence")
+            return False
         if requirement_id == UDD_READ and not self.settings.udd:
             self._skip(NOT_APPLICABLE, "optional requirement not requested (add --intacct-udd to check it)")
         return True
 
     def prepare(self, snapshot: CompanySnapshot) -> None:
-        """Blocked and not-applicable become skips, an unverifiable fact a setup error, before the body runs."""
+        """Blocked, manual and not-applicable become skips, an unverifiable fact a setup error, before the body runs."""
         self.snapshot = snapshot
         fact = self._fact()
         if isinstance(fact, Unavailable):
             if fact.blocked_by:
                 self._skip(BLOCKED, fact.reason, fact.blocked_by)
             raise RequirementUnverified(fact.reason)
-        if isinstance(fact, UddReadability) and not fact.dimensions:
-            self._skip(NOT_APPLICABLE, "the company has no user-defined dimensions (getDimensions lists none)")
+        if isinstance(fact, NotApplicable):
+            self._skip(NOT_APPLICABLE, fact.reason)
+        if isinstance(fact, NeedsPerson):
+            self._attest_or_skip(fact.observed)
 
     @property
     def attested(self) -> bool:
@@ -142,10 +155,6 @@ class Check:
     def evidence(self) -> Evidence:
         """The requirement's verified reading (prepare() has already turned every other kind into a skip or error)."""
         return self._typed(Evidence)
-
-    @property
-    def udd(self) -> UddReadability:
-        return self._typed(UddReadability)
 
     @property
     def probe(self) -> ProbeOutcome:

@@ -1,28 +1,25 @@
 """The company facts the checks assert on, read defensively from Intacct's records.
 
-Each requirement's *reading* is decided here, before any check body runs: usable
-:class:`~.sign_in.Evidence` (met or not, and what Intacct showed) or :class:`~.sign_in.Unavailable`
-(the value is missing, empty or not one this tool recognises). Only recognised values may fail the
-customer; anything else is an error (SPEC §3), so ``Check.prepare`` turns it into a setup error.
+Each requirement's *reading* is decided here, before any check body runs (see :mod:`.readings`).
+Only a field whose meaning is established may fail the customer. A field that is missing, empty
+or holds a value this tool does not recognise is an error; a listing that may be empty for reasons
+other than the setting, or an inference, needs a person (manual) and is never a pass on its own.
 
-Where API-NOTES marks a field's shape **[unconfirmed]** (the e-mail path, ADMIN strings, the
-owning entity) every plausible shape is accepted and the observed text says which one was seen.
+Where public material does not settle a field's shape it is marked **[unconfirmed]** here: every
+plausible shape is accepted, and the observed text names the raw field it came from, so the first
+recorded run against a real company shows what Intacct really sent.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TypeAlias
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 
 from .intacct.response import FieldValue, Record
-from .sign_in import Evidence, Unavailable
-
-Reading: TypeAlias = Evidence | Unavailable
-"""One requirement's fact: usable evidence, or why it cannot be verified (blocked or error)."""
+from .readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
 
 _TRUE = ("true", "t", "1", "yes", "y")
-# An empty value is not "false": it decides nothing (SPEC §3, nothing unverified fails the customer).
+# An empty value is not "false": it decides nothing (nothing unverified fails the customer).
 _FALSE = ("false", "f", "0", "no", "n")
 
 
@@ -48,6 +45,19 @@ def field_text(record: Record, *paths: str) -> tuple[str, str] | None:
     return present[0] if present else None
 
 
+def leaf_fields(record: Record, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """Every text field of a record as ``(dotted path, value)``, nested records flattened."""
+    for name, value in record.items():
+        path = f"{prefix}.{name}" if prefix and name else prefix or name
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, dict):
+            yield from leaf_fields(value, path)
+        else:
+            for item in value:
+                yield from leaf_fields(item, path)
+
+
 def parse_bool(text: str) -> bool | None:
     """True or False for a recognised boolean spelling, None otherwise (empty included)."""
     lowered = text.strip().lower()
@@ -63,10 +73,9 @@ def _recognise(text: str | None, meanings: Mapping[str, bool]) -> bool | None:
     return meanings.get(text.strip().lower()) if text is not None else None
 
 
-EMAIL_PATHS = ("CONTACTINFO.EMAIL1", "EMAIL1", "CONTACTINFO.EMAIL", "EMAIL", "ACCOUNTEMAIL")
 ENTITY_PATHS = ("MEGAENTITYID", "MEGAENTITYKEY", "MEGAENTITYNAME")
 
-# USERTYPE labels and legacy one-letter codes (API-NOTES §3); True = Business.
+# USERTYPE labels and legacy one-letter codes; True = Business.
 _USER_TYPE_CODES = {
     "b": "business user",
     "e": "employee user",
@@ -85,12 +94,47 @@ _USER_TYPES = {
     **{code: code == "b" for code in _USER_TYPE_CODES},
     **{label.lower(): code == "b" for code, label in _USER_TYPE_CODES.items()},
 }
-# ADMIN strings are unconfirmed (API-NOTES §3: "Full"/"Off" seen, "Limited"? and "false" in an
-# example); only these decide, True = Full.
+# ADMIN strings on USERINFO are [unconfirmed] ("Full"/"Off" seen on USERRESTRICTION, "false" in a
+# create example); only these decide, True = Full.
 _ADMIN = {"full": True, "limited": False, "off": False, "false": False, "none": False, "no": False}
-# GLACCOUNT enums (API-NOTES §4), with the legacy T/F status codes.
 _GL_STATUS = {"active": True, "t": True, "inactive": False, "f": False}
 _GL_NORMAL_BALANCE = {"debit": True, "credit": False}
+
+
+@dataclass(frozen=True)
+class UserRestriction:
+    """The user's USERRESTRICTION rows: whether it may reach every entity, and the entities it is limited to.
+
+    Read with ``query`` (one row per location, flat ``LOCATIONID``) or the legacy nested
+    ``LOCATIONS/LOCATION/LOCATIONID`` shape: both are accepted.
+    """
+
+    unrestricted: tuple[str, ...]
+    locations: tuple[str, ...]
+
+    @classmethod
+    def from_records(cls, records: tuple[Record, ...]) -> UserRestriction:
+        flags: list[str] = []
+        locations: list[str] = []
+        for record in records:
+            found = field_text(record, "UNRESTRICTED", "unrestricted")
+            if found is not None:
+                flags.append(found[1])
+            for path, value in leaf_fields(record):
+                if path.upper().endswith("LOCATIONID") and value.strip() and value.strip() not in locations:
+                    locations.append(value.strip())
+        return cls(tuple(flags), tuple(locations))
+
+    def describe(self) -> str:
+        flags = ", ".join(sorted(set(self.unrestricted))) or "(missing)"
+        limited = ", ".join(self.locations) or "none"
+        return f"USERRESTRICTION UNRESTRICTED={flags}, locations limited to: {limited}"
+
+    @property
+    def unrestricted_flag(self) -> bool | None:
+        """True/False when every row agrees on a recognised value; None otherwise."""
+        values = {parse_bool(flag) for flag in self.unrestricted}
+        return values.pop() if len(values) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -100,13 +144,15 @@ class UserRecord:
     login_id: str
     record: Record
     session_location_id: str
+    # The USERRESTRICTION rows, or why they could not be read.
+    restriction: UserRestriction | Unavailable = field(default=Unavailable("USERRESTRICTION was not read"))
 
     def get(self, *paths: str) -> tuple[str, str] | None:
         return field_text(self.record, *paths)
 
     @property
     def fields_seen(self) -> str:
-        return ", ".join(sorted(self.record)) or "(none)"
+        return ", ".join(sorted(path for path, _ in leaf_fields(self.record))) or "(none)"
 
     def _missing(self, name: str) -> Unavailable:
         return Unavailable(f"USERINFO has no {name} field (fields seen: {self.fields_seen})")
@@ -117,7 +163,7 @@ class UserRecord:
 
     @property
     def web_services_only(self) -> Reading:
-        """STEP3-WEB-SERVICES-USER: LOGINDISABLED=true marks a web-services-only user (API-NOTES §3)."""
+        """STEP3-WEB-SERVICES-USER: LOGINDISABLED=true marks a web-services-only user."""
         found = self.get("LOGINDISABLED")
         if found is None:
             return self._missing("LOGINDISABLED")
@@ -128,35 +174,54 @@ class UserRecord:
 
     @property
     def top_level(self) -> Reading:
-        """STEP3-ROOT-LEVEL: no owning entity, and a top-level session."""
-        session = f"session entity {self.session_location_id!r}" if self.session_location_id else "top-level session"
+        """STEP3-ROOT-LEVEL: not owned by an entity and not limited to entities.
+
+        Fails on an established owner (a MEGAENTITY field with a value, or a sign-in that landed in an
+        entity) or on USERRESTRICTION limiting the user to locations. Passes only when USERRESTRICTION
+        says UNRESTRICTED=true and nothing names an owner. Anything else is shown to a person.
+        """
         entities = present_fields(self.record, *ENTITY_PATHS)
         owning = [f"{path}={value}" for path, value in entities if value.strip()]
         if entities:
-            shown = ", ".join(owning) or f"{', '.join(path for path, _ in entities)} empty"
-            return Evidence(not owning and not self.session_location_id, f"{shown}; {session}")
-        if self.session_location_id:
-            return Evidence(False, f"USERINFO has no MEGAENTITY fields; {session}")
-        # No field states the owner (unconfirmed on USERINFO): an entity-private record is returned at
-        # the top level only with showprivate, which the read does not ask for (API-NOTES §3).
-        return Evidence(
-            True,
-            "inferred: USERINFO has no MEGAENTITY fields, and the record is visible from a top-level session "
-            "without showprivate, so it is not private to an entity (API-NOTES §3)",
+            owner = ", ".join(owning) or f"{', '.join(path for path, _ in entities)} empty"
+        else:
+            # Whether USERINFO carries the MEGAENTITY fields at all is [unconfirmed].
+            owner = "USERINFO has no MEGAENTITY fields"
+        session = (
+            f"sign-in landed in entity {self.session_location_id!r}"
+            if self.session_location_id
+            else "sign-in at the top level"
+        )
+        restriction = self.restriction
+        restricted = restriction.describe() if isinstance(restriction, UserRestriction) else restriction.reason
+        observed = f"{owner}; {session}; {restricted}"
+        if owning or self.session_location_id:
+            return Evidence(False, observed)
+        if isinstance(restriction, UserRestriction):
+            flag = restriction.unrestricted_flag
+            if flag is False and restriction.locations:
+                return Evidence(False, observed)
+            if flag is True:
+                return Evidence(True, observed)
+        return NeedsPerson(
+            f"{observed}. None of these establishes where the user was created: check at the top level of the "
+            f"company (not inside an entity) that {self.login_id!r} is listed under Web Services users"
         )
 
     @property
     def email(self) -> Reading:
-        """STEP3-EMAIL: the first non-empty candidate field; the path it comes back under is unconfirmed."""
-        present = present_fields(self.record, *EMAIL_PATHS)
+        """STEP3-EMAIL: any non-empty e-mail field, whatever its path.
+
+        The Web Services user form's "Email address" need not be the contact's CONTACTINFO.EMAIL1, and
+        the path it is read back under is [unconfirmed]: every field named like an e-mail is judged.
+        """
+        present = [(path, value) for path, value in leaf_fields(self.record) if "EMAIL" in path.upper()]
         if not present:
-            return Unavailable(
-                f"USERINFO carries none of the e-mail fields {', '.join(EMAIL_PATHS)} (fields seen: {self.fields_seen})"
-            )
-        for path, value in present:
-            if value.strip():
-                return Evidence(True, f"{path}={value!r}")
-        return Evidence(False, "; ".join(f"{path} is empty" for path, _ in present))
+            return Unavailable(f"USERINFO carries no e-mail field (fields seen: {self.fields_seen})")
+        filled = [(path, value) for path, value in present if value.strip()]
+        if filled:
+            return Evidence(True, ", ".join(f"{path}={value!r}" for path, value in filled))
+        return Evidence(False, "every e-mail field USERINFO returned is empty: " + ", ".join(p for p, _ in present))
 
     @property
     def user_type(self) -> Reading:
@@ -166,7 +231,7 @@ class UserRecord:
             return self._missing("USERTYPE")
         business = _recognise(found[1], _USER_TYPES)
         if business is None:
-            return self._unrecognised("USERTYPE", found[1], "a documented user type (API-NOTES §3)")
+            return self._unrecognised("USERTYPE", found[1], "a documented user type")
         label = _USER_TYPE_CODES.get(found[1].strip().lower())
         return Evidence(business, f"USERTYPE={found[1]!r}" + (f" ({label})" if label else ""))
 
@@ -178,30 +243,46 @@ class UserRecord:
             return self._missing("ADMIN")
         full = _recognise(found[1], _ADMIN)
         if full is None:
-            return self._unrecognised("ADMIN", found[1], "Full, Limited or Off (the strings are unconfirmed)")
+            return self._unrecognised("ADMIN", found[1], "Full, Limited or Off")
         return Evidence(full, f"ADMIN={found[1]!r}")
 
 
 @dataclass(frozen=True)
 class RoleAssignments:
-    """The user's roles from the listings that could be read (``sources``)."""
+    """The user's roles from the listings that could be read, and what shows the company uses roles at all."""
 
     roles: tuple[str, ...]
     sources: tuple[str, ...]
     # Why ROLEUSERS (computed: direct and group-inherited roles) could not be read; None when it was.
     computed_problem: str | None = None
+    # True: the company defines roles (ROLES lists one); False: it has none, i.e. user-based
+    # permissions; None: not shown (ROLES could not be read).
+    company_has_roles: bool | None = None
+    catalogue_observed: str = ""
 
     @property
     def reading(self) -> Reading:
-        """STEP3-ROLE: any listed role is met; only the computed listing can show that there is none."""
+        """STEP3-ROLE: any listed role is met; no role fails only on a company shown to use roles."""
         sources = ", ".join(self.sources)
         if self.roles:
             return Evidence(True, f"roles: {', '.join(repr(role) for role in self.roles)} (from {sources})")
-        if self.computed_problem is None:
-            return Evidence(False, f"roles: none (from {sources})")
-        return Unavailable(
-            f"ROLEUSERS unreadable ({self.computed_problem}); USERROLES lists no direct role, "
-            "and roles inherited from user groups cannot be seen"
+        if self.company_has_roles is False:
+            return NotApplicable(
+                f"the company uses user-based permissions: it defines no roles ({self.catalogue_observed}), so "
+                "there is no role to assign; the user's permissions are set on the user itself"
+            )
+        if self.computed_problem is not None:
+            return Unavailable(
+                f"ROLEUSERS unreadable ({self.computed_problem}); USERROLES lists no direct role, "
+                "and roles inherited from user groups cannot be seen"
+            )
+        if self.company_has_roles is None:
+            return Unavailable(
+                f"roles: none (from {sources}), but whether the company uses roles at all is not shown "
+                f"({self.catalogue_observed}): on user-based permissions there are no roles to assign"
+            )
+        return Evidence(
+            False, f"roles: none (from {sources}); the company uses role-based permissions ({self.catalogue_observed})"
         )
 
 
@@ -239,35 +320,45 @@ class GlAccount:
 
 @dataclass(frozen=True)
 class GlLookup:
+    """The accounts Intacct found for the name the run was given, compared whatever the case."""
+
     wanted: str
     accounts: tuple[GlAccount, ...]
+    # False when the name is the guide's example ("PEX GL Account"), not one the customer gave.
+    named_by_customer: bool = True
 
     def matches(self) -> tuple[GlAccount, ...]:
-        """Accounts named by ``wanted``: an exact account number wins over titles."""
-        by_number = tuple(account for account in self.accounts if account.account_no == self.wanted)
+        """Accounts named by ``wanted``: an account number wins over titles."""
+        wanted = self.wanted.strip().casefold()
+        by_number = tuple(account for account in self.accounts if account.account_no.strip().casefold() == wanted)
         if by_number:
             return by_number
-        return tuple(account for account in self.accounts if account.title.strip().lower() == self.wanted.lower())
+        return tuple(account for account in self.accounts if account.title.strip().casefold() == wanted)
 
     @property
     def reading(self) -> Reading:
         """STEP4-NORMAL-BALANCE: exactly one account named by ``wanted``, active and Debit."""
         matches = self.matches()
+        if not matches and not self.named_by_customer:
+            # The guide's title is an example: the customer may have named the account otherwise.
+            return Unavailable(
+                f"no GL account is titled {self.wanted!r} (the guide's example name, compared whatever the case); "
+                "name the customer's PEX GL account with --intacct-gl-account=NUMBER_OR_TITLE and run again"
+            )
         if not matches:
-            return Evidence(False, f"no GL account with number or title {self.wanted!r}")
+            return Evidence(False, f"no GL account with number or title {self.wanted!r} (compared whatever the case)")
         if len(matches) > 1:
             numbers = ", ".join(account.account_no for account in matches)
-            return Evidence(
-                False,
-                f"{len(matches)} GL accounts match {self.wanted!r} ({numbers}); "
-                "name one with --intacct-gl-account=NUMBER or give the PEX account a unique title",
+            return Unavailable(
+                f"{len(matches)} GL accounts are titled {self.wanted!r} ({numbers}); "
+                "name the PEX account by number with --intacct-gl-account=NUMBER and run again"
             )
         return matches[0].reading
 
 
 def gl_account(record: Record) -> GlAccount:
     def text(name: str) -> str | None:
-        # 3.0 reads use upper-case names, legacy get_list lower-case ones (API-NOTES §4).
+        # 3.0 reads use upper-case names, legacy get_list lower-case ones.
         found = field_text(record, name, name.lower())
         return found[1] if found else None
 
@@ -281,15 +372,38 @@ def gl_account(record: Record) -> GlAccount:
 
 @dataclass(frozen=True)
 class UddAccess:
+    """What the read probe of one user-defined dimension showed, as the checked user.
+
+    ``readable``: True when records came back, False when Intacct refused the permission, None when
+    the read succeeded with no records (which does not show the permission).
+    """
+
     object_name: str
     label: str
-    readable: bool
+    readable: bool | None
     detail: str
 
 
 @dataclass(frozen=True)
 class UddReadability:
     dimensions: tuple[UddAccess, ...]
+
+    @property
+    def reading(self) -> Reading:
+        """UDD-READ: every UDD read back a record; any refusal fails; an empty one needs a person."""
+        if not self.dimensions:
+            return NotApplicable("the company has no user-defined dimensions (getDimensions lists none)")
+        refused = [access for access in self.dimensions if access.readable is False]
+        if refused:
+            return Evidence(False, "cannot read: " + "; ".join(access.detail for access in refused))
+        unproven = [access for access in self.dimensions if access.readable is None]
+        if unproven:
+            return NeedsPerson(
+                "; ".join(access.detail for access in self.dimensions)
+                + ". A dimension without records does not show whether the role may read it: check the role's "
+                "User Defined Dimensions permissions in Intacct"
+            )
+        return Evidence(True, "read allowed on every UDD: " + "; ".join(access.detail for access in self.dimensions))
 
 
 @dataclass(frozen=True)

@@ -14,14 +14,24 @@ from .facts import ProbeOutcome, field_text
 from .intacct.client import IntacctClient
 from .intacct.envelope import LoginCredentials
 from .intacct.errors import ProtocolError, TransportError, describe_errors
-from .intacct.functions import CreateSupdoc, CreateSupdocFolder, DeleteSupdoc, DeleteSupdocFolder, IntacctFunction
+from .intacct.functions import (
+    CreateSupdoc,
+    CreateSupdocFolder,
+    DeleteSupdoc,
+    DeleteSupdocFolder,
+    IntacctFunction,
+    ListSupdocs,
+)
 from .intacct.response import Result
-from .sign_in import Unavailable
+from .readings import Unavailable
 from .verdict import CLEANUP_FAILED
 
 PROBE_FOLDER = "PEX acceptance probe"
 _CREATE_FOLDER = "probe-create-folder"
 _CREATE_ATTACHMENT = "probe-create-attachment"
+_CONFIRM_ATTACHMENT = "probe-confirm-attachment"
+# Said wherever the probe is offered or reported: the customer's sequence moves on by one.
+USES_A_NUMBER = "a successful probe uses up one number of the Attachments sequence"
 # The exact refusal text without auto-numbering is unconfirmed (API-NOTES §1, §12): these are the
 # words any plausible wording contains. Anything else is reported as an error, never as the customer's.
 _NEEDS_AN_ID = ("supdocid", "attachment id", "id is required", "document sequence", "numbering")
@@ -74,6 +84,9 @@ def _create(
             CreateSupdocFolder(_CREATE_FOLDER, PROBE_FOLDER, "Created by the PEX acceptance checks; safe to delete")
         )
     functions.append(CreateSupdoc(_CREATE_ATTACHMENT, document, PROBE_FOLDER))
+    # Listed in the same request, after the create: the key is confirmed against the attachment
+    # carrying this run's unique name before anything is deleted by it.
+    functions.append(ListSupdocs(_CONFIRM_ATTACHMENT, document))
     try:
         response = client.send(login, functions, allow_writes=True)
     except (TransportError, ProtocolError) as error:
@@ -97,9 +110,16 @@ def _create(
         if not attachment.key:
             created.unknown_attachment = True
             return Unavailable("Intacct reported the probe attachment created but returned no key")
-        created.attachment_key = attachment.key
+        confirmed = _confirmed_id(response.result(_CONFIRM_ATTACHMENT), document, attachment.key)
+        if confirmed is None:
+            created.unknown_attachment = True
+        else:
+            created.attachment_key = confirmed
         return ProbeOutcome(
-            True, f"Intacct numbered an attachment created without an ID automatically: supdocid {attachment.key!r}"
+            True,
+            f"Intacct numbered an attachment created without an ID automatically: key {attachment.key!r}"
+            + (f", supdocid {confirmed!r} confirmed by listing it" if confirmed is not None else "")
+            + f" ({USES_A_NUMBER})",
         )
     if folder_problem is not None:
         return Unavailable(folder_problem)
@@ -107,6 +127,24 @@ def _create(
     if any(needle in text.lower() for needle in _NEEDS_AN_ID):
         return ProbeOutcome(False, f"Intacct refused an attachment without an ID, so it does not number them: {text}")
     return Unavailable(f"the probe attachment could not be created for a reason other than numbering: {text}")
+
+
+def _confirmed_id(listing: Result, document: str, key: str) -> str | None:
+    """The supdocid to delete: the one attachment named ``document`` whose id or record number is ``key``."""
+    if not listing.ok:
+        return None
+    named = [
+        record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document
+    ]
+    if len(named) != 1:
+        return None
+    supdoc_id = field_text(named[0], "supdocid")
+    record_no = field_text(named[0], "recordno")
+    if supdoc_id is None or not supdoc_id[1]:
+        return None
+    if key in (supdoc_id[1], record_no[1] if record_no else None):
+        return supdoc_id[1]
+    return None
 
 
 def _clean_up(client: IntacctClient, login: LoginCredentials, created: _Created, document: str) -> list[str]:

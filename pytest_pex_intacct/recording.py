@@ -24,9 +24,10 @@ from vcr.serialize import deserialize, serialize
 
 from . import __version__
 from .atomic_write import write_text_atomically
+from .readings import Unavailable
 from .request_meaning import difference
 from .settings import Settings
-from .sign_in import SignIn, Unavailable
+from .sign_in import SignIn
 from .snapshot import CompanySnapshot
 
 PLACEHOLDER = "REDACTED"

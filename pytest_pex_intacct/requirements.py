@@ -92,7 +92,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         step="3.4",
         title="An email address is set on the user",
         where="Web Services users > Edit",
-        remediation="Enter an email address on the user (Contact information > Primary email address) and Save.",
+        remediation=('Edit the Web Services user and fill in its "Email address" field (guide step 3.4), then Save.'),
     ),
     Requirement(
         id="STEP3-USER-TYPE",
@@ -113,7 +113,10 @@ CATALOGUE: tuple[Requirement, ...] = (
         step="3.7",
         title="At least one role is assigned to the user",
         where="Web Services users > Edit > Add Role",
-        remediation="Assign the role PEX's guide describes (Roles information > Add Role) and Save.",
+        remediation=(
+            "Assign the role PEX's guide describes (Roles information > Add Role) and Save. (A company on "
+            "user-based permissions has no roles: there the requirement does not apply.)"
+        ),
     ),
     Requirement(
         id="STEP4-NORMAL-BALANCE",
@@ -121,8 +124,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="The PEX GL account exists, is active, and its Normal Balance is Debit",
         where="General Ledger > All tab > General Ledger accounts > Edit",
         remediation=(
-            "Create the PEX GL account if it is missing (or name it with --intacct-gl-account), set its "
-            "Status to Active and its Normal Balance to Debit, and Save."
+            'Open the GL account the customer set up for PEX (the guide\'s example title is "PEX GL Account"; '
+            "the run names it with --intacct-gl-account=NUMBER_OR_TITLE), set its Status to Active and its "
+            "Normal Balance to Debit, and Save."
         ),
     ),
     Requirement(

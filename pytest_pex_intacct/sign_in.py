@@ -10,32 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .intacct.errors import ErrorDetail, describe_errors
+from .intacct.errors import ErrorDetail, describe_errors, is_busy
 from .intacct.response import Response
+from .readings import Evidence, Unavailable
 
 WEB_SERVICES = "STEP2-WEB-SERVICES"
 SENDER = "STEP2-SENDER-ID"
 SIGN_IN = "STEP3-USER-SIGN-IN"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A verified fact about one requirement: met or not, and what Intacct showed."""
-
-    met: bool
-    observed: str
-
-
-@dataclass(frozen=True)
-class Unavailable:
-    """A fact that could not be established: blocked by another requirement, or an error."""
-
-    reason: str
-    blocked_by: str | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.blocked_by is None
 
 
 @dataclass(frozen=True)
@@ -74,6 +55,10 @@ def _mentions(errors: tuple[ErrorDetail, ...], *needles: str) -> bool:
 _WS_OFF = ("not authorized for XML transactions", "subscribe to the XML Gateway")
 _SENDER_REFUSED = ("Invalid Web Services Authorization", "is not authorized to make Web Services requests")
 _SIGN_IN_INCORRECT = ("Sign-in information is incorrect",)
+# The gateway's own refusals of the credentials, before Intacct's control level: HTTP 401 XMLGW_JPP0002
+# "Sign-in information is incorrect. Please check your request." and HTTP 400 GW-0011 "Invalid Request"
+# (HTTP status per one vendor only [unconfirmed]). Neither says whose credentials are wrong.
+_GATEWAY_REFUSALS = ("XMLGW_JPP0002", "UJPP0002", "GW-0011")
 _PARTNER_REFUSED = ("Incorrect Intacct XML Partner ID or password",)
 
 
@@ -91,20 +76,28 @@ def _web_services_off(errors: tuple[ErrorDetail, ...], level: str) -> SignIn:
     )
 
 
+def _still_busy(errors: tuple[ErrorDetail, ...]) -> str:
+    return (
+        f"Intacct was still busy or off-line after the retries ({describe_errors(errors)}); "
+        "this is not the company's setup: run again later"
+    )
+
+
 def classify_sign_in(response: Response, sender_id: str, company_id: str, user_id: str) -> SignIn:
     if not response.control_ok:
         errors = response.control_errors
         if _mentions(errors, *_WS_OFF):
             return _web_services_off(errors, "control")
-        if _mentions(errors, *_SIGN_IN_INCORRECT):
-            # The newer gateway path (HTTP 401, XMLGW_JPP0002) refuses at control level, where Intacct
-            # also judges PEX's own sender credentials, and does not say whose credentials are wrong:
-            # blaming the customer's user would be a guess.
+        if _mentions(errors, *_SIGN_IN_INCORRECT) or any(
+            error.errorno.strip().upper() in _GATEWAY_REFUSALS for error in errors
+        ):
+            # The gateway refuses here before any company is consulted, for PEX's sender credentials as
+            # for the user's: blaming either party would be a guess.
             return _all_error(
-                f"Intacct refused the credentials at gateway level (HTTP {response.http_status}: "
-                f"{describe_errors(errors)}); this answer does not say whether PEX's sender credentials or the "
-                f"sign-in of user {user_id!r} to company {company_id!r} is wrong: check INTACCT_SENDER_PASSWORD, "
-                "INTACCT_USER_PASSWORD and the company ID, then run again"
+                f"credentials refused: PEX's sender password or the customer's user password (Intacct's gateway "
+                f"answered HTTP {response.http_status}: {describe_errors(errors)}); this answer does not say which. "
+                f"Check INTACCT_SENDER_PASSWORD for sender ID {sender_id!r}, then INTACCT_USER_PASSWORD for user "
+                f"{user_id!r} and the company ID {company_id!r}, and run again"
             )
         if _mentions(errors, *_PARTNER_REFUSED):
             return _all_error(
@@ -112,11 +105,8 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
                 f"({describe_errors(errors)}). This is PEX's own credential problem "
                 "(INTACCT_SENDER_ID / INTACCT_SENDER_PASSWORD), not the company's setup"
             )
-        if any(error.errorno.upper() == "GW-0010" for error in errors):
-            return _all_error(
-                f"Intacct kept rate-limiting the requests after the retries ({describe_errors(errors)}); "
-                "this is not the company's setup: run again later"
-            )
+        if any(error.errorno.upper() == "GW-0010" for error in errors) or is_busy(errors):
+            return _all_error(_still_busy(errors))
         return _all_error(
             f"Intacct rejected the request at control level ({describe_errors(errors)}); "
             "this is not the company's setup: check PEX's sender settings, or run again later"
@@ -135,13 +125,22 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
         )
 
     errors = response.authentication_errors
+    if is_busy(errors):
+        return _all_error(_still_busy(errors))
     if _mentions(errors, *_WS_OFF):
         return _web_services_off(errors, "authentication")
     if _mentions(errors, *_SENDER_REFUSED):
+        # The company refused this sender: that much is established. Intacct gives the same answer
+        # when the company has no Web Services subscription at all, so both causes are named.
         blocked = Unavailable(f"sender ID {sender_id!r} is not authorized, so no sign-in was attempted", SENDER)
         return SignIn(
             web_services=blocked,
-            sender=Evidence(False, describe_errors(errors)),
+            sender=Evidence(
+                False,
+                f"{describe_errors(errors)}. This answer has two possible causes: sender ID {sender_id!r} is "
+                "missing, inactive or spelled differently in the company's Web Services authorizations, or the "
+                "company has no Web Services subscription (Company > Admin tab > Subscriptions)",
+            ),
             user_sign_in=blocked,
         )
     if _mentions(errors, *_SIGN_IN_INCORRECT):

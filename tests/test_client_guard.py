@@ -33,9 +33,8 @@ from pytest_pex_intacct.intacct.functions import (
     GetDimensions,
     IntacctFunction,
     ListSupdocFolders,
-    QueryEqualTo,
+    Query,
     ReadByName,
-    ReadByQuery,
     is_write_function,
 )
 from pytest_pex_intacct.intacct.response import Response
@@ -63,8 +62,8 @@ WRITES: list[IntacctFunction] = [
 READS: list[IntacctFunction] = [
     GetAPISession("r-session"),
     ReadByName("r-user", "USERINFO", ("pex_connector",)),
-    ReadByQuery("r-gl", "GLACCOUNT", "ACCOUNTNO = '6000'"),
-    QueryEqualTo("r-roles", "ROLEUSERS", ("ROLENAME",), "USERLOGINID", "pex_connector"),
+    Query("r-gl", "GLACCOUNT", ("ACCOUNTNO",), (("ACCOUNTNO", "6000"),), case_insensitive=True),
+    Query("r-roles", "ROLEUSERS", ("ROLENAME",), (("USERLOGINID", "pex_connector"),)),
     GetDimensions("r-dimensions"),
     ListSupdocFolders("r-folders", "PEX acceptance probe"),
 ]

@@ -38,11 +38,10 @@ from pytest_pex_intacct.intacct.functions import (
     GetDimensions,
     IntacctFunction,
     ListSupdocFolders,
-    QueryEqualTo,
+    ListSupdocs,
+    Query,
     ReadByName,
-    ReadByQuery,
     is_write_function,
-    quote_query_value,
 )
 from pytest_pex_intacct.settings import Settings
 from pytest_pex_intacct.snapshot import read_functions
@@ -68,8 +67,11 @@ FUNCTIONS: dict[str, IntacctFunction] = {
     "getAPISession": GetAPISession("f-session"),
     "readByName": ReadByName("f-user", "USERINFO", ("pex_connector",)),
     "readByName-two-keys": ReadByName("f-users", "USERINFO", ("a", "b"), fields="LOGINID,ADMIN"),
-    "readByQuery": ReadByQuery("f-gl", "GLACCOUNT", "ACCOUNTNO = '6000'", fields="RECORDNO,TITLE"),
-    "query": QueryEqualTo("f-roles", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), "USERLOGINID", "pex_connector"),
+    "query-or-any-case": Query(
+        "f-gl", "GLACCOUNT", ("RECORDNO", "TITLE"), (("ACCOUNTNO", "6000"), ("TITLE", "6000")), case_insensitive=True
+    ),
+    "get_list-supdoc": ListSupdocs("f-supdoc", "PEX acceptance probe run-1"),
+    "query": Query("f-roles", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), (("USERLOGINID", "pex_connector"),)),
     "getDimensions": GetDimensions("f-dimensions"),
     "get_list-supdocfolder": ListSupdocFolders("f-folders", "PEX acceptance probe"),
     "create_supdocfolder": CreateSupdocFolder("f-mkdir", "PEX acceptance probe"),
@@ -161,8 +163,8 @@ def test_all_functions_in_one_request_are_schema_valid(schema: etree.XMLSchema, 
 def test_functions_with_nasty_values_are_schema_valid(schema: etree.XMLSchema, auth_name: str) -> None:
     functions: list[IntacctFunction] = [
         ReadByName("n1", "USERINFO", (NASTY,)),
-        ReadByQuery("n2", "GLACCOUNT", f"TITLE = {quote_query_value(NASTY)}"),
-        QueryEqualTo("n3", "USERROLES", ("USERID",), "USERID", NASTY),
+        ListSupdocs("n2", NASTY),
+        Query("n3", "USERROLES", ("USERID",), (("USERID", NASTY),)),
         ListSupdocFolders("n4", NASTY),
         CreateSupdocFolder("n5", NASTY, NASTY),
         CreateSupdoc("n6", NASTY, NASTY),
@@ -187,7 +189,7 @@ def test_product_read_batch_is_schema_valid(
 def test_product_read_batch_contents(udd: bool, write_probe: bool) -> None:
     functions = read_functions(make_settings(udd=udd, write_probe=write_probe))
     names = sorted(function.name for function in functions)
-    expected = ["readByName", "query", "query", "readByQuery"]
+    expected = ["readByName"] + ["query"] * 6
     expected += ["getDimensions"] if udd else []
     expected += ["get_list"] if write_probe else []
     assert names == sorted(expected)
@@ -196,17 +198,25 @@ def test_product_read_batch_contents(udd: bool, write_probe: bool) -> None:
     assert len(set(control_ids)) == len(control_ids) and all(control_ids)
 
 
-def test_product_read_batch_escapes_the_gl_account(schema: etree.XMLSchema) -> None:
+def test_product_read_batch_looks_names_up_whatever_the_case(schema: etree.XMLSchema) -> None:
     gl_account = 'O\'Brien <&> "Zoë" \\ 6000'
     functions = read_functions(make_settings(gl_account=gl_account))
     request = build_request(SENDER, LOGIN, functions)
     assert_valid(schema, request)
-    queries = wire(request).findall(".//readByQuery/query")
-    assert len(queries) == 1
-    wanted = quote_query_value(gl_account)
-    assert queries[0].text == f"ACCOUNTNO = {wanted} OR TITLE = {wanted}"
-    # The user id is sent verbatim to every user read.
-    assert wire(request).findtext(".//readByName/keys") == "pex_connector"
+    root = wire(request)
+    gl = [query for query in root.iterfind(".//query") if query.findtext("object") == "GLACCOUNT"]
+    assert len(gl) == 1
+    # Number or title, sent verbatim (lxml escapes), compared whatever the case.
+    assert [(e.findtext("field"), e.findtext("value")) for e in gl[0].iterfind("filter/or/equalto")] == [
+        ("ACCOUNTNO", gl_account),
+        ("TITLE", gl_account),
+    ]
+    assert gl[0].findtext("options/caseinsensitive") == "true"
+    # Every lookup of the user id ignores case; readByName sends it verbatim.
+    for query in root.iterfind(".//query"):
+        if query.find("filter") is not None:
+            assert query.findtext("options/caseinsensitive") == "true", query.findtext("object")
+    assert root.findtext(".//readByName/keys") == "pex_connector"
 
 
 def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
@@ -314,14 +324,19 @@ def test_read_by_name_body() -> None:
     assert [child.text for child in body] == ["USERINFO", "a,b", "*"]
 
 
-def test_read_by_query_body() -> None:
-    body = body_of(ReadByQuery("g", "GLACCOUNT", "ACCOUNTNO = '6000'", fields="RECORDNO", pagesize=5))
-    assert tags(body) == ["object", "fields", "query", "pagesize"]
-    assert [child.text for child in body] == ["GLACCOUNT", "RECORDNO", "ACCOUNTNO = '6000'", "5"]
+def test_query_with_or_and_case_insensitive_body() -> None:
+    body = body_of(Query("g", "GLACCOUNT", ("RECORDNO",), (("ACCOUNTNO", "6000"), ("TITLE", "6000")), True, pagesize=5))
+    assert tags(body) == ["object", "select", "filter", "pagesize", "options"]
+    assert [(e.findtext("field"), e.findtext("value")) for e in body.iterfind("filter/or/equalto")] == [
+        ("ACCOUNTNO", "6000"),
+        ("TITLE", "6000"),
+    ]
+    assert body.findtext("pagesize") == "5"
+    assert body.findtext("options/caseinsensitive") == "true"
 
 
 def test_query_equal_to_body() -> None:
-    body = body_of(QueryEqualTo("r", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), "USERLOGINID", "pex_connector"))
+    body = body_of(Query("r", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), (("USERLOGINID", "pex_connector"),)))
     assert tags(body) == ["object", "select", "filter", "pagesize"]
     assert body.findtext("object") == "ROLEUSERS"
     assert [field.text for field in body.findall("select/field")] == ["USERLOGINID", "ROLENAME"]
@@ -419,8 +434,8 @@ def test_nasty_session_id_round_trips() -> None:
 def test_nasty_function_values_round_trip() -> None:
     functions: list[IntacctFunction] = [
         ReadByName(NASTY + "1", NASTY, (NASTY, NASTY), fields=NASTY),
-        ReadByQuery("2", "GLACCOUNT", f"TITLE = {quote_query_value(NASTY)}"),
-        QueryEqualTo("3", "USERROLES", (NASTY,), NASTY, NASTY),
+        ListSupdocs("2", NASTY),
+        Query("3", "USERROLES", (NASTY,), ((NASTY, NASTY),)),
         ListSupdocFolders("4", NASTY),
         CreateSupdocFolder("5", NASTY, NASTY),
         CreateSupdoc("6", NASTY, NASTY),
@@ -434,7 +449,7 @@ def test_nasty_function_values_round_trip() -> None:
     assert root.findtext(".//readByName/object") == NASTY
     assert root.findtext(".//readByName/keys") == f"{NASTY},{NASTY}"
     assert root.findtext(".//readByName/fields") == NASTY
-    assert root.findtext(".//readByQuery/query") == f"TITLE = {quote_query_value(NASTY)}"
+    assert root.findtext(".//get_list[@object='supdoc']/filter/expression/value") == NASTY
     assert root.findtext(".//query/select/field") == NASTY
     assert root.findtext(".//query/filter/equalto/field") == NASTY
     assert root.findtext(".//query/filter/equalto/value") == NASTY
@@ -448,37 +463,6 @@ def test_nasty_function_values_round_trip() -> None:
     # Nothing in the values created elements of its own.
     assert len(root.findall(".//userid")) == 1
     assert len(root.findall(".//password")) == 2
-
-
-@pytest.mark.parametrize(
-    ("value", "quoted"),
-    [
-        ("6000", "'6000'"),
-        ("", "''"),
-        ("PEX GL Account", "'PEX GL Account'"),
-        ("O'Brien", "'O\\'Brien'"),
-        ("''", "'\\'\\''"),
-        ("back\\slash", "'back\\\\slash'"),
-        ("end\\", "'end\\\\'"),
-        ("a\\'b", "'a\\\\\\'b'"),
-        ('say "hi" <&>', "'say \"hi\" <&>'"),
-        ("Zoë € 日本", "'Zoë € 日本'"),
-    ],
-)
-def test_quote_query_value(value: str, quoted: str) -> None:
-    assert quote_query_value(value) == quoted
-
-
-@pytest.mark.parametrize("value", ["O'Brien", "x' OR '1'='1", "a\\' OR 1=1 --", "\\", "'\\'"])
-def test_quote_query_value_cannot_be_closed_early(value: str) -> None:
-    """The only unescaped quotes are the two delimiters: a value cannot end the literal and add SQL."""
-    quoted = quote_query_value(value)
-    assert quoted[0] == quoted[-1] == "'"
-    inner = quoted[1:-1]
-    # Remove escape pairs; what is left must contain no quote.
-    assert "'" not in re.sub(r"\\.", "", inner)
-    # Unescaping gives the value back.
-    assert re.sub(r"\\(.)", r"\1", inner) == value
 
 
 # --- serialization -----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""The per-requirement readings: usable evidence, or ``Unavailable`` when a value cannot be judged.
+"""The per-requirement readings: evidence, or unavailable / needs a person / not applicable.
 
-Only recognised values may fail the customer; a missing, empty or unrecognised one is an error
-(SPEC §3). ``Check.prepare`` turns such a reading into a setup error, before the check's body.
+Only recognised values of established fields may fail the customer; a missing, empty or
+unrecognised one is an error, and what nothing establishes needs a person. ``Check.prepare`` turns
+those shapes into setup errors and skips, before the check's body.
 """
 
 from __future__ import annotations
@@ -15,20 +16,24 @@ from pytest_pex_intacct.check import NEEDS, Check, RequirementUnverified
 from pytest_pex_intacct.facts import (
     GlAccount,
     GlLookup,
-    Reading,
     RoleAssignments,
+    UddAccess,
+    UddReadability,
     UserRecord,
+    UserRestriction,
     field_text,
     gl_account,
+    leaf_fields,
     parse_bool,
     present_fields,
 )
 from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
+from pytest_pex_intacct.readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
-from pytest_pex_intacct.settings import Settings
-from pytest_pex_intacct.sign_in import Evidence, SignIn, Unavailable
-from pytest_pex_intacct.snapshot import CompanySnapshot, _roles
+from pytest_pex_intacct.settings import Settings, SignOff
+from pytest_pex_intacct.sign_in import SignIn
+from pytest_pex_intacct.snapshot import CompanySnapshot, _restriction, _roles, read_problem
 
 READY_USER: Record = {
     "LOGINID": "pex_connector",
@@ -42,7 +47,14 @@ READY_USER: Record = {
 }
 
 
-def user(session_location_id: str = "", **fields: str | Record | None) -> UserRecord:
+UNRESTRICTED = UserRestriction(("true",), ())
+
+
+def user(
+    session_location_id: str = "",
+    restriction: UserRestriction | Unavailable = UNRESTRICTED,
+    **fields: str | Record | None,
+) -> UserRecord:
     """The ready USERINFO record with fields replaced; a field given as None is left out."""
     record: Record = dict(READY_USER)
     for name, value in fields.items():
@@ -50,7 +62,7 @@ def user(session_location_id: str = "", **fields: str | Record | None) -> UserRe
             record.pop(name, None)
         else:
             record[name] = value
-    return UserRecord("pex_connector", record, session_location_id)
+    return UserRecord("pex_connector", record, session_location_id, restriction)
 
 
 def met(reading: Reading) -> bool:
@@ -165,18 +177,29 @@ def test_missing_user_type_is_an_error() -> None:
 # -- STEP3-EMAIL -------------------------------------------------------------------------------------
 
 
+def test_leaf_fields_flattens_nested_records_and_lists() -> None:
+    record: Record = {"A": "1", "CONTACTINFO": {"EMAIL1": "x", "MAIL": {"B": "2"}}, "L": [{"C": "3"}, {"": "4"}]}
+    assert list(leaf_fields(record)) == [("A", "1"), ("CONTACTINFO.EMAIL1", "x"), ("CONTACTINFO.MAIL.B", "2"),
+                                         ("L.C", "3"), ("L", "4")]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("fields", "observed"),
     [
         ({"CONTACTINFO": {"EMAIL1": "ap@acme.example"}}, "CONTACTINFO.EMAIL1='ap@acme.example'"),
         ({"CONTACTINFO": None, "CONTACTINFO.EMAIL1": "ap@acme.example"}, "CONTACTINFO.EMAIL1='ap@acme.example'"),
         ({"CONTACTINFO": None, "EMAIL": "ap@acme.example"}, "EMAIL='ap@acme.example'"),
-        # The first present candidate is empty, a later one is set: an e-mail is set.
+        # The Web Services user's own e-mail need not be the contact's primary one: any field counts.
+        ({"CONTACTINFO": {"EMAIL1": "", "EMAIL2": "ap@acme.example"}}, "CONTACTINFO.EMAIL2='ap@acme.example'"),
         ({"CONTACTINFO": {"EMAIL1": ""}, "ACCOUNTEMAIL": "ap@acme.example"}, "ACCOUNTEMAIL='ap@acme.example'"),
         ({"CONTACTINFO": None, "CONTACTINFO.EMAIL1": " ", "EMAIL1": "x@y.example"}, "EMAIL1='x@y.example'"),
+        (
+            {"CONTACTINFO": {"EMAIL1": "a@x.example"}, "Email": "b@x.example"},
+            "CONTACTINFO.EMAIL1='a@x.example', Email='b@x.example'",
+        ),
     ],
 )
-def test_email_passes_on_the_first_non_empty_candidate(fields: dict[str, str | Record | None], observed: str) -> None:
+def test_email_passes_on_any_non_empty_email_field(fields: dict[str, str | Record | None], observed: str) -> None:
     reading = user(**fields).email
     assert isinstance(reading, Evidence) and reading.met
     assert reading.observed == observed
@@ -185,36 +208,50 @@ def test_email_passes_on_the_first_non_empty_candidate(fields: dict[str, str | R
 @pytest.mark.parametrize(
     ("fields", "observed"),
     [
-        ({"CONTACTINFO": {"EMAIL1": ""}}, "CONTACTINFO.EMAIL1 is empty"),
-        ({"CONTACTINFO": None, "CONTACTINFO.EMAIL1": ""}, "CONTACTINFO.EMAIL1 is empty"),
+        ({"CONTACTINFO": {"EMAIL1": ""}}, "CONTACTINFO.EMAIL1"),
+        ({"CONTACTINFO": None, "CONTACTINFO.EMAIL1": ""}, "CONTACTINFO.EMAIL1"),
         (
-            {"CONTACTINFO": {"EMAIL1": "  "}, "ACCOUNTEMAIL": ""},
-            "CONTACTINFO.EMAIL1 is empty; ACCOUNTEMAIL is empty",
+            {"CONTACTINFO": {"EMAIL1": "  ", "EMAIL2": ""}, "ACCOUNTEMAIL": ""},
+            "CONTACTINFO.EMAIL1, CONTACTINFO.EMAIL2, ACCOUNTEMAIL",
         ),
     ],
 )
-def test_email_fails_when_every_present_candidate_is_empty(
+def test_email_fails_only_when_every_email_field_is_empty(
     fields: dict[str, str | Record | None], observed: str
 ) -> None:
     reading = user(**fields).email
     assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed == observed
+    assert reading.observed == f"every e-mail field USERINFO returned is empty: {observed}"
 
 
 @pytest.mark.parametrize("contact", [None, {"CONTACTNAME": "AP"}, ""])
 def test_no_email_field_at_all_is_an_error(contact: Record | str | None) -> None:
     reason = unverifiable(user(CONTACTINFO=contact).email)
-    assert "none of the e-mail fields" in reason
+    assert "USERINFO carries no e-mail field" in reason
     assert "fields seen:" in reason
 
 
 # -- STEP3-ROOT-LEVEL --------------------------------------------------------------------------------
 
 
-def test_empty_entity_fields_at_a_top_level_session_pass() -> None:
+def person(reading: Reading) -> str:
+    assert isinstance(reading, NeedsPerson), reading
+    return reading.observed
+
+
+def test_unrestricted_with_empty_entity_fields_at_a_top_level_session_passes() -> None:
     reading = user().top_level
     assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed == "MEGAENTITYID, MEGAENTITYKEY, MEGAENTITYNAME empty; top-level session"
+    assert reading.observed == (
+        "MEGAENTITYID, MEGAENTITYKEY, MEGAENTITYNAME empty; sign-in at the top level; "
+        "USERRESTRICTION UNRESTRICTED=true, locations limited to: none"
+    )
+
+
+def test_unrestricted_without_entity_fields_passes_on_the_restriction() -> None:
+    reading = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
+    assert isinstance(reading, Evidence) and reading.met
+    assert reading.observed.startswith("USERINFO has no MEGAENTITY fields; ")
 
 
 def test_an_owning_entity_fails() -> None:
@@ -226,19 +263,46 @@ def test_an_owning_entity_fails() -> None:
 def test_an_entity_session_fails_even_with_empty_entity_fields() -> None:
     reading = user(session_location_id="E100").top_level
     assert isinstance(reading, Evidence) and not reading.met
-    assert "session entity 'E100'" in reading.observed
+    assert "sign-in landed in entity 'E100'" in reading.observed
 
 
-def test_without_entity_fields_a_top_level_session_passes_on_inference_and_says_so() -> None:
-    reading = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
-    assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed.startswith("inferred: ")
-    assert "API-NOTES §3" in reading.observed
-
-
-def test_without_entity_fields_an_entity_session_fails() -> None:
-    reading = user("E100", MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
+def test_a_user_restricted_to_entities_fails() -> None:
+    reading = user(restriction=UserRestriction(("false", "false"), ("9", "12"))).top_level
     assert isinstance(reading, Evidence) and not reading.met
+    assert "UNRESTRICTED=false, locations limited to: 9, 12" in reading.observed
+
+
+@pytest.mark.parametrize(
+    "restriction",
+    [
+        Unavailable("Intacct could not read USERRESTRICTION: PL04000005 ..."),
+        UserRestriction((), ()),  # no UNRESTRICTED field
+        UserRestriction(("maybe",), ()),
+        UserRestriction(("true", "false"), ()),  # rows disagree
+        UserRestriction(("false",), ()),  # restricted, but to no location: departments only?
+    ],
+)
+def test_nothing_establishing_the_level_needs_a_person_never_a_pass(restriction: UserRestriction | Unavailable) -> None:
+    observed = person(
+        user(restriction=restriction, MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
+    )
+    assert "USERINFO has no MEGAENTITY fields" in observed
+    assert "None of these establishes where the user was created" in observed
+
+
+def test_restriction_rows_in_query_and_legacy_shapes() -> None:
+    flat = Result("success", "query", "r", records=(
+        {"LOGINID": "pex_connector", "UNRESTRICTED": "false", "LOCATIONID": "9"},
+        {"LOGINID": "pex_connector", "UNRESTRICTED": "false", "LOCATIONID": "12"},
+        {"LOGINID": "someone_else", "UNRESTRICTED": "false", "LOCATIONID": "13"},
+    ), has_data=True)  # fmt: skip
+    assert _restriction(flat, "PEX_Connector") == UserRestriction(("false", "false"), ("9", "12"))
+    legacy = Result("success", "readByQuery", "r", records=(
+        {"LOGINID": "pex_connector", "UNRESTRICTED": "false",
+         "LOCATIONS": {"LOCATION": [{"LOCATIONID": "9", "LOCATIONNAME": "France"}, {"LOCATIONID": "10"}]}},
+    ), has_data=True)  # fmt: skip
+    assert _restriction(legacy, "pex_connector") == UserRestriction(("false",), ("9", "10"))
+    assert "no row" in _restriction(Result("success", "query", "r", has_data=True), "x").reason  # type: ignore[union-attr]
 
 
 # -- STEP3-ROLE --------------------------------------------------------------------------------------
@@ -246,12 +310,22 @@ def test_without_entity_fields_an_entity_session_fails() -> None:
 
 def listing(control_id: str, *names: str, failed: bool = False, field: str = "ROLENAME") -> Result:
     if failed:
-        return Result("failure", "query", control_id, errors=(ErrorDetail("BL01001973", "Permission denied"),))
+        return Result("failure", "query", control_id, errors=(ErrorDetail("BL01001973", "Query Failed"),))
     return Result("success", "query", control_id, records=tuple({field: name} for name in names), has_data=True)
 
 
-def roles_reading(computed: Result, direct: Result) -> Reading:
-    roles = _roles(computed, direct)
+ROLE_BASED = Result("success", "query", "k", records=({"RECORDNO": "1", "NAME": "Admin"},),
+                    data_attributes={"totalcount": "4"}, has_data=True)  # fmt: skip
+NO_ROLES = Result("success", "query", "k", data_attributes={"totalcount": "0"}, has_data=True)
+NO_ROLE_OBJECT = Result("failure", "query", "k", errors=(ErrorDetail("WS", "Object definition ROLES not found"),))
+DENIED = "You do not have permission for API operation QUERY on objects of type"
+ROLES_REFUSED = Result("failure", "query", "k", errors=(ErrorDetail("PL04000005", "", f"{DENIED} roles"),))
+
+
+def roles_reading(
+    computed: Result, direct: Result, catalogue: Result = ROLE_BASED, login: str = "pex_connector"
+) -> Reading:
+    roles = _roles(computed, direct, catalogue, login)
     return roles if isinstance(roles, Unavailable) else roles.reading
 
 
@@ -271,11 +345,34 @@ def test_a_role_in_either_listing_is_met(computed: Result, direct: Result) -> No
     assert "'PEX Connector'" in reading.observed
 
 
+def test_roles_are_kept_for_the_stored_login_id_whatever_its_case() -> None:
+    rows = Result("success", "query", "c", records=(
+        {"USERLOGINID": "PEX_Connector", "ROLENAME": "PEX Connector"},
+        {"USERLOGINID": "other_user", "ROLENAME": "Other role"},
+    ), has_data=True)  # fmt: skip
+    reading = roles_reading(rows, listing("d"), login="pex_connector")
+    assert isinstance(reading, Evidence) and reading.observed == "roles: 'PEX Connector' (from ROLEUSERS, USERROLES)"
+
+
 @pytest.mark.parametrize("direct", [listing("d"), listing("d", failed=True)])
-def test_no_role_in_a_readable_roleusers_fails(direct: Result) -> None:
+def test_no_role_on_a_role_based_company_fails(direct: Result) -> None:
     reading = roles_reading(listing("c"), direct)
     assert isinstance(reading, Evidence) and not reading.met
     assert reading.observed.startswith("roles: none (from ROLEUSERS")
+    assert "role-based permissions (ROLES lists 4 role(s))" in reading.observed
+
+
+@pytest.mark.parametrize("catalogue", [NO_ROLES, NO_ROLE_OBJECT])
+def test_no_role_on_user_based_permissions_is_not_applicable(catalogue: Result) -> None:
+    for listings in ((listing("c"), listing("d")), (NO_ROLE_OBJECT, NO_ROLE_OBJECT)):
+        reading = roles_reading(*listings, catalogue=catalogue)
+        assert isinstance(reading, NotApplicable), reading
+        assert reading.reason.startswith("the company uses user-based permissions: it defines no roles (ROLES ")
+
+
+def test_no_role_when_roles_cannot_be_listed_is_an_error_never_a_failure() -> None:
+    reason = unverifiable(roles_reading(listing("c"), listing("d"), catalogue=ROLES_REFUSED))
+    assert reason.startswith("roles: none (from ROLEUSERS, USERROLES), but whether the company uses roles at all")
 
 
 def test_unreadable_roleusers_and_no_direct_role_is_an_error() -> None:
@@ -294,9 +391,36 @@ def test_both_listings_unreadable_is_an_error() -> None:
     assert reason.startswith("Intacct could not list the user's roles (ROLEUSERS: BL01001973")
 
 
+def test_both_listings_refused_names_the_missing_permission() -> None:
+    refused = ROLES_REFUSED
+    reason = unverifiable(roles_reading(refused, refused))
+    assert "may not list the user's roles" in reason
+    assert "Company application: Roles (List, View)" in reason
+    assert "full permissions" in reason
+
+
 def test_role_assignments_reading_without_snapshot() -> None:
-    assert not met(RoleAssignments((), ("ROLEUSERS",)).reading)
-    assert "ROLEUSERS unreadable (down)" in unverifiable(RoleAssignments((), ("USERROLES",), "down").reading)
+    assert not met(RoleAssignments((), ("ROLEUSERS",), company_has_roles=True).reading)
+    assert "ROLEUSERS unreadable (down)" in unverifiable(
+        RoleAssignments((), ("USERROLES",), "down", company_has_roles=True).reading
+    )
+
+
+# -- reads refused or busy ---------------------------------------------------------------------------
+
+
+def test_a_permission_refusal_names_the_permission_and_who_acts() -> None:
+    errors = (ErrorDetail("PL04000005", "", f"{DENIED} glaccount"),)
+    reason = read_problem(errors, "read GL accounts", "GLACCOUNT", "pex_connector")
+    assert reason.startswith("user 'pex_connector' may not read GL accounts: its role lacks the permission "
+                             "General Ledger application: Accounts (List, View)")  # fmt: skip
+    assert "PL04000005" in reason and "full permissions" in reason
+
+
+@pytest.mark.parametrize("text", ["API rate limit exceeded", "The Service is Temporarily Off-line"])
+def test_a_busy_answer_is_nobodys_setup(text: str) -> None:
+    reason = read_problem((ErrorDetail("XL03000009", text),), "read GL accounts", "GLACCOUNT", "pex_connector")
+    assert "busy or off-line" in reason and "not the company's setup" in reason and "run again later" in reason
 
 
 # -- STEP4-NORMAL-BALANCE ----------------------------------------------------------------------------
@@ -306,8 +430,8 @@ def account(normal_balance: str | None = "debit", status: str | None = "active",
     return GlAccount(number, "PEX GL Account", normal_balance, status)
 
 
-def lookup(*accounts: GlAccount, wanted: str = "PEX GL Account") -> Reading:
-    return GlLookup(wanted, accounts).reading
+def lookup(*accounts: GlAccount, wanted: str = "PEX GL Account", named: bool = True) -> Reading:
+    return GlLookup(wanted, accounts, named_by_customer=named).reading
 
 
 @pytest.mark.parametrize(
@@ -345,17 +469,32 @@ def test_missing_empty_or_unrecognised_normal_balance_is_an_error(balance: str |
     assert "NORMALBALANCE is not debit or credit" in reason
 
 
-def test_no_matching_account_fails() -> None:
+def test_no_account_with_the_name_the_customer_gave_fails() -> None:
     reading = lookup(account(number="6800"), wanted="6700")
     assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed == "no GL account with number or title '6700'"
+    assert reading.observed == "no GL account with number or title '6700' (compared whatever the case)"
     assert not met(lookup())
 
 
-def test_several_matching_accounts_fail_as_ambiguous() -> None:
-    reading = lookup(account(number="6700"), account(number="6710"))
-    assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed.startswith("2 GL accounts match 'PEX GL Account' (6700, 6710); name one with")
+def test_no_account_with_the_guides_example_title_asks_for_the_name_never_fails() -> None:
+    reason = unverifiable(lookup(named=False))
+    assert "the guide's example name" in reason
+    assert "name the customer's PEX GL account with --intacct-gl-account=NUMBER_OR_TITLE" in reason
+    assert "create" not in reason.lower()
+
+
+@pytest.mark.parametrize("wanted", ["pex gl account", "PEX GL ACCOUNT", " PEX GL Account "])
+def test_the_title_matches_whatever_the_case(wanted: str) -> None:
+    assert met(lookup(account(), wanted=wanted))
+
+
+def test_the_number_matches_whatever_the_case() -> None:
+    assert met(lookup(GlAccount("PEX-01", "Card spend", "debit", "active"), wanted="pex-01"))
+
+
+def test_several_matching_accounts_ask_for_the_number_never_fail() -> None:
+    reason = unverifiable(lookup(account(number="6700"), account(number="6710")))
+    assert reason.startswith("2 GL accounts are titled 'PEX GL Account' (6700, 6710); name the PEX account by number")
 
 
 def test_account_number_wins_over_titles() -> None:
@@ -395,15 +534,18 @@ def snapshot_of(user_record: UserRecord) -> CompanySnapshot:
         user_id="pex_connector",
         sign_in=SignIn(signed_in, signed_in, signed_in),
         user=user_record,
-        roles=RoleAssignments((), ("USERROLES",), "BL01001973 Permission denied"),
+        roles=RoleAssignments((), ("USERROLES",), "BL01001973 Permission denied", company_has_roles=True),
         gl=GlLookup("PEX GL Account", (account("sideways"),)),
         udd=None,
         probe=None,
     )
 
 
-def check_of(requirement_id: str) -> Check:
-    settings = Settings("ACME", "pex_connector", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path())
+def check_of(requirement_id: str, attested: tuple[str, ...] = ()) -> Check:
+    settings = Settings(
+        "ACME", "pex_connector", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path(),
+        attested=attested, signoff=SignOff("Dana Smith", "dana@pex.example") if attested else None,
+    )  # fmt: skip
     return Check(BY_ID[requirement_id], settings)
 
 
@@ -411,7 +553,7 @@ def check_of(requirement_id: str) -> Check:
     ("requirement_id", "reason"),
     [
         ("STEP3-ADMIN-FULL", "USERINFO ADMIN has a value this tool does not recognise ('Superuser')"),
-        ("STEP3-EMAIL", "none of the e-mail fields"),
+        ("STEP3-EMAIL", "USERINFO carries no e-mail field"),
         ("STEP3-ROLE", "ROLEUSERS unreadable"),
         ("STEP4-NORMAL-BALANCE", "NORMALBALANCE is not debit or credit"),
     ],
@@ -427,3 +569,58 @@ def test_prepare_lets_verified_evidence_through_to_the_body() -> None:
     check = check_of("STEP3-ADMIN-FULL")
     check.prepare(snapshot_of(user(ADMIN="Limited")))
     assert check.evidence == Evidence(False, "ADMIN='Limited'")
+
+
+def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> None:
+    check = check_of("STEP3-ROOT-LEVEL")
+    undecided = user(restriction=Unavailable("USERRESTRICTION refused"))
+    with pytest.raises(
+        pytest.skip.Exception, match=r"^MANUAL: .*USERRESTRICTION refused.*--intacct-attest=STEP3-ROOT-LEVEL"
+    ):
+        check.prepare(snapshot_of(undecided))
+    assert check.decided is not None and check.decided.outcome == "manual"
+
+
+def test_prepare_counts_an_attested_needs_a_person_as_met_and_names_who() -> None:
+    check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
+    check.prepare(snapshot_of(user(restriction=Unavailable("USERRESTRICTION refused"))))
+    assert check.attested_by == "Dana Smith <dana@pex.example>"
+    assert check.observed.startswith("attested by Dana Smith <dana@pex.example>; Intacct showed: ")
+
+
+def test_an_attestation_never_overrides_a_verified_failure() -> None:
+    check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
+    check.prepare(snapshot_of(user(MEGAENTITYID="E100")))
+    assert not check.attested and not check.evidence.met
+
+
+def test_prepare_turns_not_applicable_into_a_skip_with_the_reason() -> None:
+    check = check_of("STEP3-ROLE")
+    snapshot = snapshot_of(user())
+    user_based = RoleAssignments((), ("ROLEUSERS",), company_has_roles=False, catalogue_observed="ROLES lists none")
+    with pytest.raises(pytest.skip.Exception, match="NOT APPLICABLE: the company uses user-based permissions"):
+        check.prepare(CompanySnapshot(**{**snapshot.__dict__, "roles": user_based}))
+
+
+# -- UDD-READ ----------------------------------------------------------------------------------------
+
+
+def udd(readable: bool | None, name: str = "PROJECT_TYPE") -> UddAccess:
+    return UddAccess(name, "Project type", readable, f"{name}: {readable}")
+
+
+def test_udds_read_back_with_records_pass() -> None:
+    assert met(UddReadability((udd(True), udd(True, "REGION"))).reading)
+
+
+def test_a_refused_udd_fails_even_beside_an_empty_one() -> None:
+    reading = UddReadability((udd(None), udd(False, "REGION"))).reading
+    assert isinstance(reading, Evidence) and not reading.met and "REGION" in reading.observed
+
+
+def test_an_empty_udd_proves_nothing_and_needs_a_person() -> None:
+    assert "does not show whether the role may read it" in person(UddReadability((udd(True), udd(None))).reading)
+
+
+def test_no_udds_is_not_applicable() -> None:
+    assert isinstance(UddReadability(()).reading, NotApplicable)

@@ -24,6 +24,8 @@ from typing import Any
 import pytest
 import requests
 import urllib3
+from lxml import etree
+from lxml.builder import E
 
 from conftest import UNRESOLVABLE_HOST
 from pytest_pex_intacct.intacct.client import IntacctClient
@@ -34,15 +36,18 @@ from pytest_pex_intacct.intacct.errors import (
     IntacctError,
     ProtocolError,
     TransportError,
+    is_busy,
 )
-from pytest_pex_intacct.intacct.functions import CreateSupdoc, IntacctFunction, ReadByName, ReadByQuery
+from pytest_pex_intacct.intacct.functions import CreateSupdoc, IntacctFunction, Query, ReadByName
 from pytest_pex_intacct.intacct.response import MAX_RESPONSE_BYTES, Response
 from pytest_pex_intacct.intacct.transport import (
     TIMEOUTS_ENVIRONMENT_VARIABLE,
     HttpTransport,
     RetryPolicy,
     Timeouts,
+    is_transient,
 )
+from pytest_pex_intacct.intacct.wire import HttpReply
 from pytest_pex_intacct.simulator import SimulatorServer, faults
 from pytest_pex_intacct.simulator.gateway import status_only_failure
 
@@ -52,7 +57,7 @@ SENDER = SenderCredentials("PEX MPP", "sim-sender-password")
 LOGIN = LoginCredentials("pex_connector", "ACME", "sim-user-password")
 READS: list[IntacctFunction] = [
     ReadByName("user", "USERINFO", ("pex_connector",)),
-    ReadByQuery("gl", "GLACCOUNT", "TITLE = 'PEX GL Account'", fields="RECORDNO,NORMALBALANCE"),
+    Query("gl", "GLACCOUNT", ("RECORDNO", "NORMALBALANCE"), (("TITLE", "PEX GL Account"),), case_insensitive=True),
 ]
 WRITE: list[IntacctFunction] = [CreateSupdoc("probe-create-attachment", "PEX acceptance probe test", "PEX probe")]
 MB = 1024 * 1024
@@ -295,6 +300,86 @@ def test_retry_after_beyond_the_total_time_gives_up_at_once() -> None:
     assert isinstance(response, Response) and response.http_status == 429
     assert slept == [] and stub_calls(client) == 1
     assert elapsed < 1
+
+
+# --- busy or off-line inside an HTTP 200 body ------------------------------------------------------------
+
+
+def _error(text: str, where: str) -> etree._Element:
+    return E.errormessage(E.error(E.errorno("XL03000009" if where != "correction" else "BL01001973"),
+                                  E.description(text if where == "description" else "Error"),
+                                  E.description2(text if where == "description2" else ""),
+                                  E.correction(text if where == "correction" else "")))  # fmt: skip
+
+
+def busy_200(level: str, text: str, where: str = "description") -> bytes:
+    """An HTTP 200 answer whose error says Intacct is busy, at control or result level (exact bodies unconfirmed)."""
+    if level == "control":
+        root = E.response(E.control(E.status("failure")), _error(text, where))
+    else:
+        results = [
+            E.result(E.status("failure"), E.function("readByName"), E.controlid("user"), _error(text, where)),
+            E.result(E.status("success"), E.function("query"), E.controlid("gl"), E.data(count="0")),
+        ]
+        root = E.response(
+            E.control(E.status("success")),
+            E.operation(
+                E.authentication(E.status("success"), E.userid("pex_connector"), E.companyid("ACME")), *results
+            ),
+        )
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+XML = {"Content-Type": "text/xml"}
+BUSY_ANSWERS = [
+    ("control", "API rate limit exceeded", "description"),
+    ("result", "The Service is Temporarily Off-line", "description2"),
+    ("result", "Please Try Again Later", "correction"),
+]
+
+
+@pytest.mark.parametrize(("level", "text", "where"), BUSY_ANSWERS)
+def test_busy_inside_http_200_is_retried_then_handed_back(level: str, text: str, where: str) -> None:
+    slept: list[float] = []
+    client = stub_client(lambda request: canned(200, busy_200(level, text, where), XML), sleep=slept.append)
+    response, _ = attempt(client)
+    assert stub_calls(client) == RETRY.attempts
+    assert isinstance(response, Response), response
+    errors = response.control_errors if level == "control" else response.result("user").errors
+    assert is_busy(errors)
+
+
+@pytest.mark.parametrize(("level", "text", "where"), BUSY_ANSWERS)
+def test_busy_once_then_an_answer_is_one_response(level: str, text: str, where: str) -> None:
+    calls: list[int] = []
+    healthy = busy_200("result", "a plain failure that is not busy", "description")
+
+    def answer(request: requests.PreparedRequest) -> urllib3.HTTPResponse:
+        calls.append(1)
+        return canned(200, busy_200(level, text, where) if len(calls) == 1 else healthy, {"Content-Type": "text/xml"})
+
+    client = stub_client(answer, sleep=lambda seconds: None)
+    response, _ = attempt(client)
+    assert len(calls) == 2
+    assert isinstance(response, Response) and response.authenticated
+    assert not is_busy(response.result("user").errors)
+
+
+def test_busy_words_in_company_data_are_not_a_fault() -> None:
+    body = busy_200("result", "x").replace(
+        b'<data count="0"/>', b"<data><GLACCOUNT><TITLE>API rate limit exceeded</TITLE></GLACCOUNT></data>"
+    )
+    assert not is_transient(
+        HttpReply(200, "text/xml", body.replace(b"<error>", b"<errorx>").replace(b"</error>", b"</errorx>"), 1)
+    )
+    assert is_transient(HttpReply(200, "text/xml", busy_200("control", "API rate limit exceeded"), 1))
+
+
+def test_writes_are_not_retried_on_busy_answers() -> None:
+    rate_limited_200 = busy_200("control", "API rate limit exceeded")
+    client = stub_client(lambda request: canned(200, rate_limited_200, XML), sleep=lambda seconds: None)
+    attempt(client, WRITE, allow_writes=True)
+    assert stub_calls(client) == 1
 
 
 # --- bodies that are not usable Intacct answers --------------------------------------------------------

@@ -40,6 +40,42 @@ def describe_errors(errors: tuple[ErrorDetail, ...]) -> str:
     return "; ".join(str(error) for error in errors) if errors else "no error details given"
 
 
+# Busy or off-line answers inside an HTTP 200 body. Vendors retry on these texts; no verbatim body is
+# public [unconfirmed], so the phrases are matched anywhere in an error's words, whatever its errorno.
+BUSY_PHRASES = ("api rate limit exceeded", "temporarily off-line", "temporarily offline", "try again later")
+# A role without the object permission: PL04000005 "You do not have permission for API operation
+# READ_BY_QUERY on objects of type arinvoice" (recorded text; the XML around it is [unconfirmed]).
+PERMISSION_ERRORNO = "PL04000005"
+_PERMISSION_PHRASES = ("do not have permission", "not authorized to perform", "permission denied")
+
+
+def _words(error: ErrorDetail) -> str:
+    return f"{error.errorno} {error.description} {error.description2} {error.correction}".lower()
+
+
+def mentions_busy(text: str) -> bool:
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in BUSY_PHRASES)
+
+
+def is_busy(errors: tuple[ErrorDetail, ...]) -> bool:
+    """Intacct said it is rate limiting or off-line: a transient fault, never the company's setup."""
+    return any(mentions_busy(_words(error)) for error in errors)
+
+
+def is_unknown_object(errors: tuple[ErrorDetail, ...]) -> bool:
+    """The company has no such object: "Object definition X not found" (errorno 'WS' or none)."""
+    return any("object definition" in _words(error) and "not found" in _words(error) for error in errors)
+
+
+def is_permission_refusal(errors: tuple[ErrorDetail, ...]) -> bool:
+    """The signed-in user's role may not run this operation on this object (the customer can grant it)."""
+    return any(
+        error.errorno.strip().upper() == PERMISSION_ERRORNO or any(p in _words(error) for p in _PERMISSION_PHRASES)
+        for error in errors
+    )
+
+
 class IntacctError(Exception):
     """Base class: something stopped a request to Intacct from giving a usable answer."""
 

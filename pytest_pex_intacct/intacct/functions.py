@@ -46,15 +46,6 @@ def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._
     return element
 
 
-def quote_query_value(value: str) -> str:
-    """A value for a legacy ``readByQuery`` query string: single-quoted, quotes and backslashes escaped.
-
-    lxml escapes ``<`` and ``&`` when the string becomes element text.
-    """
-    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
-
-
 @dataclass(frozen=True)
 class GetAPISession:
     control_id: str
@@ -81,32 +72,19 @@ class ReadByName:
 
 
 @dataclass(frozen=True)
-class ReadByQuery:
-    control_id: str
-    object: str
-    query: str
-    fields: str = "*"
-    pagesize: int = 100
-    name: ClassVar[str] = "readByQuery"
+class Query:
+    """The newer ``query`` function: selected fields, ``equalto`` filters joined by ``or``, options.
 
-    def body(self) -> etree._Element:
-        element = etree.Element(self.name)
-        _child(element, "object", self.object)
-        _child(element, "fields", self.fields)
-        _child(element, "query", self.query)
-        _child(element, "pagesize", str(self.pagesize))
-        return element
-
-
-@dataclass(frozen=True)
-class QueryEqualTo:
-    """The newer ``query`` function with one ``equalto`` filter."""
+    Intacct compares strings case-sensitively unless ``caseinsensitive`` is set, so every lookup of a
+    name a customer typed sets it: "PEX GL account" is the account the guide calls "PEX GL Account".
+    """
 
     control_id: str
     object: str
     select: tuple[str, ...]
-    field: str
-    value: str
+    # (field, value) pairs; several are joined with <or>; none selects every record.
+    equal_to: tuple[tuple[str, str], ...] = ()
+    case_insensitive: bool = False
     pagesize: int = 2000
     name: ClassVar[str] = "query"
 
@@ -116,10 +94,17 @@ class QueryEqualTo:
         select = _child(element, "select")
         for field in self.select:
             _child(select, "field", field)
-        equalto = _child(_child(element, "filter"), "equalto")
-        _child(equalto, "field", self.field)
-        _child(equalto, "value", self.value)
+        if self.equal_to:
+            parent = _child(element, "filter")
+            if len(self.equal_to) > 1:
+                parent = _child(parent, "or")
+            for field, value in self.equal_to:
+                equalto = _child(parent, "equalto")
+                _child(equalto, "field", field)
+                _child(equalto, "value", value)
         _child(element, "pagesize", str(self.pagesize))
+        if self.case_insensitive:
+            _child(_child(element, "options"), "caseinsensitive", "true")
         return element
 
 
@@ -146,6 +131,23 @@ class ListSupdocFolders:
         _child(expression, "field", "name")
         _child(expression, "operator", "=")
         _child(expression, "value", self.folder_name)
+        return element
+
+
+@dataclass(frozen=True)
+class ListSupdocs:
+    """Legacy ``get_list`` of attachments with one name filter (read-only): confirms what the probe created."""
+
+    control_id: str
+    document_name: str
+    name: ClassVar[str] = "get_list"
+
+    def body(self) -> etree._Element:
+        element = etree.Element(self.name, object="supdoc")
+        expression = _child(_child(element, "filter"), "expression")
+        _child(expression, "field", "supdocname")
+        _child(expression, "operator", "=")
+        _child(expression, "value", self.document_name)
         return element
 
 

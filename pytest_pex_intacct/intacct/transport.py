@@ -1,6 +1,7 @@
 """HTTP transport: one POST of request bytes, with bounded retries and a bounded total time.
 
-Transient faults (connection errors, HTTP 5xx other than 524, HTTP 429 / ``GW-0010``) are retried
+Transient faults (connection errors, HTTP 5xx other than 524, HTTP 429 / ``GW-0010``, busy or off-line
+errors inside an HTTP 200 body) are retried
 with backoff while the total time allows; then the last reply is handed back (so an XML error body
 can still be read) or a :class:`TransportError` says what failed. The body is read as it arrives,
 under a size cap (after decompression) and the total deadline, so neither a 100 MB body nor a
@@ -31,7 +32,7 @@ import urllib3.exceptions
 import urllib3.response
 
 from .endpoint import is_loopback_host
-from .errors import TransportError
+from .errors import TransportError, mentions_busy
 from .response import MAX_RESPONSE_BYTES
 from .timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
 from .wire import HttpReply
@@ -62,12 +63,23 @@ class RetryPolicy:
         return float(min(self.max_backoff_seconds, self.backoff_seconds * self.backoff_factor ** (attempt - 1)))
 
 
+_ERROR_ELEMENT = re.compile(rb"<error>(.*?)</error>", re.DOTALL)
+# Error blocks sit before any company data in a response (control and authentication levels) or in a
+# failed result, which carries no data: the head of the body holds every one worth retrying.
+_ERROR_SCAN_BYTES = 64 * 1024
+
+
 def is_transient(reply: HttpReply) -> bool:
     if reply.status == 429 or (500 <= reply.status < 600 and reply.status != 524):
         return True
+    head = reply.body[:_ERROR_SCAN_BYTES]
     # Intacct's rate limit answer is HTTP 429 with the control error GW-0010; look for the error
     # element itself, not the text anywhere (company data may contain it).
-    return re.search(rb"<errorno>\s*GW-0010\s*</errorno>", reply.body[:4096]) is not None
+    if re.search(rb"<errorno>\s*GW-0010\s*</errorno>", head) is not None:
+        return True
+    # Busy or off-line inside an HTTP 200 body ("API rate limit exceeded", "The Service is Temporarily
+    # Off-line", "Please Try Again Later"), at any level: only inside an <error> element.
+    return any(mentions_busy(block.decode("utf-8", "replace")) for block in _ERROR_ELEMENT.findall(head))
 
 
 class HttpTransport:

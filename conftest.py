@@ -14,9 +14,9 @@ import pytest
 # pytester comes from `addopts = "-p pytester"` in pyproject.toml: a `pytest_plugins` here would be
 # refused whenever this file is reached as a non-root conftest (checks run from another rootdir).
 
-SHARED = Path(__file__).resolve().parent.parent / "shared"
-SCHEMA_PATH = SHARED / "intacct" / "schemas" / "api.lxml.xsd"
-SAMPLES_DIR = SHARED / "intacct" / "samples"
+TEST_DATA = Path(__file__).resolve().parent / "tests" / "data"
+# Sage's v3.0 request schema and real-format responses, vendored with their origin and licence.
+SCHEMA_PATH = TEST_DATA / "sage" / "api.lxml.xsd"
 
 # Never resolvable (an "invalid" label, RFC 6761) yet inside *.intacct.com, so the endpoint rules accept it.
 UNRESOLVABLE_HOST = "nonexistent.invalid.intacct.com"
@@ -81,7 +81,7 @@ def intacct_schema() -> Any:
     from lxml import etree
 
     if not SCHEMA_PATH.is_file():
-        pytest.fail(f"Sage's schema is missing at {SCHEMA_PATH}: the suite needs ../shared beside the repo")
+        pytest.fail(f"Sage's schema is missing at {SCHEMA_PATH}: restore tests/data/sage from the repository")
     return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
 
 

@@ -43,7 +43,7 @@ from pytest_pex_intacct.intacct.wire import HttpReply
 from pytest_pex_intacct.settings import Settings
 from pytest_pex_intacct.snapshot import read_functions
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "intacct" / "samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 
 SENDER_PASSWORD = "Snd-Pw-e1a9c4"
 USER_PASSWORD = "Usr-Pw-77b0d3"
@@ -310,7 +310,7 @@ def test_one_request_per_send_and_close_closes_the_transport() -> None:
     assert len(transport.posts) == 2
     assert [exchange.function_names for exchange in client.exchanges] == [
         ("getAPISession",),
-        ("readByName", "readByQuery"),
+        ("readByName", "query"),
     ]
     client.close()
     assert transport.closed

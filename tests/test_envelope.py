@@ -1,6 +1,6 @@
 """The request envelope: every function the product can send, built into a full request, is valid v3.0 XML.
 
-Validation is against Sage's own schema (``shared/intacct/schemas/api.lxml.xsd``, the v3.0 ``api.xsd``
+Validation is against Sage's own schema (``tests/data/sage/api.lxml.xsd``, the v3.0 ``api.xsd``
 made compilable by libxml2). Values are checked to be escaped by lxml and to round-trip, and
 credentials to appear nowhere but where they belong.
 """
@@ -46,7 +46,7 @@ from pytest_pex_intacct.intacct.functions import (
 from pytest_pex_intacct.settings import Settings
 from pytest_pex_intacct.snapshot import read_functions
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "intacct" / "schemas" / "api.lxml.xsd"
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
 
 SENDER_PASSWORD = "Snd-Pw-7f3e9c"
 USER_PASSWORD = "Usr-Pw-b41d02"

@@ -22,9 +22,8 @@ from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredenti
 from pytest_pex_intacct.intacct.functions import (
     GetDimensions,
     IntacctFunction,
-    QueryEqualTo,
+    Query,
     ReadByName,
-    ReadByQuery,
 )
 from pytest_pex_intacct.simulator import SimulatorServer, load_scenario
 
@@ -83,12 +82,14 @@ def naive_checks(udd: bool) -> list[IntacctFunction]:
         ReadByName("email", "USERINFO", user),
         ReadByName("type", "USERINFO", user),
         ReadByName("admin", "USERINFO", user),
-        QueryEqualTo("role", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), "USERLOGINID", "pex_connector"),
-        ReadByQuery("gl", "GLACCOUNT", "TITLE = 'PEX GL Account'"),
+        Query("role", "ROLEUSERS", ("USERLOGINID", "ROLENAME"), (("USERLOGINID", "pex_connector"),), True),
+        Query("roles", "ROLES", ("RECORDNO", "NAME"), pagesize=1),
+        Query("restriction", "USERRESTRICTION", ("LOGINID", "UNRESTRICTED"), (("LOGINID", "pex_connector"),), True),
+        Query("gl", "GLACCOUNT", ("ACCOUNTNO", "NORMALBALANCE"), (("TITLE", "PEX GL Account"),), True),
     ]
     if udd:
         checks.append(GetDimensions("udd-dimensions"))
-        checks.append(ReadByQuery("udd-probe", "PROJECT_TYPE", "", fields="RECORDNO", pagesize=1))
+        checks.append(Query("udd-probe", "PROJECT_TYPE", ("id", "name"), pagesize=1))
     return checks
 
 
@@ -97,7 +98,9 @@ def run_baseline(url: str, udd: bool) -> float:
     login = LoginCredentials("pex_connector", "ACME", USER_PASSWORD)
     started = time.perf_counter()
     for function in naive_checks(udd):
-        client.send(login, [function]).ensure_authenticated()
+        response = client.send(login, [function])
+        if not response.authenticated:
+            raise SystemExit(f"the baseline's {function.name} was refused at sign-in")
     elapsed = time.perf_counter() - started
     client.close()
     return elapsed

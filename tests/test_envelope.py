@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import re
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,10 +20,8 @@ from pytest_pex_intacct.intacct import functions as functions_module
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.envelope import (
     DTD_VERSION,
-    Authentication,
     LoginCredentials,
     SenderCredentials,
-    SessionCredentials,
     build_request,
     serialize,
 )
@@ -34,7 +31,6 @@ from pytest_pex_intacct.intacct.functions import (
     CreateSupdocFolder,
     DeleteSupdoc,
     DeleteSupdocFolder,
-    GetAPISession,
     GetDimensions,
     IntacctFunction,
     ListSupdocFolders,
@@ -50,21 +46,17 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
 
 SENDER_PASSWORD = "Snd-Pw-7f3e9c"
 USER_PASSWORD = "Usr-Pw-b41d02"
-SESSION_ID = "Sess-Id-0a9e77.."
 SENDER = SenderCredentials("PEX MPP", SENDER_PASSWORD)
 LOGIN = LoginCredentials("pex_connector", "ACME", USER_PASSWORD)
 LOGIN_IN_ENTITY = LoginCredentials("pex_connector", "ACME", USER_PASSWORD, location_id="E100")
-SESSION = SessionCredentials(SESSION_ID)
 
-AUTHENTICATIONS: dict[str, Authentication] = {
+AUTHENTICATIONS: dict[str, LoginCredentials] = {
     "login": LOGIN,
     "login-with-location": LOGIN_IN_ENTITY,
-    "session": SESSION,
 }
 
 # One or more instances of every function class of functions.py (see test_every_function_class_is_covered).
 FUNCTIONS: dict[str, IntacctFunction] = {
-    "getAPISession": GetAPISession("f-session"),
     "readByName": ReadByName("f-user", "USERINFO", ("pex_connector",)),
     "readByName-two-keys": ReadByName("f-users", "USERINFO", ("a", "b"), fields="LOGINID,ADMIN"),
     "query-or-any-case": Query(
@@ -221,7 +213,7 @@ def test_product_read_batch_looks_names_up_whatever_the_case(schema: etree.XMLSc
 
 def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
     """Guards the validity tests above: the schema really enforces element order."""
-    request = build_request(SENDER, LOGIN, [GetAPISession("x")])
+    request = build_request(SENDER, LOGIN, [GetDimensions("x")])
     login = request.find("operation/authentication/login")
     assert login is not None
     password = login.find("password")
@@ -235,7 +227,7 @@ def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
 
 
 def test_request_top_level_order() -> None:
-    request = build_request(SENDER, LOGIN, [GetAPISession("x")])
+    request = build_request(SENDER, LOGIN, [GetDimensions("x")])
     assert request.tag == "request"
     assert tags(request) == ["control", "operation"]
     operation = request.find("operation")
@@ -245,7 +237,7 @@ def test_request_top_level_order() -> None:
 
 
 def test_control_block_order_and_values() -> None:
-    control = wire(build_request(SENDER, LOGIN, [GetAPISession("x")], control_id="ctl-42")).find("control")
+    control = wire(build_request(SENDER, LOGIN, [GetDimensions("x")], control_id="ctl-42")).find("control")
     assert control is not None
     assert tags(control) == ["senderid", "password", "controlid", "uniqueid", "dtdversion", "includewhitespace"]
     assert control.findtext("senderid") == "PEX MPP"
@@ -258,21 +250,21 @@ def test_control_block_order_and_values() -> None:
 
 
 def test_default_control_id_is_a_fresh_uuid() -> None:
-    first = build_request(SENDER, LOGIN, [GetAPISession("x")]).findtext("control/controlid")
-    second = build_request(SENDER, LOGIN, [GetAPISession("x")]).findtext("control/controlid")
+    first = build_request(SENDER, LOGIN, [GetDimensions("x")]).findtext("control/controlid")
+    second = build_request(SENDER, LOGIN, [GetDimensions("x")]).findtext("control/controlid")
     assert first and second and first != second
     assert str(uuid.UUID(first)) == first
 
 
 def test_login_order_companyid_before_password() -> None:
-    login = wire(build_request(SENDER, LOGIN, [GetAPISession("x")])).find("operation/authentication/login")
+    login = wire(build_request(SENDER, LOGIN, [GetDimensions("x")])).find("operation/authentication/login")
     assert login is not None
     assert tags(login) == ["userid", "companyid", "password"]
     assert [child.text for child in login] == ["pex_connector", "ACME", USER_PASSWORD]
 
 
 def test_login_with_location_id_ends_with_locationid() -> None:
-    login = wire(build_request(SENDER, LOGIN_IN_ENTITY, [GetAPISession("x")])).find("operation/authentication/login")
+    login = wire(build_request(SENDER, LOGIN_IN_ENTITY, [GetDimensions("x")])).find("operation/authentication/login")
     assert login is not None
     assert tags(login) == ["userid", "companyid", "password", "locationid"]
     assert login.findtext("locationid") == "E100"
@@ -280,16 +272,9 @@ def test_login_with_location_id_ends_with_locationid() -> None:
 
 def test_login_with_empty_location_id_has_no_locationid() -> None:
     login_credentials = LoginCredentials("pex_connector", "ACME", USER_PASSWORD, location_id="")
-    login = build_request(SENDER, login_credentials, [GetAPISession("x")]).find("operation/authentication/login")
+    login = build_request(SENDER, login_credentials, [GetDimensions("x")]).find("operation/authentication/login")
     assert login is not None
     assert tags(login) == ["userid", "companyid", "password"]
-
-
-def test_session_authentication() -> None:
-    authentication = wire(build_request(SENDER, SESSION, [GetAPISession("x")])).find("operation/authentication")
-    assert authentication is not None
-    assert tags(authentication) == ["sessionid"]
-    assert authentication.findtext("sessionid") == SESSION_ID
 
 
 def test_each_function_is_wrapped_with_its_control_id_in_order() -> None:
@@ -312,10 +297,9 @@ def body_of(function: IntacctFunction) -> etree._Element:
     return wrapper[0]
 
 
-def test_get_api_session_and_get_dimensions_are_empty() -> None:
-    for function in (GetAPISession("a"), GetDimensions("b")):
-        body = body_of(function)
-        assert body.tag == function.name and len(body) == 0 and not body.attrib and not body.text
+def test_get_dimensions_is_empty() -> None:
+    body = body_of(GetDimensions("b"))
+    assert body.tag == "getDimensions" and len(body) == 0 and not body.attrib and not body.text
 
 
 def test_read_by_name_body() -> None:
@@ -390,10 +374,10 @@ def test_no_functions_is_refused() -> None:
 @pytest.mark.parametrize(
     "functions",
     [
-        [GetAPISession("same"), GetDimensions("same")],
-        [ReadByName("a", "USERINFO", ("u",)), GetDimensions("b"), GetAPISession("a")],
-        [GetAPISession("")],
-        [GetAPISession("ok"), GetDimensions("")],
+        [GetDimensions("same"), GetDimensions("same")],
+        [ReadByName("a", "USERINFO", ("u",)), GetDimensions("b"), GetDimensions("a")],
+        [GetDimensions("")],
+        [GetDimensions("ok"), GetDimensions("")],
     ],
     ids=["duplicate", "duplicate-not-adjacent", "empty", "one-empty"],
 )
@@ -408,7 +392,7 @@ def test_duplicate_or_empty_control_ids_are_refused(functions: Sequence[IntacctF
 def test_nasty_credentials_are_escaped_and_round_trip() -> None:
     sender = SenderCredentials(NASTY, "s" + NASTY)
     login = LoginCredentials(NASTY, "c" + NASTY, "p" + NASTY, location_id="l" + NASTY)
-    body = serialize(build_request(sender, login, [GetAPISession("x")], control_id="i" + NASTY))
+    body = serialize(build_request(sender, login, [GetDimensions("x")], control_id="i" + NASTY))
     assert b"<GmbH>" not in body and b"& " not in body
     assert b"&lt;GmbH&gt;" in body and b"&amp;" in body
     root = etree.fromstring(body)
@@ -426,62 +410,6 @@ def test_nasty_credentials_are_escaped_and_round_trip() -> None:
     assert len(root.findall(".//password")) == 2
 
 
-def test_nasty_session_id_round_trips() -> None:
-    root = etree.fromstring(serialize(build_request(SENDER, SessionCredentials(NASTY), [GetAPISession("x")])))
-    assert root.findtext("operation/authentication/sessionid") == NASTY
-
-
-def test_nasty_function_values_round_trip() -> None:
-    functions: list[IntacctFunction] = [
-        ReadByName(NASTY + "1", NASTY, (NASTY, NASTY), fields=NASTY),
-        ListSupdocs("2", NASTY),
-        Query("3", "USERROLES", (NASTY,), ((NASTY, NASTY),)),
-        ListSupdocFolders("4", NASTY),
-        CreateSupdocFolder("5", NASTY, NASTY),
-        CreateSupdoc("6", NASTY, NASTY),
-        DeleteSupdoc("7", NASTY),
-        DeleteSupdocFolder("8", NASTY),
-    ]
-    root = wire(build_request(SENDER, LOGIN, functions))
-    content = root.find("operation/content")
-    assert content is not None
-    assert [wrapper.get("controlid") for wrapper in content] == [function.control_id for function in functions]
-    assert root.findtext(".//readByName/object") == NASTY
-    assert root.findtext(".//readByName/keys") == f"{NASTY},{NASTY}"
-    assert root.findtext(".//readByName/fields") == NASTY
-    assert root.findtext(".//get_list[@object='supdoc']/filter/expression/value") == NASTY
-    assert root.findtext(".//query/select/field") == NASTY
-    assert root.findtext(".//query/filter/equalto/field") == NASTY
-    assert root.findtext(".//query/filter/equalto/value") == NASTY
-    assert root.findtext(".//get_list/filter/expression/value") == NASTY
-    assert root.findtext(".//create_supdocfolder/supdocfoldername") == NASTY
-    assert root.findtext(".//create_supdocfolder/supdocfolderdescription") == NASTY
-    assert root.findtext(".//create_supdoc/supdocname") == NASTY
-    assert root.findtext(".//create_supdoc/supdocfoldername") == NASTY
-    assert must_find(root, ".//delete_supdoc").get("key") == NASTY
-    assert must_find(root, ".//delete_supdocfolder").get("key") == NASTY
-    # Nothing in the values created elements of its own.
-    assert len(root.findall(".//userid")) == 1
-    assert len(root.findall(".//password")) == 2
-
-
-# --- serialization -----------------------------------------------------------------------------
-
-
-def test_serialize_gives_utf8_bytes_with_a_declaration() -> None:
-    body = serialize(build_request(SENDER, LoginCredentials("Zoë", "日本", USER_PASSWORD), [GetAPISession("x")]))
-    assert type(body) is bytes
-    first_line = body.split(b"\n", 1)[0]
-    assert re.fullmatch(rb"<\?xml version=['\"]1\.0['\"] encoding=['\"]UTF-8['\"]\?>", first_line)
-    text = body.decode("utf-8")  # raises if not UTF-8
-    # Non-ASCII is sent as UTF-8, not as character references.
-    assert "Zoë" in text and "日本" in text
-    assert "Zoë".encode() in body
-    assert b"&#" not in body
-    root = etree.fromstring(body)
-    assert root.findtext("operation/authentication/login/userid") == "Zoë"
-
-
 # --- credentials never leak ------------------------------------------------------------------------
 
 
@@ -489,7 +417,6 @@ def test_credential_reprs_hide_passwords() -> None:
     for credentials, secret in ((SENDER, SENDER_PASSWORD), (LOGIN, USER_PASSWORD), (LOGIN_IN_ENTITY, USER_PASSWORD)):
         assert secret not in repr(credentials)
         assert secret not in str(credentials)
-    assert SESSION_ID not in repr(SESSION) and SESSION_ID not in str(SESSION)
     # The non-secret parts stay visible for debugging.
     assert "PEX MPP" in repr(SENDER)
     assert "pex_connector" in repr(LOGIN) and "ACME" in repr(LOGIN) and "E100" in repr(LOGIN_IN_ENTITY)
@@ -506,19 +433,16 @@ def test_passwords_appear_only_inside_password_elements(auth_name: str) -> None:
     # read_functions and FUNCTIONS share no control ids; make sure anyway.
     assert len({function.control_id for function in functions}) == len(functions)
     body = serialize(build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
-    secrets = [SENDER_PASSWORD, USER_PASSWORD, SESSION_ID]
-    allowed = {SENDER_PASSWORD: "password", USER_PASSWORD: "password", SESSION_ID: "sessionid"}
+    secrets = [SENDER_PASSWORD, USER_PASSWORD]
     for element in etree.fromstring(body).iter():
         for secret in secrets:
-            if element.tag != allowed[secret]:
+            if element.tag != "password":
                 assert secret not in (element.text or ""), element.tag
             assert secret not in (element.tail or "")
             assert all(secret not in value for value in element.attrib.values())
             assert all(secret not in name for name in element.attrib)
     assert body.count(SENDER_PASSWORD.encode()) == 1
-    expected_user_password = 0 if auth_name == "session" else 1
-    assert body.count(USER_PASSWORD.encode()) == expected_user_password
-    assert body.count(SESSION_ID.encode()) == (1 if auth_name == "session" else 0)
+    assert body.count(USER_PASSWORD.encode()) == 1
 
 
 @pytest.mark.parametrize(
@@ -529,7 +453,7 @@ def test_passwords_appear_only_inside_password_elements(auth_name: str) -> None:
 def test_unencodable_password_does_not_leak_into_the_exception(bad_character: str) -> None:
     password = f"Leak-Pw-{bad_character}-5c1f"
     with pytest.raises((ConfigurationError, ValueError)) as raised:
-        build_request(SenderCredentials("PEX MPP", password), LOGIN, [GetAPISession("x")])
+        build_request(SenderCredentials("PEX MPP", password), LOGIN, [GetDimensions("x")])
     assert password not in repr(raised.value)
     assert "Leak-Pw-" not in repr(raised.value)
     assert "Leak-Pw-" not in str(raised.value)
@@ -537,4 +461,4 @@ def test_unencodable_password_does_not_leak_into_the_exception(bad_character: st
 
 def test_control_character_in_password_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
-        build_request(SenderCredentials("PEX MPP", "pw\x01-8d2a"), LOGIN, [GetAPISession("x")])
+        build_request(SenderCredentials("PEX MPP", "pw\x01-8d2a"), LOGIN, [GetDimensions("x")])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .endpoint import validate_endpoint
-from .envelope import Authentication, SenderCredentials, build_request, serialize
+from .envelope import LoginCredentials, SenderCredentials, build_request, serialize
 from .errors import ProtocolError, ReadOnlyViolation, TransportError
 from .functions import IntacctFunction, is_write_function
 from .response import Response, parse_response
@@ -61,7 +61,7 @@ class IntacctClient:
 
     def send(
         self,
-        authentication: Authentication,
+        login: LoginCredentials,
         functions: Sequence[IntacctFunction],
         *,
         allow_writes: bool = False,
@@ -76,7 +76,7 @@ class IntacctClient:
         """
         declared = [function.name for function in functions]
         self._guard(declared, allow_writes)
-        request = build_request(self._sender, authentication, functions)
+        request = build_request(self._sender, login, functions)
         # Judge again what will actually be sent, not only what the function objects say they are.
         sent = [str(call.tag) for call in request.iterfind("operation/content/function/*")]
         self._guard(sent, allow_writes)

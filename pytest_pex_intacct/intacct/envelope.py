@@ -36,14 +36,6 @@ class LoginCredentials:
     location_id: str | None = None
 
 
-@dataclass(frozen=True)
-class SessionCredentials:
-    session_id: str = field(repr=False)
-
-
-Authentication = LoginCredentials | SessionCredentials
-
-
 def _child(parent: etree._Element, tag: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, tag)
     try:
@@ -63,7 +55,7 @@ def new_control_id() -> str:
 
 def build_request(
     sender: SenderCredentials,
-    authentication: Authentication,
+    login: LoginCredentials,
     functions: Sequence[IntacctFunction],
     control_id: str | None = None,
 ) -> etree._Element:
@@ -87,16 +79,14 @@ def build_request(
 
     operation = etree.SubElement(request, "operation", transaction="false")
     auth = etree.SubElement(operation, "authentication")
-    if isinstance(authentication, LoginCredentials):
-        login = etree.SubElement(auth, "login")
-        _child(login, "userid", authentication.user_id)
-        # companyid must precede password or Intacct refuses the login (API-NOTES §6).
-        _child(login, "companyid", authentication.company_id)
-        _child(login, "password", authentication.password)
-        if authentication.location_id:
-            _child(login, "locationid", authentication.location_id)
-    else:
-        _child(auth, "sessionid", authentication.session_id)
+    # The login block authenticates this one request: no session is opened, so none can leak or expire.
+    login_element = etree.SubElement(auth, "login")
+    _child(login_element, "userid", login.user_id)
+    # companyid must precede password or Intacct refuses the login.
+    _child(login_element, "companyid", login.company_id)
+    _child(login_element, "password", login.password)
+    if login.location_id:
+        _child(login_element, "locationid", login.location_id)
 
     content = etree.SubElement(operation, "content")
     for function in functions:

@@ -117,21 +117,3 @@ class ProtocolError(IntacctError):
     """A body came back but it is not a usable Intacct response (HTML, truncated, hostile, too large)."""
 
     fault = "protocol"
-
-
-class ControlError(IntacctError):
-    """Intacct rejected the request as a whole (control block): sender credentials, schema, rate limit."""
-
-    fault = "control"
-
-
-class AuthenticationError(IntacctError):
-    """Intacct accepted the sender but refused to sign in (authentication block)."""
-
-    fault = "authentication"
-
-
-class ResultError(IntacctError):
-    """One function of the request failed; the others may have succeeded."""
-
-    fault = "result"

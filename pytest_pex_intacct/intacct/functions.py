@@ -47,15 +47,6 @@ def _child(parent: etree._Element, tag: str, text: str | None = None) -> etree._
 
 
 @dataclass(frozen=True)
-class GetAPISession:
-    control_id: str
-    name: ClassVar[str] = "getAPISession"
-
-    def body(self) -> etree._Element:
-        return etree.Element(self.name)
-
-
-@dataclass(frozen=True)
 class ReadByName:
     control_id: str
     object: str

@@ -12,7 +12,7 @@ from typing import Union
 
 from lxml import etree
 
-from .errors import AuthenticationError, ControlError, ErrorDetail, ProtocolError, ResultError, describe_errors
+from .errors import ErrorDetail, ProtocolError
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 
@@ -60,15 +60,6 @@ class Result:
     def ok(self) -> bool:
         return self.status == "success"
 
-    def ensure_success(self) -> Result:
-        if not self.ok:
-            raise ResultError(
-                f"Intacct function {self.function} ({self.control_id}) returned status {self.status}: "
-                f"{describe_errors(self.errors)}",
-                self.errors,
-            )
-        return self
-
 
 @dataclass(frozen=True)
 class Response:
@@ -86,19 +77,6 @@ class Response:
     @property
     def authenticated(self) -> bool:
         return self.control_ok and self.authentication is not None and self.authentication.status == "success"
-
-    def ensure_authenticated(self) -> Response:
-        if not self.control_ok:
-            raise ControlError(
-                f"Intacct rejected the request at control level: {describe_errors(self.control_errors)}",
-                self.control_errors,
-            )
-        if not self.authenticated:
-            raise AuthenticationError(
-                f"Intacct refused the sign-in: {describe_errors(self.authentication_errors)}",
-                self.authentication_errors,
-            )
-        return self
 
     def result(self, control_id: str) -> Result:
         for result in self.results:

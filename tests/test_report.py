@@ -187,7 +187,7 @@ def test_signed_report_shows_title_columns_rows_summary_and_environment(
     assert rows["UDD-READ"]["pytest"] == "Skipped"
 
     assert report.field("verdict") == "NOT ACCEPTED"
-    assert report.field("counts") == "9 passed, 1 failed, 0 blocked, 0 error, 1 not-applicable, 1 manual"
+    assert report.field("counts") == "9 passed, 1 failed, 0 blocked, 0 error, 1 not-applicable, 1 manual, 0 not-run"
     assert report.field("signoff") == SIGNER
     assert report.field("ticket") == "PEX-1234 <ticket & co>"
     assert "&lt;ticket &amp; co&gt;" in report.text

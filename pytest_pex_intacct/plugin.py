@@ -12,6 +12,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# Registered by being names of this module (pytest collects a plugin module's fixtures).
+from .fact_fixtures import (  # noqa: F401
+    attachment_probe,
+    pex_gl_account,
+    sign_in,
+    user_defined_dimensions,
+    user_roles,
+    web_services_user,
+)
+
 if TYPE_CHECKING:
     from .check import Check
     from .settings import RawOptions, Settings

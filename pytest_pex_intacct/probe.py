@@ -33,6 +33,8 @@ PROBE_DOCUMENT_PREFIX = "PEX acceptance probe "
 
 def probe_document(run_id: str) -> str:
     return f"{PROBE_DOCUMENT_PREFIX}{run_id}"
+
+
 _CREATE_FOLDER = "probe-create-folder"
 _CREATE_ATTACHMENT = "probe-create-attachment"
 _CONFIRM_ATTACHMENT = "probe-confirm-attachment"

@@ -57,6 +57,21 @@ def _utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _assertion_line(call: pytest.CallInfo[None]) -> str:
+    """The check body's failed assertion, as written and as pytest evaluated it."""
+    if call.excinfo is None or not call.excinfo.errisinstance(AssertionError):
+        return ""
+    lines = str(call.excinfo.value).splitlines()
+    evaluated = next((line.strip() for line in lines if line.strip().startswith("assert ")), "")
+    try:
+        written = " ".join(str(call.excinfo.traceback[-1].statement).split())
+    except (IndexError, OSError):
+        written = ""
+    if written and evaluated and written != evaluated:
+        return f"{written}  (evaluated: {evaluated})"
+    return written or evaluated
+
+
 def requirement_of_item(item: pytest.Item) -> Requirement | None:
     marker = item.get_closest_marker(MARKER)
     if marker is None or not marker.args:
@@ -164,10 +179,12 @@ class AcceptanceRun:
         # JUnit XML takes properties from the teardown report, which copies the item's.
         item.user_properties.extend(result.properties())
         if result.outcome == FAILED:
+            judged = _assertion_line(call)
             report.longrepr = (
                 f"{requirement.id} failed: {requirement.title} (guide step {requirement.step})\n"
                 f"  observed:     {result.observed or '(nothing recorded)'}\n"
-                f"  where to fix: {requirement.where}\n"
+                + (f"  check:        {judged}\n" if judged else "")
+                + f"  where to fix: {requirement.where}\n"
                 f"  remediation:  {requirement.remediation}"
             )
         elif result.outcome == ERROR:
@@ -195,8 +212,6 @@ class AcceptanceRun:
                 return RequirementResult(requirement, FAILED, observed=observed or message)
             return RequirementResult(requirement, ERROR, observed=_describe_exception(call.excinfo))
         if report.when == "call" and report.passed:
-            if check is not None and check.attested_by:
-                return RequirementResult(requirement, MANUAL, observed=observed, attested_by=check.attested_by)
             return RequirementResult(requirement, PASSED, observed=observed)
         return None
 

@@ -29,6 +29,22 @@ class SignIn:
     def signed_in(self) -> bool:
         return isinstance(self.user_sign_in, Evidence) and self.user_sign_in.met
 
+    # The facts the Step 2 and Step 3 sign-in checks judge: inferred from where and how Intacct
+    # answered the sign-in; None when the answer does not show it.
+
+    @property
+    def web_services_subscribed(self) -> bool | None:
+        return self.web_services.met if isinstance(self.web_services, Evidence) else None
+
+    @property
+    def sender_authorized(self) -> bool | None:
+        """PEX's sender ID is in the company's Web Services authorizations, exactly as spelled, and active."""
+        return self.sender.met if isinstance(self.sender, Evidence) else None
+
+    @property
+    def user_signed_in(self) -> bool | None:
+        return self.user_sign_in.met if isinstance(self.user_sign_in, Evidence) else None
+
     @property
     def blocker(self) -> Unavailable | None:
         """Why facts that need a signed-in user are missing, or None once signed in."""

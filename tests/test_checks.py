@@ -651,3 +651,15 @@ def test_probe_confirms_the_key_then_deletes_and_says_it_used_a_number(
     assert "confirmed by listing it" in entry["observed"]
     assert "one number of the Attachments sequence" in entry["observed"]
     assert server.attachments == ()
+
+
+def test_a_failure_shows_the_checks_assertion_over_typed_facts(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("limited-admin"))
+    run.result.stdout.fnmatch_lines(
+        [
+            "*STEP3-ADMIN-FULL failed: Admin Privileges is Full (guide step 3.6)",
+            "*observed:*ADMIN='Limited'",
+            "*check:*assert web_services_user.admin_privileges is AdminPrivileges.FULL"
+            "*(evaluated: assert AdminPrivileges.LIMITED is AdminPrivileges.FULL)",
+        ]
+    )

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_pex_intacct.cassette import rerecord_command
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
 from pytest_pex_intacct.recording import intacct_meaning, scrub_request
-from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with, rerecord_command
+from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with
 from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 # The demo companies' recordings, installed with the package (in a checkout, the repository's cassettes/).
-BUNDLED_DIR = Path(__file__).resolve().parent / "demo_cassettes"
+BUNDLED_DIR = (Path(__file__).parent / "demo_cassettes").resolve()
 DEMO_RECORDER = "python -m pytest_pex_intacct.simulator.demos"
 
 
@@ -145,13 +145,19 @@ def record_again(settings: Settings) -> str:
     return f"record it again with: {rerecord_command(settings)}"
 
 
-def recorded_command(company_id: str, recorded: Mapping[str, object]) -> str:
-    """How a cassette was recorded, as the options that reproduce it."""
+def recorded_command(recorded: Mapping[str, object], named: Option | None = None) -> str:
+    """How a cassette was recorded, as the options that reproduce it (``named`` shown even at its default)."""
     words: list[str] = []
     for option in RECORDED:
         if option.recorded_as is not None and option.recorded_as in recorded:
-            words += option.words(recorded[option.recorded_as])
-    return _command(words) if words else "the default options"
+            value = recorded[option.recorded_as]
+            if option is named and option.kind == "text":
+                words.append(f"{option.flag}={value}")
+            else:
+                words += option.words(value)
+    if not words:
+        return "the default options"
+    return _command(words) + ("" if len(words) == len(RECORDED) else ", the other options at their defaults")
 
 
 def replay_command(settings: Settings) -> str:

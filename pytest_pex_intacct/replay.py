@@ -80,7 +80,7 @@ def recorded_with(recorded: Mapping[str, Any]) -> str:
     """How the cassette was recorded, from its metadata: usually the quickest fix is to match it."""
     if not recorded:
         return ""
-    return f"; it was recorded with {recorded_command('', recorded)}"
+    return f"; it was recorded with {recorded_command(recorded)}"
 
 
 @contextmanager

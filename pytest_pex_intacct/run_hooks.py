@@ -18,7 +18,7 @@ import pytest
 from . import __version__
 from .atomic_write import write_text_atomically
 from .plugin import MARKER
-from .requirements import BY_ID, CATALOGUE, Requirement
+from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, Requirement
 from .settings import Settings
 from .verdict import (
     ACCEPTED,
@@ -28,11 +28,11 @@ from .verdict import (
     FAILED,
     MANUAL,
     NOT_APPLICABLE,
-    NOT_RUN,
     NOT_SELECTED,
     PASSED,
     PROP_OUTCOME,
     PROP_REQUIREMENT,
+    STOPPED,
     RequirementResult,
     complete,
     counts,
@@ -87,6 +87,9 @@ class AcceptanceRun:
         self.document: dict[str, object] | None = None
         self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
+        # One cause (an outage, a recording that does not match) makes every check an error: its
+        # text is shown under the first one only, the others point to it.
+        self.explained: dict[str, str] = {}
 
     # -- collection ---------------------------------------------------------------------------
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -169,8 +172,11 @@ class AcceptanceRun:
                 f"  remediation:  {requirement.remediation}"
             )
         elif result.outcome == ERROR:
+            first = self.explained.setdefault(result.observed, requirement.id)
             report.longrepr = (
                 f"{requirement.id} could not be verified (error, not the company's setup): {result.observed}"
+                if first == requirement.id
+                else f"{requirement.id} could not be verified: the same error as {first}, shown above"
             )
         return report
 
@@ -224,7 +230,7 @@ class AcceptanceRun:
         from .signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
-        results = self.final = complete(self.results, NOT_RUN if stopped_early else NOT_SELECTED)
+        results = self.final = complete(self.results, STOPPED if stopped_early else NOT_SELECTED)
         settings = self.settings
         unsigned = results_document(
             company_id=settings.company_id,
@@ -269,6 +275,11 @@ class AcceptanceRun:
                 terminalreporter.write_line(
                     f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {result.observed}", red=True
                 )
+        for result in results:
+            if result.outcome == MANUAL and result.attested_by is None:
+                write(manual_guidance(result.requirement, self.settings))
+        if self.settings.mode == "record":
+            write(self._cassette_line())
         if self.settings.json_path is not None:
             write(f"results written to {self.settings.json_path}")
         tally = ", ".join(f"{count} {name}" for name, count in counts(results).items() if count)
@@ -277,6 +288,31 @@ class AcceptanceRun:
         terminalreporter.write_line(
             f"pex-intacct verdict for {self.settings.company_id}: {outcome.upper()} ({tally})", bold=True, **markup
         )
+
+
+    def _cassette_line(self) -> str:
+        path = self.settings.cassette_path
+        started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
+        # Under xdist a worker records, so the controller judges by the file itself.
+        if path.is_file() and path.stat().st_mtime >= started - 1:
+            return f"cassette written to {path}"
+        return f"cassette not written ({path} was left as it was; the errors above say why)"
+
+
+def manual_guidance(requirement: Requirement, settings: Settings) -> str:
+    """How to conclude a requirement that needs a person: the two ways, with their exact flags."""
+    signoff = f'--intacct-signoff="{settings.signoff}"' if settings.signoff else '--intacct-signoff="Name <email>"'
+    probe = ""
+    if requirement.id == ATTACHMENT_NUMBERING:
+        probe = (
+            " let the checks verify it by adding --intacct-write-probe (creates and deletes one attachment, "
+            "using up one number of the Attachments sequence), or"
+        )
+    again = " in a live or record run" if settings.mode == "replay" else ""
+    return (
+        f"{requirement.id} needs a person (Intacct cannot show it). To conclude it{again},{probe} "
+        f"confirm it in Intacct ({requirement.where}) and attest it with --intacct-attest={requirement.id} {signoff}"
+    )
 
 
 def write_json_atomically(path: Path, document: dict[str, object]) -> None:

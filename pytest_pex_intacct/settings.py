@@ -217,7 +217,7 @@ def _as_recorded(
             shown = option.flag if option.kind == "flag" else f"{label} {current!r}"
             raise SettingsError(
                 f"{shown} contradicts the recording {settings.cassette_path}, made with "
-                f"{recorded_command(settings.company_id, recorded)}; {replay_fix(settings, option)}"
+                f"{recorded_command(recorded, option)}; {replay_fix(settings, option)}"
             )
         changes[option.field] = stored
     return replace(settings, **changes)  # type: ignore[arg-type]

@@ -1,4 +1,4 @@
-"""Requirement outcomes (SPEC §3) → the run's verdict → the results document (SPEC §5).
+"""Requirement outcomes → the run's verdict → the results document (``--intacct-json``).
 
 Outcomes ride on ``report.user_properties`` (plain strings), so they reach an xdist controller,
 JUnit XML and the HTML report unchanged.
@@ -17,7 +17,9 @@ BLOCKED = "blocked"
 ERROR = "error"
 NOT_APPLICABLE = "not-applicable"
 MANUAL = "manual"
-OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL)
+# Selected out (-k, -m, node ids) or never reached (-x, an interruption): nothing was checked.
+NOT_RUN = "not-run"
+OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL, NOT_RUN)
 
 # Marks an observation whose write-probe clean-up failed: the run's summary repeats it in red.
 CLEANUP_FAILED = "CLEAN-UP FAILED"
@@ -87,13 +89,13 @@ def result_from_properties(
 
 
 NOT_SELECTED = "not selected in this run (-k, -m or node ids left it out); nothing was checked"
-NOT_RUN = "not run: the run stopped before it (-x/--maxfail, a collection error or an interruption)"
+STOPPED = "the run stopped before it (-x/--maxfail, a collection error or an interruption); nothing was checked"
 
 
 def complete(results: Mapping[str, RequirementResult], missing_reason: str = NOT_SELECTED) -> list[RequirementResult]:
-    """Every catalogue requirement once, in catalogue order; one without a result is not-applicable."""
+    """Every catalogue requirement once, in catalogue order; one without a result is not-run."""
     return [
-        results.get(requirement.id) or RequirementResult(requirement, NOT_APPLICABLE, observed=missing_reason)
+        results.get(requirement.id) or RequirementResult(requirement, NOT_RUN, observed=missing_reason)
         for requirement in CATALOGUE
     ]
 
@@ -114,7 +116,8 @@ def counts(results: Iterable[RequirementResult]) -> dict[str, int]:
     return tally
 
 
-SCHEMA_VERSION = 1
+# 2: the outcome not-run (selected out or never reached), which schema 1 reported as not-applicable.
+SCHEMA_VERSION = 2
 
 
 def results_document(
@@ -132,7 +135,7 @@ def results_document(
     cassette: str | None,
     cassette_sha256: str | None = None,
 ) -> dict[str, object]:
-    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning.
+    """The stable results document; ``schema`` changes only when a field changes meaning.
 
     ``signing.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
     document is written (``--intacct-json``) or embedded in the HTML report.

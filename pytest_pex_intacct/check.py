@@ -1,7 +1,7 @@
 """What a bundled check sees: one requirement, the company snapshot, and a place to say what it observed.
 
 Before a check's body runs, :meth:`Check.prepare` (called from the ``intacct`` fixture's setup)
-turns the requirement's fact into the right SPEC §3 shape: ``blocked`` and ``not-applicable`` and
+turns the requirement's fact into the right outcome: ``blocked`` and ``not-applicable`` and
 ``manual`` become skips with a reason, and anything that cannot be verified (an :class:`Unavailable`
 reading: network, missing or unrecognised field) becomes a setup *error*. So every "can this be
 verified at all" decision is taken in setup, and the body only states what it observed and asserts:
@@ -68,7 +68,7 @@ NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
 
 
 class RequirementUnverified(Exception):
-    """The requirement could not be verified for a reason outside the customer's setup (SPEC: error).
+    """The requirement could not be verified for a reason outside the customer's setup (outcome error).
 
     Raised only in setup (:meth:`Check.prepare`), so pytest reports it as an error, not a failure.
     """

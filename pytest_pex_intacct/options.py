@@ -229,7 +229,8 @@ MODE = Option(
     "--intacct-mode",
     "mode",
     "live (default), record (live, and write the run to a cassette) or replay (answer from the cassette: "
-    "no network, no passwords; the options below that decide what is asked default to the recorded ones)",
+    "no network, no passwords; user, sender ID, GL account, --intacct-udd and --intacct-write-probe default "
+    "to those of the recording)",
     metavar="{live,record,replay}",
     default="live",
     validate=_mode,

@@ -137,7 +137,7 @@ def settings_of(config: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
-    """The company's facts, gathered once per run in one batched request (SPEC §8)."""
+    """The company's facts, gathered once per run in one batched request."""
     settings = settings_of(request.config)
     from .company_run import take_snapshot
     from .run_hooks import requirement_of_item

@@ -24,6 +24,7 @@ from vcr.serialize import deserialize, serialize
 
 from . import __version__
 from .atomic_write import write_text_atomically
+from .options import RECORDED
 from .readings import Unavailable
 from .request_meaning import difference
 from .settings import Settings
@@ -230,14 +231,13 @@ def _noted(snapshot: CompanySnapshot, note: str) -> CompanySnapshot:
 
 
 def _provenance(settings: Settings) -> dict[str, object]:
+    """What the recording was made with: the options that decide what is asked (a replay defaults to
+    them, see ``options.RECORDED``), and where and when."""
+    asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}
     return {
         "company": settings.company_id,
-        "user": settings.user_id,
-        "sender_id": settings.sender_id,
+        **asked,
         "endpoint": settings.endpoint,
-        "gl_account": settings.gl_account,
-        "udd": settings.udd,
-        "write_probe": settings.write_probe,
         "plugin_version": __version__,
         "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }

@@ -166,7 +166,7 @@ class AcceptanceRun:
         item.user_properties.extend(result.properties())
         if result.outcome == FAILED:
             report.longrepr = (
-                f"{requirement.id} failed: {requirement.title} (guide step {requirement.step})\n"
+                f"{requirement.id} failed: {requirement.title} ({requirement.step} of the setup guide)\n"
                 f"  observed:     {result.observed or '(nothing recorded)'}\n"
                 f"  where to fix: {requirement.where}\n"
                 f"  remediation:  {requirement.remediation}"
@@ -250,7 +250,7 @@ class AcceptanceRun:
         self.document = sign_document(unsigned, os.environ)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
-        # SPEC §3: 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
+        # 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
         # pytest's own codes stay only for usage errors and crashes.
         if exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             return

@@ -258,13 +258,13 @@ def test_udd_read(simulator: Callable[..., Any], run_checks: Any, scenario: str,
 def test_json_lists_every_requirement_once_in_catalogue_order(simulator: Callable[..., Any], run_checks: Any) -> None:
     run = run_checks(simulator("ready"), "-k", "EMAIL")
     document = run.document
-    assert document["schema"] == 1
+    assert document["schema"] == 2
     assert document["company"] == "ACME"
     assert document["mode"] == "live"
     assert [entry["id"] for entry in document["requirements"]] == ALL_IDS
     assert run.outcomes["STEP3-EMAIL"] == "passed"
     unselected = run.requirement("STEP3-ROLE")
-    assert unselected["outcome"] == "not-applicable"
+    assert unselected["outcome"] == "not-run"
     assert "not selected" in unselected["observed"]
     assert run.verdict == "incomplete"
     assert run.result.ret == 1
@@ -480,6 +480,6 @@ def test_requirements_a_stopped_run_never_reached_say_so(simulator: Callable[...
     assert run.result.ret == 1
     assert run.outcomes["STEP3-ADMIN-FULL"] == "failed"
     later = run.requirement("STEP4-NORMAL-BALANCE")
-    assert later["outcome"] == "not-applicable"
-    assert later["observed"].startswith("not run: the run stopped before it")
+    assert later["outcome"] == "not-run"
+    assert later["observed"].startswith("the run stopped before it")
     assert run.verdict == "not-accepted"

@@ -178,7 +178,7 @@ def test_signed_report_shows_title_columns_rows_summary_and_environment(
     failed = rows["STEP3-ADMIN-FULL"]
     assert failed["outcome"] == "failed"
     assert failed["pytest"] == "Failed"
-    assert failed["step"] == "3.6"
+    assert failed["step"] == "Step 3.6"
     assert failed["where"] == "Web Services users > Edit > Admin Privileges"
     assert "Limited" in failed["observed"]
     assert failed["remediation"] == run.requirement("STEP3-ADMIN-FULL")["remediation"] != ""
@@ -187,7 +187,7 @@ def test_signed_report_shows_title_columns_rows_summary_and_environment(
     assert rows["UDD-READ"]["pytest"] == "Skipped"
 
     assert report.field("verdict") == "NOT ACCEPTED"
-    assert report.field("counts") == "9 passed, 1 failed, 0 blocked, 0 error, 1 not-applicable, 1 manual"
+    assert report.field("counts") == "9 passed, 1 failed, 0 blocked, 0 error, 1 not-applicable, 1 manual, 0 not-run"
     assert report.field("signoff") == SIGNER
     assert report.field("ticket") == "PEX-1234 <ticket & co>"
     assert "&lt;ticket &amp; co&gt;" in report.text

@@ -296,8 +296,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--intacct-write-probe",
         "write_probe",
-        "verify STEP1-ATTACHMENT-NUMBERING by creating and deleting one attachment: the only write ever made; "
-        "a successful probe uses up one number of the Attachments sequence",
+        "verify Step 1 (attachment numbering) by creating and deleting one attachment: the only write ever "
+        "made; a successful probe uses up one number of the Attachments sequence",
         kind="flag",
         recorded_as="write_probe",
     ),

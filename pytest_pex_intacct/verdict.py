@@ -1,4 +1,4 @@
-"""Requirement outcomes → the run's verdict → the results document (``--intacct-json``).
+"""Requirement outcomes (SPEC §3) → the run's verdict → the results document (SPEC §5).
 
 Outcomes ride on ``report.user_properties`` (plain strings), so they reach an xdist controller,
 JUnit XML and the HTML report unchanged.
@@ -17,7 +17,7 @@ BLOCKED = "blocked"
 ERROR = "error"
 NOT_APPLICABLE = "not-applicable"
 MANUAL = "manual"
-# Selected out (-k, -m, node ids) or never reached (-x, an interruption): nothing was checked.
+# Deselected (-k, node ids) or never reached (-x, interrupt): nothing was checked, nothing is known.
 NOT_RUN = "not-run"
 OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL, NOT_RUN)
 
@@ -46,8 +46,9 @@ class RequirementResult:
 
     @property
     def met(self) -> bool:
-        """Counts towards acceptance: passed, or a manual requirement someone attested."""
-        return self.outcome == PASSED or (self.outcome == MANUAL and self.attested_by is not None)
+        """Counts towards acceptance: passed, a manual requirement someone attested, or one established
+        not to apply to this company (STEP3-ROLE on user-based permissions, UDD-READ without UDDs)."""
+        return self.outcome in (PASSED, NOT_APPLICABLE) or (self.outcome == MANUAL and self.attested_by is not None)
 
     def properties(self) -> list[tuple[str, str]]:
         props = [(PROP_OUTCOME, self.outcome), (PROP_OBSERVED, self.observed)]
@@ -89,7 +90,7 @@ def result_from_properties(
 
 
 NOT_SELECTED = "not selected in this run (-k, -m or node ids left it out); nothing was checked"
-STOPPED = "the run stopped before it (-x/--maxfail, a collection error or an interruption); nothing was checked"
+STOPPED_EARLY = "not run: the run stopped before it (-x/--maxfail, a collection error or an interruption)"
 
 
 def complete(results: Mapping[str, RequirementResult], missing_reason: str = NOT_SELECTED) -> list[RequirementResult]:
@@ -116,7 +117,7 @@ def counts(results: Iterable[RequirementResult]) -> dict[str, int]:
     return tally
 
 
-# 2: the outcome not-run (selected out or never reached), which schema 1 reported as not-applicable.
+# 2: deselected and unreached requirements are `not-run` (they were `not-applicable`).
 SCHEMA_VERSION = 2
 
 
@@ -135,7 +136,7 @@ def results_document(
     cassette: str | None,
     cassette_sha256: str | None = None,
 ) -> dict[str, object]:
-    """The stable results document; ``schema`` changes only when a field changes meaning.
+    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning.
 
     ``signing.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
     document is written (``--intacct-json``) or embedded in the HTML report.

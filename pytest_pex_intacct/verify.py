@@ -48,7 +48,7 @@ from .signing import (
     signing_key,
     unseal_text,
 )
-from .verdict import NOT_APPLICABLE
+from .verdict import NOT_APPLICABLE, NOT_RUN
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 _PAGE_IDS = ("title", "head-title")
@@ -332,7 +332,7 @@ def _check_rows(blob: Mapping[str, object], document: Mapping[str, object]) -> I
             seen.add(_inner_text(cells["requirement"]))
         yield from _check_row(row, entries)
     for requirement_id, entry in entries.items():
-        if entry.get("outcome") != NOT_APPLICABLE and requirement_id not in seen:
+        if entry.get("outcome") not in (NOT_APPLICABLE, NOT_RUN) and requirement_id not in seen:
             yield f"row {requirement_id}: missing from the results table (outcome {entry.get('outcome')!r})"
 
 

@@ -107,7 +107,10 @@ class AtomicPersister:
         data = path.read_text(encoding="utf-8")
         if not data.strip():
             raise CassetteNotFoundError()
-        return deserialize(data, serializer)
+        # Without the old provenance: vcrpy keeps loaded metadata over the new, and a replay trusts
+        # it to ask what this recording asked.
+        requests, responses, *_ = deserialize(data, serializer)
+        return requests, responses
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:

@@ -459,3 +459,15 @@ def yaml_serializer() -> Any:
     from vcr.serializers import yamlserializer
 
     return yamlserializer
+
+
+def test_a_recording_made_again_with_other_options_replays_with_those(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path, *EVERYTHING)
+    again = record(run_checks, server, tmp_path)
+    recorded = yaml.safe_load((tmp_path / "ACME.yaml").read_text(encoding="utf-8"))["metadata"]["recorded"]
+    assert recorded["udd"] is False and recorded["write_probe"] is False
+    replayed = replay(run_checks, tmp_path)
+    assert replayed.document["requirements"] == again.document["requirements"]

@@ -142,6 +142,13 @@ class AcceptanceRun:
             f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
             f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
         ]
+        if settings.mode == "replay":
+            from .cassette import recorded_command
+            from .options import RECORDED
+
+            # Which file answers, and as which run: a replay asks what was recorded.
+            asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}
+            lines.append(f"pex-intacct: replaying {settings.cassette_path}, recorded with {recorded_command(asked)}")
         if self.ignored_arguments:
             # Said here rather than as a warning: -W error would turn a warning into a crash.
             lines.append(

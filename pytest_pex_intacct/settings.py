@@ -185,6 +185,11 @@ def resolve_settings(
 
     if settings.attested and settings.signoff is None:
         raise SettingsError('--intacct-attest needs --intacct-signoff="Name <email>" to record who attests')
+    if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe and not raw.get("write_probe"):
+        raise SettingsError(
+            f"--intacct-attest={ATTACHMENT_NUMBERING}: the recording {settings.cassette_path} verified it with "
+            "the write probe, so there is nothing to attest; leave --intacct-attest out"
+        )
     if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe:
         raise SettingsError(
             f"--intacct-attest={ATTACHMENT_NUMBERING} conflicts with --intacct-write-probe; "

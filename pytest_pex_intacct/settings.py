@@ -156,11 +156,7 @@ def resolve_settings(
     """
     if requested_company(raw, environ) is None:
         raise SettingsError(f"no company: pass --intacct-company=ID or set {ENV_COMPANY}")
-    values: dict[str, object] = {
-        option.field: _value(option, raw, environ)
-        for option in OPTIONS
-        if option is not CASSETTES and option not in RECORDED
-    }
+    values = {option.field: _value(option, raw, environ) for option in OPTIONS if option is not CASSETTES}
     try:
         Timeouts.from_environment(environ)
     except ConfigurationError as error:
@@ -176,9 +172,6 @@ def resolve_settings(
         # A demo company is found wherever pytest runs: the project's cassettes first, else the installed copy.
         if not default_path.is_file() and bundled_path is not None:
             values[CASSETTES.field], bundled = bundled_path.parent, True
-
-    for option in RECORDED:
-        values[option.field] = _value(option, raw, environ)
     settings = Settings(**values, bundled_demo=bundled)  # type: ignore[arg-type]
     if mode == "replay" and read_recording is not None:
         settings = _as_recorded(settings, read_recording(settings), raw, environ)

@@ -70,7 +70,7 @@ NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
 
 
 class RequirementUnverified(Exception):
-    """The requirement could not be verified for a reason outside the customer's setup (SPEC: error).
+    """The requirement could not be verified for a reason outside the customer's setup (outcome error).
 
     Raised only in setup (:meth:`Check.prepare`), so pytest reports it as an error, not a failure.
     """

@@ -1,6 +1,6 @@
 """Classify how Intacct answered the sign-in into the three STEP2/STEP3 sign-in requirements.
 
-Intacct has no read API for Web Services authorizations or the subscription (API-NOTES §2), and
+Intacct has no read API for Web Services authorizations or the subscription, and
 the same errorno ``XL03000006`` covers a wrong PEX sender password, an unauthorised sender and a
 wrong user password. So the classification looks at *where* the failure sits (control or
 authentication level) and at the description texts, never at the errorno alone.

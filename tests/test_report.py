@@ -178,7 +178,7 @@ def test_signed_report_shows_title_columns_rows_summary_and_environment(
     failed = rows["STEP3-ADMIN-FULL"]
     assert failed["outcome"] == "failed"
     assert failed["pytest"] == "Failed"
-    assert failed["step"] == "3.6"
+    assert failed["step"] == "Step 3.6"
     assert failed["where"] == "Web Services users > Edit > Admin Privileges"
     assert "Limited" in failed["observed"]
     assert failed["remediation"] == run.requirement("STEP3-ADMIN-FULL")["remediation"] != ""

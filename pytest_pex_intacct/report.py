@@ -83,14 +83,14 @@ COLUMN_NAMES = tuple(column.name for column in COLUMNS)
 FIRST_COLUMN = 2
 
 # The pytest result pytest-html shows beside each requirement outcome (SPEC §3 "pytest shape").
-PYTEST_RESULTS = {
+PYTEST_RESULTS: dict[str, tuple[str, ...]] = {
     PASSED: ("Passed",),
     FAILED: ("Failed",),
     ERROR: ("Error", "Failed"),
     BLOCKED: ("Skipped",),
     NOT_APPLICABLE: ("Skipped",),
 }
-VERDICT_WORDS = {
+VERDICT_WORDS: dict[str, tuple[str, str]] = {
     ACCEPTED: ("ACCEPTED", "every mandatory requirement is met."),
     NOT_ACCEPTED: ("NOT ACCEPTED", "at least one requirement failed; its row says where to fix it and what to set."),
     INCOMPLETE: (

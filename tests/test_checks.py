@@ -663,3 +663,19 @@ def test_a_failure_shows_the_checks_assertion_over_typed_facts(simulator: Callab
             "*(evaluated: assert AdminPrivileges.LIMITED is AdminPrivileges.FULL)",
         ]
     )
+
+
+def test_an_asked_for_udd_read_that_cannot_be_verified_leaves_the_run_incomplete(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(lambda root: None))
+    server.inject(EditedAnswer(fail_result_with("udd-0", "BL01001973", "Invalid fields list id,name")))
+    run = run_checks(server, *ATTEST, "--intacct-udd")
+    assert run.outcomes["UDD-READ"] == "error"
+    assert run.requirement("UDD-READ")["mandatory"] is True
+    assert run.verdict == "incomplete"
+    assert run.result.ret == 1
+    unasked = run_checks(simulator("ready"), *ATTEST)
+    assert unasked.requirement("UDD-READ")["mandatory"] is False
+    assert unasked.verdict == "accepted"

@@ -297,7 +297,7 @@ def test_xdist_gives_the_same_results_from_one_snapshot(simulator: Callable[...,
     assert parallel_server.log.count == serial_server.log.count == 2
 
 
-# -- unverifiable readings are pytest ERRORs in setup (SPEC §3) ----------------------------------------
+# -- unverifiable readings are pytest ERRORs in setup (docs/outcomes.md) ---------------------------------
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def junit_case(path: Path, requirement_id: str) -> etree._Element:
 
 
 def assert_setup_error(run: Any, junit: Path, requirement_id: str, reason: str) -> None:
-    """SPEC §3: outcome error, and pytest's error shape (not a failure) in the terminal and in JUnit."""
+    """Outcome error, and pytest's error shape (not a failure) in the terminal and in JUnit."""
     entry = run.requirement(requirement_id)
     assert entry["outcome"] == "error"
     assert reason in entry["observed"]

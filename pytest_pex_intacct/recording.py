@@ -24,6 +24,7 @@ from vcr.serialize import deserialize, serialize
 
 from . import __version__
 from .atomic_write import write_text_atomically
+from .intacct.hardened_xml import parse_or_none
 from .options import RECORDED
 from .readings import Unavailable
 from .request_meaning import difference
@@ -41,23 +42,9 @@ _MIN_GREPPABLE_SECRET = 6
 FactT = TypeVar("FactT")
 
 
-def _xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-
-
-def _parse(body: bytes | str | None) -> etree._Element | None:
-    if not body:
-        return None
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    try:
-        return etree.fromstring(raw, _xml_parser())
-    except etree.XMLSyntaxError:
-        return None
-
-
 def scrub_request(request: Any) -> Any:
     """Replace passwords and session ids in an Intacct request body. Idempotent; always returns the request."""
-    root = _parse(request.body)
+    root = parse_or_none(request.body)
     if root is not None:
         changed = False
         for path in _SECRET_PATHS:

@@ -21,9 +21,10 @@ from .cassette import Cassette, CassetteProblem, load_cassette, record_again, re
 from .intacct.client import IntacctClient
 from .intacct.envelope import SenderCredentials
 from .intacct.errors import IntacctError
+from .intacct.hardened_xml import parse_or_none
 from .intacct.wire import HttpReply
 from .probe import PROBE_DOCUMENT_PREFIX
-from .request_meaning import difference, parse_request
+from .request_meaning import difference
 from .settings import Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
@@ -111,7 +112,7 @@ def network_blocked() -> Iterator[None]:
 def recorded_probe_run_id(cassette: Cassette) -> str | None:
     """The run id in the recorded probe attachment's name, if the recording holds a probe."""
     for exchange in cassette.exchanges:
-        request = parse_request(exchange.request_body)
+        request = parse_or_none(exchange.request_body)
         for name in request.iter("supdocname") if request is not None else ():
             if (name.text or "").startswith(PROBE_DOCUMENT_PREFIX):
                 return (name.text or "").removeprefix(PROBE_DOCUMENT_PREFIX)

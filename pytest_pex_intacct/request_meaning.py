@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .intacct.hardened_xml import parse_or_none
+
 _WHO = ("sender ID", "authentication", "user", "company", "location")
 
 
-def parse_request(body: bytes | str | None) -> etree._Element | None:
-    if not body:
-        return None
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    try:
-        return etree.fromstring(raw, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
-    except etree.XMLSyntaxError:
-        return None
-
-
 def meaning(body: bytes | str | None) -> tuple[str, ...]:
-    root = parse_request(body)
+    root = parse_or_none(body)
     if root is None:
         return ("<not an Intacct request>",)
 
@@ -56,7 +48,7 @@ def meaning(body: bytes | str | None) -> tuple[str, ...]:
 
 def functions_summary(body: bytes | str | None) -> str:
     """``readByName USERINFO, query ROLEUSERS, …``: enough to see which options a run used."""
-    root = parse_request(body)
+    root = parse_or_none(body)
     if root is None:
         return "?"
     names = []

@@ -13,6 +13,7 @@ from typing import Union
 from lxml import etree
 
 from .errors import ErrorDetail, ProtocolError
+from .hardened_xml import parse_untrusted
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 
@@ -21,18 +22,6 @@ Record = dict[str, FieldValue]
 
 _SUPPORT_ID = re.compile(r"\s*\[Support ID:\s*([^\]]*)\]\s*$")
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -172,7 +161,7 @@ def parse_response(body: bytes, http_status: int = 200) -> Response:
     if _DOCTYPE.search(body[:4096]) or _DOCTYPE.search(body):
         raise ProtocolError("Intacct's response declares a DOCTYPE/ENTITY; refused as hostile (never expanded)")
     try:
-        root = etree.fromstring(body, _parser())
+        root = parse_untrusted(body)
     except etree.XMLSyntaxError as error:
         raise ProtocolError(f"Intacct's response is not well-formed XML (HTTP {http_status}): {error}") from None
     if getattr(root.getroottree().docinfo, "doctype", ""):

@@ -17,8 +17,8 @@ from typing import Literal, Protocol
 
 from lxml import etree
 
+from ..intacct.hardened_xml import hardened_parser
 from .control import control_failure
-from .request_parsing import safe_parser
 from .responses import (
     XML_CONTENT_TYPE,
     GatewayError,
@@ -153,7 +153,7 @@ class Truncated(Fault):
 
 def _entity_bait(doctype: str, entity: str) -> bytes:
     """A control failure whose description2 is an entity reference: a parser that expands it leaks."""
-    response = etree.fromstring(control_failure([GatewayError("XL03000003")]), safe_parser())
+    response = etree.fromstring(control_failure([GatewayError("XL03000003")]), hardened_parser())
     description2 = response.find("errormessage/error/description2")
     assert description2 is not None
     description2.append(etree.Entity(entity))
@@ -202,7 +202,7 @@ class HugeBody(Fault):
 
     def chunks(self) -> Iterator[bytes]:
         marker = "@@FILLER@@"
-        shell = etree.fromstring(control_failure([GatewayError("XL03000003", description2=marker)]), safe_parser())
+        shell = etree.fromstring(control_failure([GatewayError("XL03000003", description2=marker)]), hardened_parser())
         head, tail = serialize(shell, pretty=False).split(marker.encode())
         filler = self.size - len(head) - len(tail)
         block = b"A" * self.chunk_size
@@ -271,7 +271,7 @@ class MismatchedControlIds(Fault):
 
     def deliver(self, wire: Wire, real: RealResponse) -> None:
         response = real()
-        document = etree.fromstring(response.body, safe_parser())
+        document = etree.fromstring(response.body, hardened_parser())
         for index, control_id in enumerate(document.iterfind("operation/result/controlid")):
             control_id.text = f"unexpected-{index + 1}-{control_id.text or ''}"
         send(wire, response.status, response.content_type, serialize(document))
@@ -304,7 +304,7 @@ class BusyAnswer(Fault):
 
     def deliver(self, wire: Wire, real: RealResponse) -> None:
         response = real()
-        document = etree.fromstring(response.body, safe_parser())
+        document = etree.fromstring(response.body, hardened_parser())
         control = document.find("control")
         if self.place == "control" or control is None:
             for child in list(document):

@@ -18,13 +18,14 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
+from ..intacct.hardened_xml import hardened_parser
 from . import reads, writes
 from .authentication import Authenticator
 from .company_state import Attachment, CallContext, CompanyState, Identity
 from .control import Control, control_block, control_failure
 from .failures import AuthenticationFailed, FunctionFailed, RequestRejected, ResponseReplaced, unsupported
 from .request_log import RequestLog, RequestSummary, summarize_request
-from .request_parsing import function_calls, load_schema, parse_request, safe_parser
+from .request_parsing import function_calls, load_schema, parse_request
 from .responses import (
     FunctionOutcome,
     GatewayError,
@@ -123,7 +124,7 @@ class Gateway:
     def summarize(self, body: bytes) -> RequestSummary:
         """Who sent a request that will not be processed (e.g. a fault answers it)."""
         try:
-            root = etree.fromstring(body, safe_parser())
+            root = etree.fromstring(body, hardened_parser())
         except (etree.XMLSyntaxError, ValueError):
             return RequestSummary()
         with self._lock:

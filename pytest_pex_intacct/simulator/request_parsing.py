@@ -10,16 +10,12 @@ from typing import cast
 
 from lxml import etree
 
+from ..intacct.hardened_xml import hardened_parser
 from .failures import RequestRejected
 from .responses import GatewayError
 
 # A compiled schema keeps its error log on the object, and it is shared by every gateway in the process.
 _SCHEMA_LOCK = threading.Lock()
-
-
-def safe_parser() -> etree.XMLParser:
-    # A fresh parser per call: lxml parsers must not be shared between server threads.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 def load_schema(path: str | os.PathLike[str]) -> etree.XMLSchema:
@@ -35,7 +31,7 @@ def _compile_schema(path: str) -> etree.XMLSchema:
 def parse_request(body: bytes, schema: etree.XMLSchema | None) -> etree._Element:
     """The request's root element, or RequestRejected with the errors the real gateway would report."""
     try:
-        root = etree.fromstring(body, safe_parser())
+        root = etree.fromstring(body, hardened_parser())
     except (etree.XMLSyntaxError, ValueError) as exc:
         log = cast(Iterable[etree._LogEntry], exc.error_log) if isinstance(exc, etree.XMLSyntaxError) else ()
         fallback = GatewayError("XL03000003", description2=f"XML Parse schema error: {exc}")

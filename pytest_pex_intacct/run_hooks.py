@@ -20,6 +20,7 @@ from .atomic_write import write_text_atomically
 from .plugin import MARKER
 from .requirements import BY_ID, CATALOGUE, Requirement
 from .settings import Settings
+from .signing import Signer
 from .verdict import (
     ACCEPTED,
     BLOCKED,
@@ -69,6 +70,16 @@ def _property(report: pytest.TestReport | pytest.CollectReport, name: str) -> st
     return None
 
 
+def _signer(config: pytest.Config) -> Signer | None:
+    """The Ed25519 key of PEX_INTACCT_SIGNING_KEY_FILE, loaded before any request: a bad one is a usage error."""
+    from .signing import SigningKeyError, signer_from_environment
+
+    try:
+        return signer_from_environment(os.environ, config.invocation_params.dir)
+    except SigningKeyError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 def _describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     from .check import RequirementUnverified
 
@@ -87,6 +98,7 @@ class AcceptanceRun:
         self.document: dict[str, object] | None = None
         self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
+        self.signer = None if self.is_worker else _signer(config)
 
     # -- collection ---------------------------------------------------------------------------
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -221,6 +233,8 @@ class AcceptanceRun:
         # --collect-only checks nothing: no results document, no verdict, pytest's own exit code.
         if self.is_worker or self.config.option.collectonly:
             return
+        from .report import collected_environment
+        from .report_page import without_machine_paths
         from .signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
@@ -237,11 +251,19 @@ class AcceptanceRun:
             finished_at=_utc_now(),
             signoff=str(settings.signoff) if settings.signoff else None,
             ticket=settings.ticket,
-            cassette=str(settings.cassette_path) if settings.mode != "live" else None,
+            # By name: where the recording lives on this machine is nobody's business on the ticket.
+            cassette=settings.cassette_path.name if settings.mode != "live" else None,
             # Hashed after the run: in record mode this is the file just written.
             cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != "live" else None,
         )
-        self.document = sign_document(unsigned, os.environ)
+        # The document goes onto the customer's ticket: observations (a replay error names its cassette)
+        # keep file names, not the paths of the machine that ran the checks.
+        for entry in unsigned["requirements"]:  # type: ignore[attr-defined]
+            entry["observed"] = without_machine_paths(str(entry["observed"]))
+        environment = collected_environment(self.config)
+        if environment is not None:
+            unsigned["environment"] = environment
+        self.document = sign_document(unsigned, os.environ, self.signer)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
         # SPEC §3: 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);

@@ -292,8 +292,12 @@ vertical-align:top}
 @page{size:A4;margin:11mm 10mm}
 @media print{body{font-size:10.5px;padding:0;max-width:none}.pex-headline{font-size:26px}
 .pex-next{font-size:12.5px}.pex-requirements td,.pex-requirements th{padding:3px 5px}
-.pex-requirements th.pex-step{font-size:11.5px}.pex-badge{font-size:10px}.pex-raw{font-size:9px}
-.pex-id,.pex-where{font-size:9.5px}.pex-appendix{font-size:9.5px;margin-top:12px}#pex-intacct h2{font-size:14px;
+.pex-requirements th.pex-step{font-size:11.5px;padding:2px 5px}.pex-badge{font-size:10px}
+.pex-raw{font:9.5px/1.3 Helvetica,Arial,sans-serif}.pex-requirements col.c-outcome{width:12%}
+.pex-requirements col.c-observed{width:37%}.pex-requirements col.c-fix{width:26%}
+.pex-id,.pex-where{font-size:9.5px}.pex-appendix{font-size:10px;margin-top:12px}
+#pex-intacct .pex-appendix code{font-size:9.5px}
+#pex-intacct h2{font-size:14px;
 margin:10px 0 4px}
 tr{break-inside:avoid}.pex-verdict,tr.bad td,.pex-badge{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
 </style>"""

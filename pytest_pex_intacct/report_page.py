@@ -278,7 +278,8 @@ border-bottom:2px solid #57606a}
 .pex-requirements th.pex-step{font-size:15px;background:#f3f5f7;color:#1f2328;padding:7px 8px;border-bottom:0}
 .pex-requirements col.c-outcome{width:15%}.pex-requirements col.c-requirement{width:25%}
 .pex-requirements col.c-observed{width:31%}.pex-requirements col.c-fix{width:29%}
-.pex-badge{display:inline-block;font-weight:bold;padding:1px 7px;border-radius:10px;font-size:13px}
+.pex-badge{display:inline-block;font-weight:bold;padding:1px 7px;border-radius:4px;font-size:13px}
+.pex-nowrap{white-space:nowrap}
 .good .pex-badge{background:#dafbe1;color:#116329}.bad .pex-badge{background:#c62828;color:#fff}
 .warn .pex-badge{background:#fff1d6;color:#8a4600}.quiet .pex-badge{background:#eaeef2;color:#424a53}
 tr.bad td{background:#fdecec}tr.bad td:first-child{box-shadow:inset 5px 0 #c62828}
@@ -340,6 +341,15 @@ def _signoff_block(document: Mapping[str, object]) -> str:
     return "".join(parts)
 
 
+def _badge(entry: Mapping[str, object]) -> str:
+    words = _e(outcome_words(entry))
+    blocked_by = _e(entry.get("blocked_by"))
+    if blocked_by and words.endswith(blocked_by):
+        # A requirement ID breaks at its hyphens otherwise ("STEP2-" / "SENDER-ID").
+        return f'{words.removesuffix(blocked_by)}<span class="pex-nowrap">{blocked_by}</span>'
+    return words
+
+
 def _row(entry: Mapping[str, object]) -> str:
     requirement_id = display_text(entry.get("id"))
     row_id = f"row-{requirement_id}"
@@ -350,7 +360,7 @@ def _row(entry: Mapping[str, object]) -> str:
     remedy = f'<div class="pex-remedy">{_prose(remediation)}</div>' if remediation else ""
     return (
         f'<tr id="{SECTION_ID}-{html.escape(row_id)}" class="{_tone(entry)}">'
-        f'<td><span class="pex-badge">{_e(outcome_words(entry))}</span></td>'
+        f'<td><span class="pex-badge">{_badge(entry)}</span></td>'
         f'<td><div class="pex-title">{_prose(entry.get("title"))}</div>'
         f'<div class="pex-id">{_e(requirement_id)}{" · guide step " + _e(step) if step else ""}</div></td>'
         f"<td><div>{_e(plain_words(entry))}</div>{raw}</td>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Generator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -243,7 +244,9 @@ class AcceptanceRun:
         unsigned = results_document(
             company_id=settings.company_id,
             mode=settings.mode,
-            results=results,
+            # The document goes onto the customer's ticket: observations (a replay error names its
+            # cassette) keep file names, not the paths of the machine that ran the checks.
+            results=[replace(result, observed=without_machine_paths(result.observed)) for result in results],
             plugin_version=__version__,
             user_id=settings.user_id,
             sender_id=settings.sender_id,
@@ -256,10 +259,6 @@ class AcceptanceRun:
             # Hashed after the run: in record mode this is the file just written.
             cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != "live" else None,
         )
-        # The document goes onto the customer's ticket: observations (a replay error names its cassette)
-        # keep file names, not the paths of the machine that ran the checks.
-        for entry in unsigned["requirements"]:  # type: ignore[attr-defined]
-            entry["observed"] = without_machine_paths(str(entry["observed"]))
         environment = collected_environment(self.config)
         if environment is not None:
             unsigned["environment"] = environment

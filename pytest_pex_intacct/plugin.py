@@ -73,7 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="intacct_write_probe",
         action="store_true",
         default=False,
-        help="verify STEP1 by creating and deleting one attachment (the only write ever made)",
+        help="verify Step 1 (attachment numbering) by creating and deleting one attachment: the only write "
+        "ever made; a successful probe uses up one number of the Attachments sequence",
     )
     add(
         "--intacct-attest",

@@ -27,6 +27,12 @@ from .readings import Unavailable
 from .verdict import CLEANUP_FAILED
 
 PROBE_FOLDER = "PEX acceptance probe"
+# Each run names its attachment uniquely, so the listing that confirms its key finds only this run's.
+PROBE_DOCUMENT_PREFIX = "PEX acceptance probe "
+
+
+def probe_document(run_id: str) -> str:
+    return f"{PROBE_DOCUMENT_PREFIX}{run_id}"
 _CREATE_FOLDER = "probe-create-folder"
 _CREATE_ATTACHMENT = "probe-create-attachment"
 _CONFIRM_ATTACHMENT = "probe-confirm-attachment"
@@ -60,7 +66,7 @@ def run_attachment_probe(
 ) -> ProbeOutcome | Unavailable:
     if not folders.ok:
         return Unavailable(f"could not list attachment folders before the probe: {describe_errors(folders.errors)}")
-    document = f"PEX acceptance probe {run_id}"
+    document = probe_document(run_id)
     created = _Created()
     outcome: ProbeOutcome | Unavailable = Unavailable("the write probe did not finish")
     try:

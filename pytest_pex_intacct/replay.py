@@ -26,7 +26,8 @@ from .intacct.endpoint import DEFAULT_ENDPOINT
 from .intacct.envelope import SenderCredentials
 from .intacct.errors import IntacctError
 from .intacct.wire import HttpReply
-from .request_meaning import difference
+from .probe import PROBE_DOCUMENT_PREFIX
+from .request_meaning import difference, parse_request
 from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
@@ -213,11 +214,24 @@ def network_blocked() -> Iterator[None]:
         socket.create_connection = original_create_connection
 
 
+def recorded_probe_run_id(cassette: Cassette) -> str | None:
+    """The run id in the recorded probe attachment's name, if the recording holds a probe."""
+    for exchange in cassette.exchanges:
+        request = parse_request(exchange.request_body)
+        for name in request.iter("supdocname") if request is not None else ():
+            if (name.text or "").startswith(PROBE_DOCUMENT_PREFIX):
+                return (name.text or "").removeprefix(PROBE_DOCUMENT_PREFIX)
+    return None
+
+
 def replay_snapshot(settings: Settings, run_id: str, write_probe_selected: bool) -> CompanySnapshot:
     try:
         cassette = load_cassette(settings.cassette_path)
     except CassetteProblem as problem:
         return CompanySnapshot.unavailable(settings, explain(settings, str(problem)))
+    # The probe lists its attachment by this run's unique name: a replay is the recorded run, so it
+    # uses the recorded name, or the recorded listing would not show "its" attachment.
+    run_id = recorded_probe_run_id(cassette) or run_id
     suffix = recorded_with(cassette.recorded)
     transport = CassetteTransport(cassette, lambda what: explain(settings, what + suffix))
     # A replay sends nothing anywhere, so it needs no password.

@@ -12,7 +12,7 @@ from lxml import etree
 _WHO = ("sender ID", "authentication", "user", "company", "location")
 
 
-def _parse(body: bytes | str | None) -> etree._Element | None:
+def parse_request(body: bytes | str | None) -> etree._Element | None:
     if not body:
         return None
     raw = body.encode("utf-8") if isinstance(body, str) else body
@@ -23,7 +23,7 @@ def _parse(body: bytes | str | None) -> etree._Element | None:
 
 
 def meaning(body: bytes | str | None) -> tuple[str, ...]:
-    root = _parse(body)
+    root = parse_request(body)
     if root is None:
         return ("<not an Intacct request>",)
 
@@ -47,12 +47,16 @@ def meaning(body: bytes | str | None) -> tuple[str, ...]:
     # The probe's attachment name carries a per-run id; like a control id it has no meaning.
     for name in content.iter("supdocname"):
         name.text = "PEX acceptance probe"
+    for expression in content.iter("expression"):
+        value = expression.find("value")
+        if value is not None and (expression.findtext("field") or "").strip() == "supdocname":
+            value.text = "PEX acceptance probe"
     return (*who, etree.tostring(content, method="c14n").decode("utf-8"))
 
 
 def functions_summary(body: bytes | str | None) -> str:
     """``readByName USERINFO, query ROLEUSERS, …``: enough to see which options a run used."""
-    root = _parse(body)
+    root = parse_request(body)
     if root is None:
         return "?"
     names = []

@@ -35,6 +35,7 @@ from .verdict import (
     PASSED,
     PROP_OUTCOME,
     PROP_REQUIREMENT,
+    STOPPED_EARLY,
     RequirementResult,
     complete,
     counts,
@@ -49,6 +50,7 @@ _TERMINAL_WORDS = {
     BLOCKED: ("blocked", "b", ("BLOCKED", {"yellow": True})),
     NOT_APPLICABLE: ("not-applicable", "n", ("NOT APPLICABLE", {"yellow": True})),
     MANUAL: ("manual", "m", ("MANUAL", {"yellow": True})),
+    NOT_RUN: ("not-run", "-", ("NOT RUN", {"yellow": True})),
     ERROR: ("error", "E", ("ERROR", {"red": True})),
 }
 
@@ -239,7 +241,7 @@ class AcceptanceRun:
         from .signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
-        results = self.final = complete(self.results, NOT_RUN if stopped_early else NOT_SELECTED)
+        results = self.final = complete(self.results, STOPPED_EARLY if stopped_early else NOT_SELECTED)
         settings = self.settings
         unsigned = results_document(
             company_id=settings.company_id,

@@ -17,7 +17,9 @@ BLOCKED = "blocked"
 ERROR = "error"
 NOT_APPLICABLE = "not-applicable"
 MANUAL = "manual"
-OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL)
+# Deselected (-k, node ids) or never reached (-x, interrupt): nothing was checked, nothing is known.
+NOT_RUN = "not-run"
+OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL, NOT_RUN)
 
 # Marks an observation whose write-probe clean-up failed: the run's summary repeats it in red.
 CLEANUP_FAILED = "CLEAN-UP FAILED"
@@ -44,8 +46,9 @@ class RequirementResult:
 
     @property
     def met(self) -> bool:
-        """Counts towards acceptance: passed, or a manual requirement someone attested."""
-        return self.outcome == PASSED or (self.outcome == MANUAL and self.attested_by is not None)
+        """Counts towards acceptance: passed, a manual requirement someone attested, or one established
+        not to apply to this company (STEP3-ROLE on user-based permissions, UDD-READ without UDDs)."""
+        return self.outcome in (PASSED, NOT_APPLICABLE) or (self.outcome == MANUAL and self.attested_by is not None)
 
     def properties(self) -> list[tuple[str, str]]:
         props = [(PROP_OUTCOME, self.outcome), (PROP_OBSERVED, self.observed)]
@@ -87,13 +90,13 @@ def result_from_properties(
 
 
 NOT_SELECTED = "not selected in this run (-k, -m or node ids left it out); nothing was checked"
-NOT_RUN = "not run: the run stopped before it (-x/--maxfail, a collection error or an interruption)"
+STOPPED_EARLY = "not run: the run stopped before it (-x/--maxfail, a collection error or an interruption)"
 
 
 def complete(results: Mapping[str, RequirementResult], missing_reason: str = NOT_SELECTED) -> list[RequirementResult]:
-    """Every catalogue requirement once, in catalogue order; one without a result is not-applicable."""
+    """Every catalogue requirement once, in catalogue order; one without a result is not-run."""
     return [
-        results.get(requirement.id) or RequirementResult(requirement, NOT_APPLICABLE, observed=missing_reason)
+        results.get(requirement.id) or RequirementResult(requirement, NOT_RUN, observed=missing_reason)
         for requirement in CATALOGUE
     ]
 
@@ -114,7 +117,8 @@ def counts(results: Iterable[RequirementResult]) -> dict[str, int]:
     return tally
 
 
-SCHEMA_VERSION = 1
+# 2: deselected and unreached requirements are `not-run` (they were `not-applicable`).
+SCHEMA_VERSION = 2
 
 
 def results_document(

@@ -92,11 +92,11 @@ def test_every_request_validates_against_the_schema(
     [
         ("misc-failures", "STEP3-WEB-SERVICES-USER", "LOGINDISABLED=false"),
         ("user-in-entity", "STEP3-ROOT-LEVEL", "MEGAENTITYID="),
-        ("no-email-flat", "STEP3-EMAIL", "CONTACTINFO.EMAIL1 is empty"),
+        ("no-email-flat", "STEP3-EMAIL", "every e-mail field USERINFO returned is empty: CONTACTINFO.EMAIL1"),
+        ("restricted-to-entity", "STEP3-ROOT-LEVEL", "UNRESTRICTED=false, locations limited to: E100"),
         ("misc-failures", "STEP3-USER-TYPE", "employee user"),
         ("limited-admin", "STEP3-ADMIN-FULL", "Limited"),
         ("misc-failures", "STEP3-ROLE", "roles: none"),
-        ("gl-missing", "STEP4-NORMAL-BALANCE", "no GL account"),
         ("misc-failures", "STEP4-NORMAL-BALANCE", "STATUS=inactive"),
     ],
 )
@@ -258,13 +258,13 @@ def test_udd_read(simulator: Callable[..., Any], run_checks: Any, scenario: str,
 def test_json_lists_every_requirement_once_in_catalogue_order(simulator: Callable[..., Any], run_checks: Any) -> None:
     run = run_checks(simulator("ready"), "-k", "EMAIL")
     document = run.document
-    assert document["schema"] == 1
+    assert document["schema"] == 2
     assert document["company"] == "ACME"
     assert document["mode"] == "live"
     assert [entry["id"] for entry in document["requirements"]] == ALL_IDS
     assert run.outcomes["STEP3-EMAIL"] == "passed"
     unselected = run.requirement("STEP3-ROLE")
-    assert unselected["outcome"] == "not-applicable"
+    assert unselected["outcome"] == "not-run"
     assert "not selected" in unselected["observed"]
     assert run.verdict == "incomplete"
     assert run.result.ret == 1
@@ -341,7 +341,10 @@ def add_user_field(tag: str, text: str) -> Callable[[etree._Element], None]:
 
 def fail_result(control_id: str) -> Callable[[etree._Element], None]:
     """Turn one function's result into an Intacct failure (e.g. an object the role may not read)."""
+    return fail_result_with(control_id, "BL01001973", "You do not have permission for API operation READ_BY_QUERY")
 
+
+def fail_result_with(control_id: str, errorno: str, description2: str) -> Callable[[etree._Element], None]:
     def edit(root: etree._Element) -> None:
         result = next(r for r in root.iter("result") if r.findtext("controlid") == control_id)
         for child in list(result):
@@ -349,8 +352,8 @@ def fail_result(control_id: str) -> Callable[[etree._Element], None]:
                 result.remove(child)
         etree.SubElement(result, "status").text = "failure"
         error = etree.SubElement(etree.SubElement(result, "errormessage"), "error")
-        etree.SubElement(error, "errorno").text = "BL01001973"
-        etree.SubElement(error, "description2").text = "You do not have permission for API operation READ_BY_QUERY"
+        etree.SubElement(error, "errorno").text = errorno
+        etree.SubElement(error, "description2").text = description2
 
     return edit
 
@@ -410,7 +413,7 @@ def test_unrecognised_or_empty_user_field_is_a_setup_error(
     [
         (remove_fields("ADMIN"), "STEP3-ADMIN-FULL", "USERINFO has no ADMIN field (fields seen: "),
         (set_field("LOGINDISABLED", ""), "STEP3-WEB-SERVICES-USER", "LOGINDISABLED has an empty value"),
-        (remove_fields("CONTACTINFO"), "STEP3-EMAIL", "USERINFO carries none of the e-mail fields"),
+        (remove_fields("CONTACTINFO"), "STEP3-EMAIL", "USERINFO carries no e-mail field (fields seen: "),
         (set_field("NORMALBALANCE", "sideways"), "STEP4-NORMAL-BALANCE", "NORMALBALANCE is not debit or credit"),
         (remove_fields("STATUS"), "STEP4-NORMAL-BALANCE", "STATUS=(missing); STATUS is not active or inactive"),
     ],
@@ -463,16 +466,33 @@ def test_email_in_a_later_field_passes_when_the_first_is_empty(simulator: Callab
     assert run.requirement("STEP3-EMAIL")["observed"] == "ACCOUNTEMAIL='ap@acme.example'"
 
 
-def test_top_level_without_entity_fields_passes_on_a_stated_inference(
+def test_top_level_without_entity_fields_passes_on_userrestriction(
     simulator: Callable[..., Any], run_checks: Any
 ) -> None:
-    server = simulator("ready")
-    server.inject(EditedAnswer(remove_fields("MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME")))
-    run = run_checks(server, *ATTEST)
+    run = run_checks(simulator("no-entity-fields"), *ATTEST)
     assert run.outcomes["STEP3-ROOT-LEVEL"] == "passed"
     observed = run.requirement("STEP3-ROOT-LEVEL")["observed"]
-    assert observed.startswith("inferred: ")
-    assert "API-NOTES §3" in observed
+    assert "USERINFO has no MEGAENTITY fields" in observed
+    assert "UNRESTRICTED=true" in observed
+
+
+def test_top_level_that_no_field_establishes_is_manual_never_passed(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("no-entity-fields")
+    server.inject(EditedAnswer(fail_result("restriction")), times=None)
+    run = run_checks(server, *ATTEST)
+    entry = run.requirement("STEP3-ROOT-LEVEL")
+    assert entry["outcome"] == "manual"
+    assert "None of these establishes where the user was created" in entry["observed"]
+    assert run.verdict == "incomplete"
+    attested = run_checks(
+        server, "--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-attest=STEP3-ROOT-LEVEL",
+        "--intacct-signoff=Dana Smith <dana@pex.example>",
+    )  # fmt: skip
+    entry = attested.requirement("STEP3-ROOT-LEVEL")
+    assert (entry["outcome"], entry["attested_by"]) == ("manual", "Dana Smith <dana@pex.example>")
+    assert attested.verdict == "accepted"
 
 
 def test_requirements_a_stopped_run_never_reached_say_so(simulator: Callable[..., Any], run_checks: Any) -> None:
@@ -480,6 +500,154 @@ def test_requirements_a_stopped_run_never_reached_say_so(simulator: Callable[...
     assert run.result.ret == 1
     assert run.outcomes["STEP3-ADMIN-FULL"] == "failed"
     later = run.requirement("STEP4-NORMAL-BALANCE")
-    assert later["outcome"] == "not-applicable"
+    assert later["outcome"] == "not-run"
     assert later["observed"].startswith("not run: the run stopped before it")
     assert run.verdict == "not-accepted"
+
+
+# --- Real-company shapes: each test would have caught a belief the first version held ---------------
+
+
+def test_email_only_in_a_second_contact_field_passes(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("email-secondary"), *ATTEST)
+    assert run.outcomes["STEP3-EMAIL"] == "passed"
+    assert run.requirement("STEP3-EMAIL")["observed"] == "CONTACTINFO.EMAIL2='ap@acme.example'"
+    assert run.verdict == "accepted"
+
+
+def test_empty_email_remediation_names_the_guide_field(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("no-email-flat"))
+    remediation = run.requirement("STEP3-EMAIL")["remediation"]
+    assert '"Email address"' in remediation and "step 3.4" in remediation
+
+
+@pytest.mark.parametrize("scenario", ["user-based-permissions", "user-based-empty-roles"])
+def test_user_based_permissions_make_the_role_not_applicable(
+    simulator: Callable[..., Any], run_checks: Any, scenario: str
+) -> None:
+    run = run_checks(simulator(scenario), *ATTEST)
+    entry = run.requirement("STEP3-ROLE")
+    assert entry["outcome"] == "not-applicable"
+    assert "user-based permissions" in entry["observed"] and "ROLES" in entry["observed"]
+    assert "assign" not in (entry["remediation"] or "")
+    assert run.verdict == "accepted"
+    assert run.result.ret == 0
+
+
+def test_role_based_company_whose_user_has_no_role_still_fails(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator(variant(user_roles=[])), *ATTEST)
+    assert run.outcomes["STEP3-ROLE"] == "failed"
+    assert run.verdict == "not-accepted"
+
+
+def test_roles_are_found_for_a_login_id_stored_in_another_case(simulator: Callable[..., Any], run_checks: Any) -> None:
+    """ROLEUSERS may store the login as typed at creation: the filter must not miss it by case."""
+    server = simulator("ready")
+    server.inject(EditedAnswer(set_field("USERLOGINID", "PEX_Connector")))
+    run = run_checks(server, *ATTEST)
+    assert run.outcomes["STEP3-ROLE"] == "passed"
+
+
+@pytest.mark.parametrize("typed", ["pex gl account", "PEX GL ACCOUNT"])
+def test_gl_account_title_is_found_whatever_the_case(
+    simulator: Callable[..., Any], run_checks: Any, typed: str
+) -> None:
+    run = run_checks(simulator("ready"), *ATTEST, f"--intacct-gl-account={typed}")
+    assert run.outcomes["STEP4-NORMAL-BALANCE"] == "passed"
+    lower = run_checks(simulator("gl-lower-case"), *ATTEST)
+    assert lower.outcomes["STEP4-NORMAL-BALANCE"] == "passed"
+    assert "'pex gl account'" in lower.requirement("STEP4-NORMAL-BALANCE")["observed"]
+
+
+def test_no_account_with_the_guides_example_title_asks_for_the_customers_account(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    run = run_checks(simulator("gl-missing"), *ATTEST)
+    entry = run.requirement("STEP4-NORMAL-BALANCE")
+    assert entry["outcome"] == "error"
+    assert "--intacct-gl-account" in entry["observed"] and "create" not in entry["observed"].lower()
+    assert run.verdict == "incomplete"
+
+
+def test_a_named_account_that_does_not_exist_fails(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("ready"), *ATTEST, "--intacct-gl-account=9999")
+    assert run.outcomes["STEP4-NORMAL-BALANCE"] == "failed"
+
+
+def test_a_read_the_role_may_not_make_names_the_missing_permission(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    run = run_checks(simulator("read-refused"), *ATTEST)
+    entry = run.requirement("STEP4-NORMAL-BALANCE")
+    assert entry["outcome"] == "error"
+    assert "General Ledger application: Accounts (List, View)" in entry["observed"]
+    assert "PL04000005" in entry["observed"] and "full permissions" in entry["observed"]
+    # The refusal of one object costs only the requirement that needed it.
+    assert run.outcomes["STEP3-ADMIN-FULL"] == "passed"
+
+
+@pytest.mark.parametrize("unreadable", ["USERINFO", "ROLEUSERS,USERROLES"])
+def test_refused_user_and_role_reads_name_their_permission(
+    simulator: Callable[..., Any], run_checks: Any, unreadable: str
+) -> None:
+    run = run_checks(simulator(variant(unreadable_objects=unreadable.split(","))), *ATTEST)
+    requirement_id = "STEP3-ADMIN-FULL" if unreadable == "USERINFO" else "STEP3-ROLE"
+    entry = run.requirement(requirement_id)
+    assert entry["outcome"] == "error"
+    assert "may not" in entry["observed"] and "(List, View)" in entry["observed"]
+
+
+def test_user_restricted_to_an_entity_fails_the_root_level(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("restricted-to-entity"), *ATTEST)
+    assert run.outcomes["STEP3-ROOT-LEVEL"] == "failed"
+    assert run.requirement("STEP3-ROOT-LEVEL")["remediation"]
+
+
+def test_udd_with_no_records_is_manual_not_passed(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("udd-empty"), *ATTEST, "--intacct-udd")
+    entry = run.requirement("UDD-READ")
+    assert entry["outcome"] == "manual"
+    assert "no records" in entry["observed"]
+
+
+def test_udd_probe_asks_only_for_fields_platform_objects_have(simulator: Callable[..., Any], run_checks: Any) -> None:
+    server = simulator("ready")
+    run = run_checks(server, *ATTEST, "--intacct-udd")
+    assert run.outcomes["UDD-READ"] == "passed"
+    probe = etree.fromstring(server.log.records[1].raw)
+    assert [field.text for field in probe.iter("field")] == ["id", "name"]
+
+
+def test_udd_probe_failing_for_another_reason_is_an_error_saying_so(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(lambda root: None))  # the first request passes untouched
+    server.inject(EditedAnswer(fail_result_with("udd-0", "BL01001973", "Invalid fields list id,name")))
+    run = run_checks(server, *ATTEST, "--intacct-udd")
+    entry = run.requirement("UDD-READ")
+    assert entry["outcome"] == "error"
+    assert "other than permission" in entry["observed"] and "Invalid fields list" in entry["observed"]
+
+
+def test_gateway_400_refusal_says_credentials_were_refused(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator(variant(signin_failure_style="gateway400")), user_password="wrong")
+    for requirement_id in ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN"):
+        assert run.outcomes[requirement_id] == "error", requirement_id
+    observed = run.requirement("STEP3-USER-SIGN-IN")["observed"]
+    assert "GW-0011" in observed
+    assert "credentials refused: PEX's sender password or the customer's user password" in observed
+    assert "check PEX's sender settings" not in observed
+
+
+@pytest.mark.parametrize("supdoc_key", ["recordno", "supdocid"])
+def test_probe_confirms_the_key_then_deletes_and_says_it_used_a_number(
+    simulator: Callable[..., Any], run_checks: Any, supdoc_key: str
+) -> None:
+    server = simulator(variant(supdoc_key=supdoc_key))
+    run = run_checks(server, "--intacct-write-probe")
+    entry = run.requirement("STEP1-ATTACHMENT-NUMBERING")
+    assert entry["outcome"] == "passed"
+    assert "confirmed by listing it" in entry["observed"]
+    assert "one number of the Attachments sequence" in entry["observed"]
+    assert server.attachments == ()

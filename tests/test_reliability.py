@@ -34,6 +34,9 @@ ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana
 PROBE_FOLDER = "PEX acceptance probe"
 STEP1 = "STEP1-ATTACHMENT-NUMBERING"
 # Every requirement that needs an answer from Intacct (STEP1 is manual and UDD-READ not requested).
+USER_FIELD_CHECKS_AFTER_SIGN_IN = (
+    "STEP3-WEB-SERVICES-USER", "STEP3-ROOT-LEVEL", "STEP3-EMAIL", "STEP3-USER-TYPE", "STEP3-ADMIN-FULL", "STEP3-ROLE",
+)  # fmt: skip
 NETWORK_IDS = [requirement.id for requirement in CATALOGUE if requirement.id not in (STEP1, "UDD-READ")]
 ERROR_LINE = "could not be verified (error, not the company's setup)"
 
@@ -95,7 +98,11 @@ MATRIX = {
     "http-500": Row(faults.HttpError(500), "HTTP 500 without an XML body", (2, ATTEMPTS)),
     "http-503": Row(faults.HttpError(503), "HTTP 503 without an XML body", (2, ATTEMPTS)),
     "http-524": Row(faults.HttpError(524), "HTTP 524 without an XML body after 1 attempt", (1, 1)),
-    "http-429-gw-0010": Row(faults.RateLimited(), "rate-limiting the requests after the retries", (2, ATTEMPTS)),
+    "http-429-gw-0010": Row(faults.RateLimited(), "still busy or off-line after the retries (GW-0010", (2, ATTEMPTS)),
+    # Busy signals inside HTTP 200 bodies, where integrations report seeing them.
+    "200-rate-limit-in-control": Row(
+        faults.BusyAnswer("control"), "busy or off-line after the retries (XL03000006 API rate limit", (2, ATTEMPTS)
+    ),
     "html-maintenance-page": Row(faults.MaintenancePage(), "HTML page (HTTP 200)", (1, 1)),
     "empty-body": Row(faults.EmptyBody(), "empty body", (1, 1)),
     "truncated-xml": Row(faults.Truncated(), "not well-formed XML", (1, 1)),
@@ -149,6 +156,39 @@ def test_503_once_then_success_is_retried_and_accepted(simulator: Callable[..., 
     assert {run.outcomes[requirement_id] for requirement_id in NETWORK_IDS} == {"passed"}
     assert server.log.count == 2
     assert [record.http_status for record in server.log.records] == [503, 200]
+
+
+@pytest.mark.parametrize(
+    ("place", "cause"), [("result", "Temporarily Off-line"), ("correction", "Please Try Again Later")]
+)
+def test_busy_functions_after_a_good_sign_in_are_retried_then_errors(
+    simulator: Callable[..., Any], run_checks: Any, place: str, cause: str
+) -> None:
+    server = simulator("ready")
+    server.inject(faults.BusyAnswer(place), times=None)  # type: ignore[arg-type]
+    run = timed_run(run_checks, server)
+    assert run.verdict == "incomplete"
+    # The sign-in itself succeeded: only what the busy functions should have shown is unverified.
+    for requirement_id in ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN"):
+        assert run.outcomes[requirement_id] == "passed", requirement_id
+    for requirement_id in (*USER_FIELD_CHECKS_AFTER_SIGN_IN, "STEP4-NORMAL-BALANCE"):
+        entry = run.requirement(requirement_id)
+        assert entry["outcome"] == "error", (requirement_id, entry)
+        assert "busy or off-line" in entry["observed"] and cause in entry["observed"], entry["observed"]
+        assert "run again later" in entry["observed"]
+    assert 2 <= requests_logged(server, 2) <= ATTEMPTS
+
+
+@pytest.mark.parametrize("place", ["control", "result", "correction"])
+def test_busy_answer_once_then_success_is_retried_and_accepted(
+    simulator: Callable[..., Any], run_checks: Any, place: str
+) -> None:
+    server = simulator("ready")
+    server.inject(faults.BusyAnswer(place), times=1)  # type: ignore[arg-type]
+    run = timed_run(run_checks, server, *ATTEST)
+    assert run.result.ret == 0, run.result.stdout.str()
+    assert run.verdict == "accepted"
+    assert server.log.count == 2
 
 
 def test_xxe_body_never_shows_the_local_file(simulator: Callable[..., Any], run_checks: Any, tmp_path: Path) -> None:
@@ -351,7 +391,7 @@ def test_no_write_when_the_probe_check_is_not_selected(simulator: Callable[..., 
     server = simulator("ready")
     run = timed_run(run_checks, server, "--intacct-write-probe", "-k", "EMAIL")
     assert run.outcomes["STEP3-EMAIL"] == "passed"
-    assert run.outcomes[STEP1] == "not-applicable"
+    assert run.outcomes[STEP1] == "not-run"
     assert [record.writes for record in server.log.records] == [()]
 
 

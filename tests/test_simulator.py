@@ -29,7 +29,7 @@ from pytest_pex_intacct.simulator import (
     scenario_names,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "intacct" / "schemas" / "api.lxml.xsd"
+SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
 REPO = Path(__file__).resolve().parents[1]
 SENDER_SECRET = "sndr-Secret-7731-zq"
 USER_SECRET = "usr-Secret-4417-kx"
@@ -159,7 +159,8 @@ def test_shipped_scenarios() -> None:
     assert set(scenario_names()) == {
         "ready", "misconfigured", "sender-inactive", "web-services-off", "user-in-entity", "udd-unreadable",
         "no-udds", "no-autonumbering", "gl-missing", "limited-admin", "no-email-flat", "misc-failures",
-        "user-misconfigured",
+        "user-misconfigured", "email-secondary", "user-based-permissions", "user-based-empty-roles",
+        "restricted-to-entity", "no-entity-fields", "read-refused", "udd-empty", "gl-lower-case",
     }  # fmt: skip
     for name in scenario_names():
         assert load_scenario(name).company_id == "ACME"
@@ -432,17 +433,119 @@ def test_read_by_query_unknown_object(sim: SimulatorServer) -> None:
 
 
 def test_udd_read_probe(start: Callable[..., SimulatorServer]) -> None:
-    readable = result(call(start(), read_gl("", fields="RECORDNO", pagesize="1", obj="PROJECT_TYPE")))
+    readable = result(call(start(), read_gl("", fields="id,name", pagesize="1", obj="PROJECT_TYPE")))
     assert readable.findtext("status") == "success"
-    assert readable.find("data").attrib["listtype"] == "project_type"  # type: ignore[union-attr]
+    data = readable.find("data")
+    assert data is not None and data.attrib["listtype"] == "project_type"
+    assert (data.attrib["totalcount"], data.attrib["count"]) == ("2", "1")
+    assert [(c.tag, c.text) for c in data[0]] == [("id", "10001"), ("name", "Value 1")]
+    # Platform objects have no RECORDNO: asking for it is a function error, not a permission refusal.
+    unknown = result(call(start(), read_gl("", fields="RECORDNO", pagesize="1", obj="PROJECT_TYPE")))
+    assert unknown.findtext("status") == "failure"
+    assert unknown.findtext("errormessage/error/description2") == "Invalid fields list RECORDNO"
     denied = result(
-        call(start(company("udd-unreadable")), read_gl("", fields="RECORDNO", pagesize="1", obj="PROJECT_TYPE"))
+        call(start(company("udd-unreadable")), read_gl("", fields="id,name", pagesize="1", obj="PROJECT_TYPE"))
     )
     assert denied.findtext("status") == "failure"
     assert denied.findtext("errormessage/error/errorno") == "PL04000005"
     assert denied.findtext("errormessage/error/description2") == (
         "You do not have permission for API operation READ_BY_QUERY on objects of type project_type"
     )
+    empty = result(call(start(company("udd-empty")), read_gl("", fields="id,name", pagesize="1", obj="PROJECT_TYPE")))
+    assert empty.find("data").attrib["totalcount"] == "0"  # type: ignore[union-attr]
+
+
+def test_unreadable_objects_are_refused_with_pl04000005(start: Callable[..., SimulatorServer]) -> None:
+    denied = result(call(start(company("read-refused")), read_gl("")))
+    assert denied.findtext("errormessage/error/errorno") == "PL04000005"
+    assert "READ_BY_QUERY on objects of type glaccount" in (denied.findtext("errormessage/error/description2") or "")
+
+
+def query_function(
+    obj: str, fields: tuple[str, ...], *filters: tuple[str, str], case_insensitive: bool = False
+) -> etree._Element:
+    parts: list[Any] = [E.select(*(E.field(name) for name in fields)), E.object(obj)]
+    if filters:
+        tests = [E.equalto(E.field(field), E.value(value)) for field, value in filters]
+        parts.append(E.filter(tests[0] if len(tests) == 1 else E("or", *tests)))
+    if case_insensitive:
+        parts.append(E.options(E.caseinsensitive("true")))
+    return fn("q", E.query(*parts))
+
+
+def test_query_filters_compare_case_only_when_asked(start: Callable[..., SimulatorServer]) -> None:
+    sim = start()
+    wanted = (("ACCOUNTNO", "pex gl account"), ("TITLE", "pex gl account"))
+    exact = result(call(sim, query_function("GLACCOUNT", ("ACCOUNTNO",), *wanted)))
+    assert exact.find("data").attrib["count"] == "0"  # type: ignore[union-attr]
+    folded = result(call(sim, query_function("GLACCOUNT", ("ACCOUNTNO",), *wanted, case_insensitive=True)))
+    assert folded.findtext("data/GLACCOUNT/ACCOUNTNO") == "6700"
+
+
+def test_userrestriction_rows(start: Callable[..., SimulatorServer]) -> None:
+    fields = ("LOGINID", "UNRESTRICTED", "LOCATIONID")
+    top = result(call(start(), query_function("USERRESTRICTION", fields, ("LOGINID", "pex_connector"))))
+    assert [(c.tag, c.text or "") for c in top.find("data/USERRESTRICTION")] == [  # type: ignore[union-attr]
+        ("LOGINID", "pex_connector"), ("UNRESTRICTED", "true"), ("LOCATIONID", ""),
+    ]  # fmt: skip
+    limited = result(call(start(company("restricted-to-entity")), query_function("USERRESTRICTION", fields)))
+    assert [row.findtext("LOCATIONID") for row in limited.iterfind("data/USERRESTRICTION")] == ["E100"]
+    assert limited.findtext("data/USERRESTRICTION/UNRESTRICTED") == "false"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "answer"), [("user-based-permissions", "failure"), ("user-based-empty-roles", "0")]
+)
+def test_user_based_permissions_have_no_roles(
+    start: Callable[..., SimulatorServer], scenario: str, answer: str
+) -> None:
+    root = result(call(start(company(scenario)), query_function("ROLES", ("RECORDNO", "NAME"))))
+    if answer == "failure":
+        assert root.findtext("status") == "failure"
+        assert root.findtext("errormessage/error/description2") == "Object definition ROLES not found"
+    else:
+        assert root.find("data").attrib["totalcount"] == answer  # type: ignore[union-attr]
+    role_based = result(
+        call(start(company(edit=lambda d: d["users"][0].update(roles=[]))), query_function("ROLES", ("NAME",)))
+    )
+    assert role_based.findtext("data/ROLES/NAME") == "Administrator"
+
+
+def test_email_field_and_entity_fields_follow_the_scenario(start: Callable[..., SimulatorServer]) -> None:
+    record = result(call(start(company("email-secondary")), read_user())).find("data/USERINFO")
+    assert record is not None
+    assert record.findtext("CONTACTINFO/EMAIL1") == "" and record.findtext("CONTACTINFO/EMAIL2") == "ap@acme.example"
+    bare = result(call(start(company("no-entity-fields")), read_user())).find("data/USERINFO")
+    assert bare is not None and bare.find("MEGAENTITYID") is None
+
+
+def test_gateway_400_refusal(start: Callable[..., SimulatorServer]) -> None:
+    sim = start(company(edit=lambda d: d.update(signin_failure_style="gateway400")))
+    response = post(sim, envelope(read_user(), auth=login(password="wrong")))
+    assert response.status_code == 400
+    root = parse(response.content)
+    assert root.findtext("control/status") == "failure"
+    assert root.findtext("errormessage/error/errorno") == "GW-0011"
+    assert (root.findtext("errormessage/error/description") or "").startswith("Invalid Request [Request ID: ")
+
+
+@pytest.mark.parametrize("place", ["control", "result", "correction"])
+def test_busy_answers_in_http_200(start: Callable[..., SimulatorServer], place: str) -> None:
+    sim = start()
+    sim.inject(faults.BusyAnswer(place))  # type: ignore[arg-type]
+    response = post(sim, envelope(read_user()))
+    assert response.status_code == 200
+    text = response.content.decode()
+    phrase = {"control": "API rate limit exceeded", "result": "The Service is Temporarily Off-line"}.get(
+        place, "Please Try Again Later"
+    )
+    assert phrase in text
+    root = parse(response.content)
+    if place == "control":
+        assert root.findtext("control/status") == "failure" and root.find("operation") is None
+    else:
+        assert root.findtext("operation/authentication/status") == "success"
+        assert root.findtext("operation/result/status") == "failure"
 
 
 def test_query_roles(start: Callable[..., SimulatorServer]) -> None:
@@ -519,8 +622,23 @@ def delete(kind: str, key: str) -> etree._Element:
 
 def test_attachment_probe_round_trip(sim: SimulatorServer) -> None:
     root = call(sim, create_folder("PEX acceptance probe"), create_attachment("PEX acceptance probe"))
-    assert [result(root, i).findtext("key") for i in (0, 1)] == ["PEX acceptance probe", "ATT-0001"]
-    assert [a.supdoc_id for a in sim.attachments] == ["ATT-0001"]
+    # Like recorded create_supdoc answers, the key is a number (the record number), not the supdocid.
+    assert [result(root, i).findtext("key") for i in (0, 1)] == ["PEX acceptance probe", "35"]
+    assert [a.supdoc_id for a in sim.attachments] == ["ATT-00001"]
+    listed = result(
+        call(
+            sim,
+            fn(
+                "ls",
+                E.get_list(
+                    E.filter(E.expression(E.field("supdocname"), E.operator("="), E.value("probe"))), object="supdoc"
+                ),
+            ),
+        )
+    )
+    assert [(row.findtext("recordno"), row.findtext("supdocid")) for row in listed.iterfind("data/supdoc")] == [
+        ("35", "ATT-00001")
+    ]
     duplicate = result(call(sim, create_folder("PEX acceptance probe")))
     assert error_text(duplicate, "errormessage/error") == {
         "errorno": "BL34000061",
@@ -528,10 +646,10 @@ def test_attachment_probe_round_trip(sim: SimulatorServer) -> None:
         "description2": "Another Attachment Folder with the given value(s) PEX acceptance probe already exists",
         "correction": "Use a unique value instead.",
     }
-    root = call(sim, delete("supdoc", "ATT-0001"), delete("supdocfolder", "PEX acceptance probe"))
-    assert [result(root, i).findtext("key") for i in (0, 1)] == ["ATT-0001", "PEX acceptance probe"]
+    root = call(sim, delete("supdoc", "ATT-00001"), delete("supdocfolder", "PEX acceptance probe"))
+    assert [result(root, i).findtext("key") for i in (0, 1)] == ["ATT-00001", "PEX acceptance probe"]
     assert sim.attachments == () and sim.folder_names == ("Receipts",)
-    gone = result(call(sim, delete("supdoc", "ATT-0001")))
+    gone = result(call(sim, delete("supdoc", "ATT-00001")))
     assert gone.findtext("status") == "failure"
     assert sim.log.records[-1].writes == ("delete_supdoc",)
 
@@ -545,7 +663,8 @@ def test_attachment_needs_folder_and_numbering(start: Callable[..., SimulatorSer
     assert error_text(failed, "errormessage/error")["description2"] == "Attachment ID is required"
     assert manual.attachments == ()
     named = result(call(manual, create_attachment("Receipts", "R-1")))
-    assert named.findtext("key") == "R-1"
+    assert named.findtext("key") == "35"
+    assert [a.supdoc_id for a in manual.attachments] == ["R-1"]
 
 
 def test_fail_deletes_flag(start: Callable[..., SimulatorServer]) -> None:

@@ -67,7 +67,7 @@ class Authenticator:
     def _company_gate(self, sender_id: str, user_id: str, company_id: str) -> None:
         scenario = self.scenario
         if not scenario.web_services_subscribed:
-            # Level and errorno unconfirmed (API-NOTES §2); the scenario picks the level.
+            # Level and errorno unconfirmed; the scenario picks the level.
             error = GatewayError(
                 "XL03000006",
                 description2=self._support(
@@ -98,6 +98,12 @@ class Authenticator:
         if self.scenario.signin_failure_style == "gateway401":
             body = status_only_failure("XMLGW_JPP0002", "Sign-in information is incorrect. Please check your request.")
             raise ResponseReplaced(GatewayResponse(401, body))
+        if self.scenario.signin_failure_style == "gateway400":
+            # GW-0011's text is Sage's documented one; that it answers bad credentials with HTTP 400 is one
+            # vendor's claim (unconfirmed).
+            request_id = secrets.token_hex(8) if self.support_ids else "0"
+            body = status_only_failure("GW-0011", f"Invalid Request [Request ID: {request_id}]")
+            raise ResponseReplaced(GatewayResponse(400, body))
         raise AuthenticationFailed(
             user_id,
             company_id,

@@ -18,6 +18,9 @@ class Attachment:
     supdoc_id: str
     name: str
     folder: str
+    record_no: int
+    created: date
+    created_by: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class CompanyState:
     attachments: dict[str, Attachment]
     sessions: dict[str, Identity]
     next_attachment: int = 1
+    # Record numbers are never reused, even after a delete; 35 as in a recorded create_supdoc answer.
+    next_record: int = 35
 
     @classmethod
     def initial(cls, scenario: Scenario) -> CompanyState:

@@ -19,7 +19,15 @@ from lxml import etree
 
 from .control import control_failure
 from .request_parsing import safe_parser
-from .responses import XML_CONTENT_TYPE, GatewayError, GatewayResponse, serialize, status_only_failure
+from .responses import (
+    XML_CONTENT_TYPE,
+    GatewayError,
+    GatewayResponse,
+    add_child,
+    errormessage,
+    serialize,
+    status_only_failure,
+)
 
 TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
 HTML_CONTENT_TYPE = "text/html; charset=UTF-8"
@@ -275,3 +283,51 @@ class FailDeletes(Fault):
 
     def deliver(self, wire: Wire, real: RealResponse) -> None:
         send_response(wire, real(fail_deletes=True))
+
+
+BusyPlace = Literal["control", "result", "correction"]
+
+
+@dataclass(frozen=True)
+class BusyAnswer(Fault):
+    """HTTP 200 whose XML says Intacct is busy or off-line, in the places integrations report seeing it.
+
+    ``control``: the whole request refused with "API rate limit exceeded"; ``result``: every function
+    failed with "The Service is Temporarily Off-line" in description2; ``correction``: every function
+    failed with a "Please Try Again Later" correction. The phrases are vendors' (their retry code
+    matches them); the errornos around them are unconfirmed, so the control one reuses XL03000006 to
+    prove that the phrase, not the number, decides. Meant for reads: the request is processed to
+    shape the answer like the real one, and a write would take effect.
+    """
+
+    place: BusyPlace = "control"
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        document = etree.fromstring(response.body, safe_parser())
+        control = document.find("control")
+        if self.place == "control" or control is None:
+            for child in list(document):
+                if child.tag != "control":
+                    document.remove(child)
+            if control is not None:
+                status = control.find("status")
+                if status is not None:
+                    status.text = "failure"
+            document.append(errormessage([GatewayError("XL03000006", description="API rate limit exceeded")]))
+        else:
+            error = (
+                GatewayError("BL01001973", description2="The Service is Temporarily Off-line")
+                if self.place == "result"
+                else GatewayError(
+                    "BL01001973", description2="The request could not be completed", correction="Please Try Again Later"
+                )
+            )
+            for result in document.iterfind("operation/result"):
+                for child in list(result):
+                    if child.tag not in ("function", "controlid"):
+                        result.remove(child)
+                add_child(result, "status", "failure")
+                result.insert(0, result[-1])
+                result.append(errormessage([error]))
+        send(wire, 200, response.content_type, serialize(document))

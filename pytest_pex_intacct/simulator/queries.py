@@ -11,7 +11,7 @@ from lxml import etree
 from .failures import FunctionFailed, unsupported
 from .request_parsing import child_texts
 from .responses import GatewayError
-from .tables import Record, Table
+from .tables import Record, Table, catalogue_field
 
 Predicate = Callable[[Record], bool]
 
@@ -29,7 +29,7 @@ def _like(actual: str | None, pattern: str) -> bool:
     return fnmatch.fnmatchcase(actual or "", pattern.replace("%", "*").replace("_", "?"))
 
 
-# Legacy readByQuery strings use one-letter codes for some enums (API-NOTES §3, §4).
+# Legacy readByQuery strings use one-letter codes for some enums.
 _QUERY_CODES: Mapping[str, Mapping[str, str]] = {
     "USERTYPE": {
         "B": "business user", "E": "employee user", "R": "view only user", "D": "dashboard user",
@@ -136,8 +136,8 @@ class _QueryParser:
             return inner
         if kind != "word":
             raise _QueryError(f"expected a field name, got {text!r}")
-        field = text.upper()
-        if self._table.fields is not None and field not in self._table.fields:
+        field = catalogue_field(self._table, text.upper())
+        if field is None:
             raise _QueryError(f"unknown field {text}")
         operator_kind, operator = self._next()
         value_kind, value = self._next()
@@ -161,9 +161,10 @@ def filter_predicate(node: etree._Element, table: Table, casefold: bool) -> Pred
         parts = [filter_predicate(child, table, casefold) for child in children]
         combine = all if tag == "and" else any
         return lambda record: combine(part(record) for part in parts)
-    field = (node.findtext("field") or "").strip().upper()
-    if table.fields is not None and field not in table.fields:
-        raise FunctionFailed(query_error(f"unknown field {field} in filter"))
+    named = (node.findtext("field") or "").strip()
+    field = catalogue_field(table, named.upper())
+    if field is None:
+        raise FunctionFailed(query_error(f"unknown field {named} in filter"))
     values = [child.text or "" for child in children if child.tag == "value"]
     fold: Callable[[str], str] = str.casefold if casefold else str
 

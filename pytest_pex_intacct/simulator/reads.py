@@ -11,7 +11,7 @@ import secrets
 
 from lxml import etree
 
-from .company_state import CallContext, Folder
+from .company_state import Attachment, CallContext, Folder
 from .failures import FunctionFailed, unsupported
 from .queries import Predicate, filter_predicate, legacy_filter, match_everything, query_error, query_string_predicate
 from .responses import GatewayError, add_child
@@ -109,19 +109,24 @@ def get_dimensions(context: CallContext, body: etree._Element) -> list[etree._El
 
 
 def get_list(context: CallContext, body: etree._Element) -> list[etree._Element]:
-    if body.get("object") != "supdocfolder":
-        raise FunctionFailed(unsupported(f"get_list object {body.get('object')!r}"))
-    rows = [_folder_row(folder) for folder in context.state.folders.values()]
+    object_name = body.get("object")
+    rows: list[dict[str, str]]
+    if object_name == "supdocfolder":
+        rows = [_folder_row(folder) for folder in context.state.folders.values()]
+    elif object_name == "supdoc":
+        rows = [_attachment_row(attachment) for attachment in context.state.attachments.values()]
+    else:
+        raise FunctionFailed(unsupported(f"get_list object {object_name!r}"))
     filter_node = body.find("filter")
     if filter_node is not None:
         keep = legacy_filter(filter_node)
         rows = [row for row in rows if keep(row)]
     # The bounds of an empty legacy list are unconfirmed; end never goes below start here.
     listtype = etree.Element("listtype", start="0", end=str(max(len(rows) - 1, 0)), total=str(len(rows)))
-    listtype.text = "supdocfolder"
+    listtype.text = object_name
     data = etree.Element("data")
     for row in rows:
-        item = add_child(data, "supdocfolder")
+        item = add_child(data, object_name)
         for tag, value in row.items():
             add_child(item, tag, value)
     return [listtype, data]
@@ -134,7 +139,7 @@ def _readable_table(context: CallContext, object_name: str, operation: str) -> T
             GatewayError("Query Failed", description2=f"Object definition {object_name.strip()} not found")
         )
     if not table.readable:
-        # errorno PL04000005 is unconfirmed (API-NOTES §8); the description2 substring is real.
+        # The description2 text is real (a recorded refusal); that errorno PL04000005 comes with it is unconfirmed.
         raise FunctionFailed(
             GatewayError(
                 "PL04000005",
@@ -164,4 +169,17 @@ def _folder_row(folder: Folder) -> dict[str, str]:
         "lastmodified": created,
         "lastmodifiedby": folder.created_by,
         "status": "active",
+    }
+
+
+def _attachment_row(attachment: Attachment) -> dict[str, str]:
+    # As in a recorded get_list supdoc answer (without the attachment's files).
+    return {
+        "recordno": str(attachment.record_no),
+        "supdocid": attachment.supdoc_id,
+        "supdocname": attachment.name,
+        "folder": attachment.folder,
+        "description": "",
+        "creationdate": attachment.created.strftime("%m/%d/%Y"),
+        "createdby": attachment.created_by,
     }

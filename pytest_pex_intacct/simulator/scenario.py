@@ -14,8 +14,14 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeVar, cast
 
 OffLevel = Literal["control", "authentication"]
-SigninFailureStyle = Literal["legacy", "gateway401"]
+SigninFailureStyle = Literal["legacy", "gateway401", "gateway400"]
 EmailShape = Literal["nested", "flat"]
+PermissionModel = Literal["role-based", "user-based"]
+# What a company on user-based permissions answers for the role objects is unconfirmed: both shapes.
+RolesAnswer = Literal["unknown-object", "empty"]
+# create_supdoc's <key>: real responses show a number (the record number); the supdocid is the other
+# plausible reading.
+SupdocKey = Literal["recordno", "supdocid"]
 
 _T = TypeVar("_T")
 
@@ -42,6 +48,16 @@ class User:
     email_shape: EmailShape
     entity: str | None
     roles: tuple[str, ...]
+    # The USERINFO path the Web Services user form's "Email address" comes back under.
+    email_field: str = "CONTACTINFO.EMAIL1"
+    # Entities the user is limited to (USERRESTRICTION); a user owned by an entity is limited to it.
+    restricted_to: tuple[str, ...] = ()
+
+    @property
+    def limited_to(self) -> tuple[str, ...]:
+        if self.restricted_to:
+            return self.restricted_to
+        return (self.entity,) if self.entity else ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,8 @@ class Dimension:
     label: str
     user_defined: bool
     readable: bool = True
+    # How many records a user-defined dimension holds (a UDD may have none yet).
+    records: int = 2
 
 
 @dataclass(frozen=True)
@@ -76,6 +94,13 @@ class Scenario:
     dimensions: tuple[Dimension, ...]
     attachment_autonumbering: bool
     supdoc_folders: tuple[str, ...]
+    permission_model: PermissionModel = "role-based"
+    user_based_roles_answer: RolesAnswer = "unknown-object"
+    # Objects the checked user's role may not read: every read of them is refused with PL04000005.
+    unreadable_objects: tuple[str, ...] = ()
+    # Whether USERINFO carries MEGAENTITYKEY/ID/NAME at all (unconfirmed for USERINFO).
+    user_entity_fields: bool = True
+    supdoc_key: SupdocKey = "recordno"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
@@ -200,7 +225,8 @@ def _read_scenario(doc: _Fields) -> Scenario:
         web_services_subscribed=doc.get("web_services_subscribed", bool),
         web_services_off_level=cast(OffLevel, doc.choice("web_services_off_level", ("control", "authentication"))),
         signin_failure_style=cast(
-            SigninFailureStyle, doc.choice("signin_failure_style", ("legacy", "gateway401"), default="legacy")
+            SigninFailureStyle,
+            doc.choice("signin_failure_style", ("legacy", "gateway401", "gateway400"), default="legacy"),
         ),
         senders=MappingProxyType(dict(senders)),
         authorized_senders=tuple(_read_authorized_sender(f) for f in doc.objects("authorized_senders")),
@@ -209,6 +235,15 @@ def _read_scenario(doc: _Fields) -> Scenario:
         dimensions=tuple(_read_dimension(f) for f in doc.objects("dimensions")),
         attachment_autonumbering=doc.get("attachment_autonumbering", bool),
         supdoc_folders=doc.strings("supdoc_folders"),
+        permission_model=cast(
+            PermissionModel, doc.choice("permission_model", ("role-based", "user-based"), default="role-based")
+        ),
+        user_based_roles_answer=cast(
+            RolesAnswer, doc.choice("user_based_roles_answer", ("unknown-object", "empty"), default="unknown-object")
+        ),
+        unreadable_objects=tuple(name.upper() for name in doc.strings("unreadable_objects")),
+        user_entity_fields=doc.get("user_entity_fields", bool, default=True),
+        supdoc_key=cast(SupdocKey, doc.choice("supdoc_key", ("recordno", "supdocid"), default="recordno")),
     )
     doc.done()
     return scenario
@@ -235,6 +270,8 @@ def _read_user(doc: _Fields) -> User:
         email_shape=cast(EmailShape, doc.choice("email_shape", ("nested", "flat"), default="nested")),
         entity=doc.get("entity", str, nullable=True),
         roles=doc.strings("roles"),
+        email_field=doc.get("email_field", str, default="CONTACTINFO.EMAIL1"),
+        restricted_to=doc.strings("restricted_to"),
     )
     doc.done()
     return user
@@ -261,6 +298,7 @@ def _read_dimension(doc: _Fields) -> Dimension:
         label=doc.get("label", str),
         user_defined=doc.get("user_defined", bool),
         readable=doc.get("readable", bool, default=True),
+        records=doc.get("records", int, default=2),
     )
     doc.done()
     return dimension

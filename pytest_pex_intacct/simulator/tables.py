@@ -16,7 +16,7 @@ from .scenario import GLAccount, Scenario, User
 @dataclass(frozen=True)
 class Record:
     fields: tuple[tuple[str, str], ...]
-    # CONTACTINFO.EMAIL1 comes back nested or flat; the real path is unconfirmed (API-NOTES §3).
+    # CONTACTINFO.EMAIL1 comes back nested or flat; which one a USERINFO read returns is unconfirmed.
     nested: bool = True
 
     def value(self, name: str) -> str | None:
@@ -35,22 +35,43 @@ class Table:
 
 _USER_FIELDS = (
     "RECORDNO", "LOGINID", "USERTYPE", "DESCRIPTION", "ADMIN", "STATUS", "LOGINDISABLED",
-    "MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME", "CONTACTINFO.EMAIL1",
+    "MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME", "CONTACTINFO.EMAIL1", "CONTACTINFO.EMAIL2",
 )  # fmt: skip
+_ENTITY_FIELDS = ("MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME")
 _GL_FIELDS = (
     "RECORDNO", "ACCOUNTNO", "TITLE", "NORMALBALANCE", "ACCOUNTTYPE", "STATUS",
     "MEGAENTITYKEY", "MEGAENTITYID", "MEGAENTITYNAME",
 )  # fmt: skip
+# As in Sage's USERRESTRICTION query example: one row per location the user is limited to.
+_RESTRICTION_FIELDS = ("LOGINID", "RECORDNO", "USERTYPE", "UNRESTRICTED", "LOCATIONID")
+_ROLE_FIELDS = ("RECORDNO", "NAME", "DESCRIPTION", "ROLETYPE")
+# UDDs are platform objects: lowercase system fields, no RECORDNO.
+_UDD_FIELDS = ("id", "name", "createdBy", "updatedBy")
+_ROLE_OBJECTS = ("ROLES", "ROLEUSERS", "USERROLES")
 
 
-def _user_record(index: int, user: User, entity_keys: Mapping[str, str]) -> Record:
+def _user_record(index: int, user: User, entity_keys: Mapping[str, str], entity_fields: bool) -> Record:
     entity = user.entity or ""
-    values = (
-        str(index + 1), user.login_id, user.user_type, "", user.admin, user.status,
-        "true" if user.login_disabled else "false", entity_keys.get(entity, ""), entity, entity,
-        user.email or "",
-    )  # fmt: skip
-    return Record(tuple(zip(_USER_FIELDS, values, strict=True)), nested=user.email_shape == "nested")
+    values = {
+        "RECORDNO": str(index + 1), "LOGINID": user.login_id, "USERTYPE": user.user_type, "DESCRIPTION": "",
+        "ADMIN": user.admin, "STATUS": user.status, "LOGINDISABLED": "true" if user.login_disabled else "false",
+        "MEGAENTITYKEY": entity_keys.get(entity, ""), "MEGAENTITYID": entity, "MEGAENTITYNAME": entity,
+        "CONTACTINFO.EMAIL1": "", "CONTACTINFO.EMAIL2": "",
+    }  # fmt: skip
+    values[user.email_field] = user.email or ""
+    if not entity_fields:
+        for name in _ENTITY_FIELDS:
+            values.pop(name)
+    return Record(tuple(values.items()), nested=user.email_shape == "nested")
+
+
+def _user_fields(scenario: Scenario) -> tuple[str, ...]:
+    names = dict.fromkeys(_USER_FIELDS)
+    if not scenario.user_entity_fields:
+        for name in _ENTITY_FIELDS:
+            names.pop(name)
+    names.update(dict.fromkeys(user.email_field for user in scenario.users))
+    return tuple(names)
 
 
 def _gl_record(index: int, account: GLAccount) -> Record:
@@ -61,26 +82,74 @@ def _gl_record(index: int, account: GLAccount) -> Record:
     return Record(tuple(zip(_GL_FIELDS, values, strict=True)))
 
 
+def _restriction_records(scenario: Scenario) -> tuple[Record, ...]:
+    records: list[Record] = []
+    for index, user in enumerate(scenario.users):
+        common = (("LOGINID", user.login_id), ("RECORDNO", str(index + 1)), ("USERTYPE", user.user_type))
+        limited = user.limited_to
+        if not limited:
+            records.append(Record((*common, ("UNRESTRICTED", "true"), ("LOCATIONID", ""))))
+        records.extend(Record((*common, ("UNRESTRICTED", "false"), ("LOCATIONID", location))) for location in limited)
+    return tuple(records)
+
+
+def _role_table(scenario: Scenario, name: str) -> Table | None:
+    user_based = scenario.permission_model == "user-based"
+    if user_based and scenario.user_based_roles_answer == "unknown-object":
+        return None
+    users = () if user_based else scenario.users
+    if name == "ROLES":
+        # A role-based company has at least the role its administrator signs in with, even when the
+        # checked user has none.
+        builtin = () if user_based else ("Administrator",)
+        roles = dict.fromkeys((*builtin, *(role for user in users for role in user.roles)))
+        records = tuple(
+            Record((("RECORDNO", str(index + 1)), ("NAME", role), ("DESCRIPTION", ""), ("ROLETYPE", "Enterprise")))
+            for index, role in enumerate(roles)
+        )
+        return Table(name, records, _ROLE_FIELDS, None)
+    login_field = "USERLOGINID" if name == "ROLEUSERS" else "USERID"
+    records = tuple(Record(((login_field, user.login_id), ("ROLENAME", role))) for user in users for role in user.roles)
+    return Table(name, records, (login_field, "ROLENAME"), None)
+
+
+def _udd_records(count: int) -> tuple[Record, ...]:
+    # Platform object record ids start at 10000 (Sage's getDimensionRelationships example).
+    return tuple(
+        Record((("id", str(10001 + index)), ("name", f"Value {index + 1}"), ("createdBy", "1"), ("updatedBy", "1")))
+        for index in range(count)
+    )
+
+
 def scenario_table(scenario: Scenario, object_name: str) -> Table | None:
     """The table for an object name (any case), or None when the company has no such object."""
-    name = object_name.strip().upper()
+    table = _table(scenario, object_name.strip().upper())
+    if table is not None and table.name in scenario.unreadable_objects:
+        return dataclasses.replace(table, readable=False)
+    return table
+
+
+def _table(scenario: Scenario, name: str) -> Table | None:
     if name == "USERINFO":
         entities = sorted({user.entity for user in scenario.users if user.entity})
         keys = {entity: str(index + 1) for index, entity in enumerate(entities)}
-        records = tuple(_user_record(i, user, keys) for i, user in enumerate(scenario.users))
-        return Table(name, records, _USER_FIELDS, "LOGINID")
+        records = tuple(
+            _user_record(i, user, keys, scenario.user_entity_fields) for i, user in enumerate(scenario.users)
+        )
+        return Table(name, records, _user_fields(scenario), "LOGINID")
+    if name == "USERRESTRICTION":
+        return Table(name, _restriction_records(scenario), _RESTRICTION_FIELDS, None)
     if name == "GLACCOUNT":
         records = tuple(_gl_record(i, account) for i, account in enumerate(scenario.gl_accounts))
         return Table(name, records, _GL_FIELDS, "ACCOUNTNO")
-    if name in ("ROLEUSERS", "USERROLES"):
-        login_field = "USERLOGINID" if name == "ROLEUSERS" else "USERID"
-        records = tuple(
-            Record(((login_field, user.login_id), ("ROLENAME", role))) for user in scenario.users for role in user.roles
-        )
-        return Table(name, records, (login_field, "ROLENAME"), None)
+    if name in _ROLE_OBJECTS:
+        return _role_table(scenario, name)
     dimension = scenario.dimension(name)
     if dimension is not None:
-        return Table(name, (), None, "ID", readable=dimension.readable)
+        if not dimension.user_defined:
+            # Standard dimensions (DEPARTMENT, LOCATION …) are not read by the checks; any field goes.
+            return Table(name, (), None, None, readable=dimension.readable)
+        return Table(name, _udd_records(dimension.records), _UDD_FIELDS, "id", readable=dimension.readable)
     return None
 
 
@@ -91,9 +160,20 @@ def parse_fields_list(text: str | None) -> list[str] | None:
 
 
 def _selects(field: str, path: str) -> bool:
-    """A requested field names a path itself or its parent (CONTACTINFO selects CONTACTINFO.EMAIL1)."""
-    field = field.upper()
+    """A requested field names a path itself or its parent (CONTACTINFO selects CONTACTINFO.EMAIL1).
+
+    Compared whatever the case: whether Intacct does is unconfirmed, and the checks always ask in the
+    case the object's records use.
+    """
+    field, path = field.upper(), path.upper()
     return path == field or path.startswith(field + ".")
+
+
+def catalogue_field(table: Table, field: str) -> str | None:
+    """The table's own spelling of a field named in a filter, or None when it has no such field."""
+    if table.fields is None:
+        return field
+    return next((name for name in table.fields if name.upper() == field.upper()), None)
 
 
 def check_fields(table: Table, fields: Sequence[str] | None) -> None:

@@ -41,9 +41,9 @@ def create_supdoc(context: CallContext, body: etree._Element) -> list[etree._Ele
     supdoc_id, name, folder = child_texts(body, "supdocid", "supdocname", "supdocfoldername")
     if not supdoc_id:
         if not context.scenario.attachment_autonumbering:
-            # Real errorno and text unconfirmed (API-NOTES §1); docs only say the id is then required.
+            # Real errorno and text unconfirmed; Sage's docs only say the id is then required.
             raise FunctionFailed(GatewayError("BL01001973", description2="Attachment ID is required"))
-        supdoc_id = f"ATT-{state.next_attachment:04d}"
+        supdoc_id = f"ATT-{state.next_attachment:05d}"
         state.next_attachment += 1
     if supdoc_id in state.attachments:
         raise FunctionFailed(
@@ -55,8 +55,13 @@ def create_supdoc(context: CallContext, body: etree._Element) -> list[etree._Ele
         )
     if folder not in state.folders:
         raise FunctionFailed(_missing_folder(folder))
-    state.attachments[supdoc_id] = Attachment(supdoc_id, name, folder)
-    return [_key(supdoc_id)]
+    record_no = state.next_record
+    state.next_record += 1
+    state.attachments[supdoc_id] = Attachment(
+        supdoc_id, name, folder, record_no, date.today(), context.identity.user.login_id
+    )
+    # Recorded create_supdoc answers carry a number: the record number, not the supdocid.
+    return [_key(str(record_no) if context.scenario.supdoc_key == "recordno" else supdoc_id)]
 
 
 def delete_supdoc(context: CallContext, body: etree._Element) -> list[etree._Element]:

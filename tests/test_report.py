@@ -50,6 +50,7 @@ from pytest_pex_intacct.verify import (
 )
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 SIGNER = "Dana Smith <dana@pex.example>"
 SIGNED = (
     f"--intacct-signoff={SIGNER}",
@@ -259,6 +260,20 @@ def test_replayed_report_names_the_cassette_by_file_name_and_hash(
     assert report.field("cassette") == "ACME.yaml" == run.document["cassette"]
     assert report.field("cassette-sha256") == hashlib.sha256(cassette.read_bytes()).hexdigest()
     assert str(pytester.path) not in report.text and str(pytester.path) not in run.json_path.read_text()
+    assert verify(report.path, capsys)[0] == 0
+
+
+def test_deselected_requirements_are_rows_that_say_not_run(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, report = html_run(run_checks, pytester, simulator("ready"), "-k", "STEP3-EMAIL", *SIGNED)
+    rows = report.rows
+    assert list(rows) == ALL_IDS
+    assert rows["STEP3-EMAIL"].outcome == "Passed"
+    assert {rows[requirement_id].outcome for requirement_id in ALL_IDS if requirement_id != "STEP3-EMAIL"} == {
+        "Not run"
+    }
+    assert report.field("verdict") == "INCOMPLETE"
     assert verify(report.path, capsys)[0] == 0
 
 
@@ -881,35 +896,33 @@ def rendered(report: Report, tmp_path: Path) -> Rendered:
     return Rendered(html.unescape(text.group(1)), dom.split('<pre id="rendered-text">')[0], " ".join(in_largest))
 
 
-def _demo_run(demo_name: str, run_checks: Any, pytester: pytest.Pytester, simulator: Callable[..., Any]) -> Any:
-    from pytest_pex_intacct.simulator.demos import DEMOS, demo_scenario
-
-    demo = next(demo for demo in DEMOS if demo.company_id == demo_name)
-    # Each demo company live against the simulator: its recording is not needed to render its report.
+def _demo_run(demo: str, run_checks: Any, pytester: pytest.Pytester) -> tuple[Any, Report]:
+    """A bundled demo company's report, replayed from its recording as the README's demo command does."""
     return html_run(
         run_checks,
         pytester,
-        simulator(demo_scenario(demo)),
+        None,
+        "--intacct-mode=replay",
+        f"--intacct-cassettes={CASSETTES}",
         "--intacct-udd",
         "--intacct-write-probe",
         f"--intacct-signoff={SIGNER}",
         "--intacct-ticket=PEX-1234",
-        "--intacct-attest=STEP3-ROOT-LEVEL",
-        "--intacct-attest=UDD-READ",
-        company=demo.company_id,
+        company=demo,
+        sender_password=None,
+        user_password=None,
     )
 
 
 @pytest.mark.parametrize("demo", ["demo-ready", "demo-misconfigured", "demo-user-misconfigured"])
 def test_each_demo_company_reads_right_in_a_real_browser(
     demo: str,
-    simulator: Callable[..., Any],
     run_checks: Any,
     pytester: pytest.Pytester,
     tmp_path: Path,
 ) -> None:
     _chromium()
-    run, report = _demo_run(demo, run_checks, pytester, simulator)
+    run, report = _demo_run(demo, run_checks, pytester)
     page = rendered(report, tmp_path)
     text, lines = page.text, page.lines
     document = run.document
@@ -987,13 +1000,14 @@ def test_script_in_a_field_stays_text_in_a_real_browser(
 
 
 def test_a_report_without_failures_prints_on_at_most_two_readable_a4_pages(
-    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, tmp_path: Path
+    run_checks: Any, pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     _chromium()
     from pdfminer.high_level import extract_pages, extract_text
     from pdfminer.layout import LTChar, LTPage, LTTextContainer
 
-    run, report = _demo_run("demo-ready", run_checks, pytester, simulator)
+    run, report = _demo_run("demo-ready", run_checks, pytester)
+    assert run.verdict == "accepted", run.result.stdout.str()
     assert "failed" not in run.outcomes.values()
     pdf = tmp_path / "report.pdf"
     _chromium_run(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.path.as_uri())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import html
 import os
+import re
 from collections.abc import Generator, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,13 +54,13 @@ def environment_for_report(metadata: Mapping[str, object]) -> list[list[str]]:
     """pytest-metadata's environment as ``[name, value]`` text pairs, without paths or the name of the
     account that ran it."""
     user = _login_name()
+    # Whole words only, and not too short: "ci" or "me" would blank out parts of ordinary words; a path
+    # holding the name is gone anyway.
+    name = re.compile(rf"(?<![\w.-]){re.escape(user)}(?![\w-])") if user and len(user) >= 3 else None
     cleaned: list[list[str]] = []
     for key, value in metadata.items():
         text = without_machine_paths(environment_text(value))
-        # Short names ("ci", "me") would also blank out ordinary words; a path holding them is gone anyway.
-        if user and len(user) >= 3:
-            text = text.replace(user, "[user]")
-        cleaned.append([str(key), text])
+        cleaned.append([str(key), name.sub("[user]", text) if name else text])
     return cleaned
 
 

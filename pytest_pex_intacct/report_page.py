@@ -86,7 +86,7 @@ OUTCOME_WORDS = {
 
 # What Intacct showed, in plain words; the raw reading follows on a smaller line.
 PLAIN_WORDS = {
-    PASSED: "Intacct shows it set as the guide requires.",
+    PASSED: "Intacct shows it is set as the guide requires.",
     FAILED: "Intacct shows it is not set as the guide requires.",
     BLOCKED: "Not checked: a requirement it depends on failed first, so there was nothing to read.",
     ERROR: "Not checked, for a reason outside the company's setup (connection, Intacct or the recording).",

@@ -1000,14 +1000,19 @@ def test_script_in_a_field_stays_text_in_a_real_browser(
 
 
 def test_a_report_without_failures_prints_on_at_most_two_readable_a4_pages(
-    run_checks: Any, pytester: pytest.Pytester, tmp_path: Path
+    run_checks: Any, pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _chromium()
     from pdfminer.high_level import extract_pages, extract_text
     from pdfminer.layout import LTChar, LTPage, LTTextContainer
 
+    # Signed, so the appendix carries its longest integrity block.
+    key = tmp_path / "pex"
+    assert main(["keygen", str(key)]) == 0
+    monkeypatch.setenv(SIGNING_KEY_FILE_ENV, str(key))
     run, report = _demo_run("demo-ready", run_checks, pytester)
     assert run.verdict == "accepted", run.result.stdout.str()
+    assert "signature" in run.document
     assert "failed" not in run.outcomes.values()
     pdf = tmp_path / "report.pdf"
     _chromium_run(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", report.path.as_uri())

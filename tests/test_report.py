@@ -292,13 +292,18 @@ def test_machine_paths_are_shortened_to_file_names() -> None:
 def test_environment_pytest_html_collects_loses_paths_and_the_login_name(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("getpass.getuser", lambda: "dsmith")
     environment = environment_for_report(
-        {"Python": "3.11.7", "Plugins": {"html": "4.2.0"}, "WORKSPACE": "/srv/ci/dsmith/build", "Builder": "dsmith"}
+        {
+            "Python": "3.11.7",
+            "Plugins": {"html": "4.2.0"},
+            "WORKSPACE": "/srv/ci/dsmith/build",
+            "Builder": "dsmith on ci-dsmithy",
+        }
     )
     assert environment == [
         ["Python", "3.11.7"],
         ["Plugins", "html 4.2.0"],
         ["WORKSPACE", "build"],
-        ["Builder", "[user]"],
+        ["Builder", "[user] on ci-dsmithy"],
     ]
 
 

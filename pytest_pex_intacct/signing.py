@@ -111,6 +111,7 @@ def _unusable(path: Path, why: str) -> SigningKeyError:
 
 def load_signer(path: Path) -> Signer:
     """The Ed25519 private key at ``path``; ``SigningKeyError`` (one line, no key material) otherwise."""
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -124,8 +125,8 @@ def load_signer(path: Path) -> Signer:
         raise _unusable(path, "the key is encrypted with a passphrase, which the checks cannot prompt for") from None
     except (ValueError, binascii.Error):
         raise _unusable(path, "not a PEM private key") from None
-    except Exception:  # cryptography's unsupported-algorithm errors carry no key material either
-        raise _unusable(path, "not a PEM private key this version can read") from None
+    except UnsupportedAlgorithm:
+        raise _unusable(path, "a private key of an algorithm this version cannot read, not Ed25519") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise _unusable(path, f"a {type(key).__name__.removesuffix('PrivateKey') or 'non-Ed25519'} key, not Ed25519")
     return Signer(key_fingerprint(key.public_key()), key)
@@ -141,6 +142,7 @@ def signer_from_environment(environ: Mapping[str, str], base: Path) -> Signer | 
 
 
 def load_public_key(path: Path) -> Ed25519PublicKey:
+    from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
@@ -150,7 +152,7 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
         raise SigningKeyError(f"cannot read the public key {path}: {error.strerror or type(error).__name__}") from None
     try:
         key = load_pem_public_key(data)
-    except Exception:  # any parse failure is the same answer for the user
+    except (ValueError, UnsupportedAlgorithm):
         raise SigningKeyError(
             f"{path} is not a PEM public key; pass the PATH.pub file that keygen wrote beside the private key"
         ) from None

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from pytest_pex_intacct import report_page
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import HtmlReport, environment_for_report
 from pytest_pex_intacct.report_page import render_summary, without_machine_paths
@@ -480,6 +481,29 @@ def test_whole_file_seal_catches_edits_outside_the_results(
 
     report.path.write_bytes(text.encode("utf-8"))  # the original bytes verify again
     assert verify(report.path, capsys)[0] == 0
+
+
+def test_a_page_another_version_worded_verifies_by_its_whole_file_digest(
+    simulator: Callable[..., Any],
+    run_checks: Any,
+    pytester: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, report = html_run(run_checks, pytester, simulator("limited-admin"), *SIGNED)
+    written_by = report.embedded["plugin_version"]
+    monkeypatch.setitem(report_page.PLAIN_WORDS, "failed", "Reworded by a later version.")
+    code, out, _ = verify(report.path, capsys)  # same version: a page that renders differently is an edit
+    assert code == 1 and any(line.startswith("row STEP3-ADMIN-FULL") for line in out), out
+
+    monkeypatch.setattr("pytest_pex_intacct.verify.__version__", "9.9.9")
+    code, out, _ = verify(report.path, capsys)
+    assert code == 0, out
+    assert f"rendered by pytest-pex-intacct {written_by} and is not compared line by line by 9.9.9" in out[0]
+
+    report.path.write_text(report.text.replace("ADMIN=&#x27;Limited", "ADMIN=&#x27;Full", 1), encoding="utf-8")
+    code, out, _ = verify(report.path, capsys)
+    assert code == 1 and FILE_EDITED in out, out
 
 
 def test_seal_fills_exactly_one_slot_and_unseal_restores_it(tmp_path: Path) -> None:

@@ -61,10 +61,10 @@ def run_snapshot_only(url: str, udd: bool) -> float:
     from pathlib import Path
 
     from pytest_pex_intacct.company_run import take_snapshot
-    from pytest_pex_intacct.settings import RawOptions, resolve_settings
+    from pytest_pex_intacct.settings import resolve_settings
 
     environment = {"INTACCT_SENDER_PASSWORD": SENDER_PASSWORD, "INTACCT_USER_PASSWORD": USER_PASSWORD}
-    settings = resolve_settings(RawOptions(company="ACME", endpoint=url, udd=udd), environment, Path.cwd())
+    settings = resolve_settings({"company_id": "ACME", "endpoint": url, "udd": udd}, environment, Path.cwd())
     started = time.perf_counter()
     take_snapshot(settings)
     return time.perf_counter() - started

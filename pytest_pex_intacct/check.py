@@ -1,11 +1,12 @@
-"""What a bundled check sees: one requirement, the company snapshot, and a place to say what it observed.
+"""What a bundled check runs on: one requirement, the company snapshot, and the typed facts it judges.
 
 Before a check's body runs, :meth:`Check.prepare` (called from the ``intacct`` fixture's setup)
-turns the requirement's fact into the right SPEC §3 shape: ``blocked`` and ``not-applicable`` and
-``manual`` become skips with a reason, and anything that cannot be verified (an :class:`Unavailable`
-reading: network, missing or unrecognised field) becomes a setup *error*. So every "can this be
-verified at all" decision is taken in setup, and the body only states what it observed and asserts:
-a failing body is always a verified ``failed``.
+takes the requirement's reading (``NEEDS``): ``blocked``, ``not-applicable``, ``manual`` and
+attested become skips with a reason, and anything that cannot be verified (an :class:`Unavailable`
+reading: network, missing or unrecognised field) becomes a setup *error*. What Intacct showed is
+recorded as the requirement's observation. So every "can this be verified at all" decision is
+taken in setup, and the body only asserts over typed facts (``web_services_user.admin_privileges``,
+``pex_gl_account.normal_balance``): a failing body is always a verified ``failed``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import ClassVar, TypeAlias, TypeVar
 import pytest
 
 from .facts import ProbeOutcome, UserRecord
-from .readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
+from .readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement
 from .settings import Settings
 from .snapshot import CompanySnapshot
@@ -49,18 +50,19 @@ def _udd_reading(snapshot: CompanySnapshot) -> Fact:
     return udd if udd is None or isinstance(udd, Unavailable) else udd.reading
 
 
-# Each requirement's fact, read from the snapshot. Callables (not attribute paths) so that mypy
-# checks every one; tests check that the keys are exactly the catalogue.
+# What each requirement needs established before its check can judge it, read from the snapshot.
+# What it demands is in the check's body. Callables (not attribute paths) so that mypy checks every
+# one; tests check that the keys are exactly the catalogue.
 NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
     ATTACHMENT_NUMBERING: lambda snapshot: snapshot.probe,
     "STEP2-WEB-SERVICES": lambda snapshot: snapshot.sign_in.web_services,
     "STEP2-SENDER-ID": lambda snapshot: snapshot.sign_in.sender,
     "STEP3-USER-SIGN-IN": lambda snapshot: snapshot.sign_in.user_sign_in,
-    "STEP3-WEB-SERVICES-USER": _of_user(lambda user: user.web_services_only),
-    "STEP3-ROOT-LEVEL": _of_user(lambda user: user.top_level),
-    "STEP3-EMAIL": _of_user(lambda user: user.email),
-    "STEP3-USER-TYPE": _of_user(lambda user: user.user_type),
-    "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin),
+    "STEP3-WEB-SERVICES-USER": _of_user(lambda user: user.web_services_only_reading),
+    "STEP3-ROOT-LEVEL": _of_user(lambda user: user.placement_reading),
+    "STEP3-EMAIL": _of_user(lambda user: user.email_reading),
+    "STEP3-USER-TYPE": _of_user(lambda user: user.user_type_reading),
+    "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin_reading),
     "STEP3-ROLE": _roles_reading,
     "STEP4-NORMAL-BALANCE": _gl_reading,
     UDD_READ: _udd_reading,
@@ -68,7 +70,7 @@ NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
 
 
 class RequirementUnverified(Exception):
-    """The requirement could not be verified for a reason outside the customer's setup (SPEC: error).
+    """The requirement could not be verified for a reason outside the customer's setup (outcome error).
 
     Raised only in setup (:meth:`Check.prepare`), so pytest reports it as an error, not a failure.
     """
@@ -83,30 +85,33 @@ class Check:
     settings: Settings
     snapshot: CompanySnapshot | None = field(default=None, repr=False)
     observed: str = ""
-    attested_by: str | None = None
     decided: RequirementResult | None = field(default=None, repr=False)
-
-    def observe(self, text: str) -> None:
-        """Record what Intacct showed; it goes to the report and JSON, pass or fail."""
-        self.observed = text
 
     def _fact(self) -> Fact:
         if self.snapshot is None:
             raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
         return NEEDS[self.requirement.id](self.snapshot)
 
-    def _skip(self, outcome: str, reason: str, blocked_by: str | None = None) -> None:
-        self.decided = RequirementResult(self.requirement, outcome, observed=reason, blocked_by=blocked_by)
-        label = {BLOCKED: f"BLOCKED by {blocked_by}", MANUAL: "MANUAL", NOT_APPLICABLE: "NOT APPLICABLE"}[outcome]
+    def _skip(self, outcome: str, reason: str, blocked_by: str | None = None, attested_by: str | None = None) -> None:
+        self.decided = RequirementResult(
+            self.requirement, outcome, observed=reason, blocked_by=blocked_by, attested_by=attested_by
+        )
+        label = {
+            BLOCKED: f"BLOCKED by {blocked_by}",
+            MANUAL: f"MANUAL, attested by {attested_by}" if attested_by else "MANUAL",
+            NOT_APPLICABLE: "NOT APPLICABLE",
+        }[outcome]
         pytest.skip(f"{label}: {reason}")
 
     def _attest_or_skip(self, reason: str) -> None:
-        """A requirement Intacct cannot show: met when the signer attested it, otherwise manual."""
+        """A requirement Intacct cannot show: met when the signer attested it, otherwise manual.
+
+        Either way the body does not run: there is nothing verified for it to judge.
+        """
         requirement = self.requirement
         if requirement.id in self.settings.attested and self.settings.signoff is not None:
-            self.attested_by = str(self.settings.signoff)
-            self.observe(f"attested by {self.attested_by}; Intacct showed: {reason}")
-            return
+            signer = str(self.settings.signoff)
+            self._skip(MANUAL, f"attested by {signer}; Intacct showed: {reason}", attested_by=signer)
         self._skip(
             MANUAL,
             f"{reason}. Confirm it in Intacct ({requirement.where}), then attest it with "
@@ -139,23 +144,21 @@ class Check:
             self._skip(NOT_APPLICABLE, fact.reason)
         if isinstance(fact, NeedsPerson):
             self._attest_or_skip(fact.observed)
+        if isinstance(fact, Evidence | Observed | ProbeOutcome):
+            self.observed = fact.observed
+            return
+        raise TypeError(f"{self.requirement.id}: nothing to judge ({type(fact).__name__})")
 
-    @property
-    def attested(self) -> bool:
-        return self.attested_by is not None
+    def fact(self, kind: type[FactT]) -> FactT:
+        """The snapshot's typed fact of this kind (the user, the GL lookup, the sign-in …), for the body."""
+        if self.snapshot is None:
+            raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
+        for candidate in _typed_facts(self.snapshot):
+            if isinstance(candidate, kind):
+                return candidate
+        # Only a check asking for a fact its requirement does not need gets here: a bug in this package.
+        raise TypeError(f"{self.requirement.id} has no {kind.__name__} fact")
 
-    def _typed(self, kind: type[FactT]) -> FactT:
-        fact = self._fact()
-        if not isinstance(fact, kind):
-            # A check asking for the wrong kind of fact is a bug in this package, reported as such.
-            raise TypeError(f"{self.requirement.id} has no {kind.__name__} fact (it has {type(fact).__name__})")
-        return fact
 
-    @property
-    def evidence(self) -> Evidence:
-        """The requirement's verified reading (prepare() has already turned every other kind into a skip or error)."""
-        return self._typed(Evidence)
-
-    @property
-    def probe(self) -> ProbeOutcome:
-        return self._typed(ProbeOutcome)
+def _typed_facts(snapshot: CompanySnapshot) -> tuple[object, ...]:
+    return (snapshot.sign_in, snapshot.user, snapshot.roles, snapshot.gl, snapshot.udd, snapshot.probe)

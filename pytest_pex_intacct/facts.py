@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
 
 from .intacct.response import FieldValue, Record
-from .readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
+from .readings import NeedsPerson, NotApplicable, Observed, Reading, Unavailable
+
+EnumT = TypeVar("EnumT", bound=Enum)
 
 _TRUE = ("true", "t", "1", "yes", "y")
 # An empty value is not "false": it decides nothing (nothing unverified fails the customer).
@@ -68,37 +72,87 @@ def parse_bool(text: str) -> bool | None:
     return None
 
 
-def _recognise(text: str | None, meanings: Mapping[str, bool]) -> bool | None:
+def _recognise(text: str | None, meanings: Mapping[str, EnumT]) -> EnumT | None:
     """Case-insensitive lookup of an enum value; None for a missing, empty or unknown one."""
     return meanings.get(text.strip().lower()) if text is not None else None
 
 
 ENTITY_PATHS = ("MEGAENTITYID", "MEGAENTITYKEY", "MEGAENTITYNAME")
 
-# USERTYPE labels and legacy one-letter codes; True = Business.
+
+class FactEnum(Enum):
+    """An enum whose repr reads like the code that names it, in pytest's assertion reports."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"
+
+
+class UserType(FactEnum):
+    """USERINFO USERTYPE, as Intacct labels it."""
+
+    BUSINESS = "business user"
+    EMPLOYEE = "employee user"
+    VIEW_ONLY = "view only user"
+    WRITEUP = "writeup user"
+    DASHBOARD = "dashboard user"
+    PROJECT_MANAGER = "project manager user"
+    CONSTRUCTION_MANAGER = "construction manager user"
+    PAYMENT_APPROVER = "payment approver"
+    PLATFORM = "platform user"
+    CRM = "CRM user"
+    WAREHOUSE = "warehouse user"
+
+
+# Legacy readByQuery answers use one-letter codes.
 _USER_TYPE_CODES = {
-    "b": "business user",
-    "e": "employee user",
-    "r": "view only user",
-    "w": "writeup user",
-    "d": "dashboard user",
-    "p": "project manager user",
-    "c": "construction manager user",
-    "a": "payment approver",
-    "t": "platform user",
-    "s": "CRM user",
-    "h": "warehouse user",
-}
+    "b": UserType.BUSINESS, "e": UserType.EMPLOYEE, "r": UserType.VIEW_ONLY, "w": UserType.WRITEUP,
+    "d": UserType.DASHBOARD, "p": UserType.PROJECT_MANAGER, "c": UserType.CONSTRUCTION_MANAGER,
+    "a": UserType.PAYMENT_APPROVER, "t": UserType.PLATFORM, "s": UserType.CRM, "h": UserType.WAREHOUSE,
+}  # fmt: skip
 _USER_TYPES = {
-    "business": True,
-    **{code: code == "b" for code in _USER_TYPE_CODES},
-    **{label.lower(): code == "b" for code, label in _USER_TYPE_CODES.items()},
+    "business": UserType.BUSINESS,
+    **_USER_TYPE_CODES,
+    **{member.value.lower(): member for member in UserType},
 }
+
+
+class AdminPrivileges(FactEnum):
+    """USERINFO ADMIN: the guide's "Admin Privileges"."""
+
+    FULL = "Full"
+    LIMITED = "Limited"
+    OFF = "Off"
+
+
 # ADMIN strings on USERINFO are [unconfirmed] ("Full"/"Off" seen on USERRESTRICTION, "false" in a
-# create example); only these decide, True = Full.
-_ADMIN = {"full": True, "limited": False, "off": False, "false": False, "none": False, "no": False}
-_GL_STATUS = {"active": True, "t": True, "inactive": False, "f": False}
-_GL_NORMAL_BALANCE = {"debit": True, "credit": False}
+# create example); only these are recognised.
+_ADMIN = {
+    "full": AdminPrivileges.FULL, "limited": AdminPrivileges.LIMITED, "off": AdminPrivileges.OFF,
+    "false": AdminPrivileges.OFF, "none": AdminPrivileges.OFF, "no": AdminPrivileges.OFF,
+}  # fmt: skip
+
+
+class Placement(FactEnum):
+    """Where the user sits in a multi-entity company."""
+
+    TOP_LEVEL = "top level"
+    OWNED_BY_ENTITY = "owned by an entity"
+    RESTRICTED_TO_ENTITIES = "restricted to entities"
+
+
+class AccountStatus(FactEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+class NormalBalance(FactEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+_GL_STATUS = {"active": AccountStatus.ACTIVE, "t": AccountStatus.ACTIVE, "inactive": AccountStatus.INACTIVE,
+              "f": AccountStatus.INACTIVE}  # fmt: skip
+_GL_NORMAL_BALANCE = {"debit": NormalBalance.DEBIT, "credit": NormalBalance.CREDIT}
 
 
 @dataclass(frozen=True)
@@ -161,25 +215,97 @@ class UserRecord:
         shown = f"a value this tool does not recognise ({value!r})" if value.strip() else "an empty value"
         return Unavailable(f"USERINFO {name} has {shown}; expected {expected}, so it cannot be judged")
 
+    # -- the typed facts a check body judges (None: not shown or not recognised; the reading says why)
+
     @property
-    def web_services_only(self) -> Reading:
-        """STEP3-WEB-SERVICES-USER: LOGINDISABLED=true marks a web-services-only user."""
+    def web_services_only(self) -> bool | None:
+        """LOGINDISABLED=true marks a web-services-only user (it may not sign in to the UI)."""
+        found = self.get("LOGINDISABLED")
+        return parse_bool(found[1]) if found else None
+
+    @property
+    def user_type(self) -> UserType | None:
+        found = self.get("USERTYPE")
+        return _recognise(found[1], _USER_TYPES) if found else None
+
+    @property
+    def admin_privileges(self) -> AdminPrivileges | None:
+        found = self.get("ADMIN")
+        return _recognise(found[1], _ADMIN) if found else None
+
+    @property
+    def email_addresses(self) -> tuple[str, ...]:
+        """Every non-empty e-mail field, whatever its path.
+
+        The Web Services user form's "Email address" need not be the contact's CONTACTINFO.EMAIL1, and
+        the path it is read back under is [unconfirmed]: every field named like an e-mail counts.
+        """
+        return tuple(value for _, value in self._email_fields if value.strip())
+
+    @property
+    def placement(self) -> Placement | None:
+        """Owned by an entity (a MEGAENTITY field with a value, or a sign-in that landed in an entity),
+        restricted to entities (USERRESTRICTION), or top level only when USERRESTRICTION says
+        UNRESTRICTED=true and nothing names an owner; None when nothing establishes it."""
+        owned = any(value.strip() for _, value in present_fields(self.record, *ENTITY_PATHS))
+        if owned or self.session_location_id:
+            return Placement.OWNED_BY_ENTITY
+        restriction = self.restriction
+        if isinstance(restriction, UserRestriction):
+            flag = restriction.unrestricted_flag
+            if flag is False and restriction.locations:
+                return Placement.RESTRICTED_TO_ENTITIES
+            if flag is True:
+                return Placement.TOP_LEVEL
+        return None
+
+    # -- readings: whether the fact is established, and what Intacct showed
+
+    @property
+    def _email_fields(self) -> list[tuple[str, str]]:
+        return [(path, value) for path, value in leaf_fields(self.record) if "EMAIL" in path.upper()]
+
+    def _enum_reading(self, name: str, meanings: Mapping[str, Enum], expected: str) -> Reading:
+        found = self.get(name)
+        if found is None:
+            return self._missing(name)
+        value = _recognise(found[1], meanings)
+        if value is None:
+            return self._unrecognised(name, found[1], expected)
+        return Observed(
+            f"{name}={found[1]!r}" + (f" ({value.value})" if found[1].strip().lower() != value.value.lower() else "")
+        )
+
+    @property
+    def web_services_only_reading(self) -> Reading:
         found = self.get("LOGINDISABLED")
         if found is None:
             return self._missing("LOGINDISABLED")
         value = parse_bool(found[1])
         if value is None:
             return self._unrecognised("LOGINDISABLED", found[1], "true or false")
-        return Evidence(value, f"LOGINDISABLED={found[1]} (web-services-only: {'yes' if value else 'no'})")
+        return Observed(f"LOGINDISABLED={found[1]} (web-services-only: {'yes' if value else 'no'})")
 
     @property
-    def top_level(self) -> Reading:
-        """STEP3-ROOT-LEVEL: not owned by an entity and not limited to entities.
+    def user_type_reading(self) -> Reading:
+        return self._enum_reading("USERTYPE", _USER_TYPES, "a documented user type")
 
-        Fails on an established owner (a MEGAENTITY field with a value, or a sign-in that landed in an
-        entity) or on USERRESTRICTION limiting the user to locations. Passes only when USERRESTRICTION
-        says UNRESTRICTED=true and nothing names an owner. Anything else is shown to a person.
-        """
+    @property
+    def admin_reading(self) -> Reading:
+        return self._enum_reading("ADMIN", _ADMIN, "Full, Limited or Off")
+
+    @property
+    def email_reading(self) -> Reading:
+        present = self._email_fields
+        if not present:
+            return Unavailable(f"USERINFO carries no e-mail field (fields seen: {self.fields_seen})")
+        filled = [(path, value) for path, value in present if value.strip()]
+        if filled:
+            return Observed(", ".join(f"{path}={value!r}" for path, value in filled))
+        return Observed("every e-mail field USERINFO returned is empty: " + ", ".join(p for p, _ in present))
+
+    @property
+    def placement_reading(self) -> Reading:
         entities = present_fields(self.record, *ENTITY_PATHS)
         owning = [f"{path}={value}" for path, value in entities if value.strip()]
         if entities:
@@ -195,56 +321,12 @@ class UserRecord:
         restriction = self.restriction
         restricted = restriction.describe() if isinstance(restriction, UserRestriction) else restriction.reason
         observed = f"{owner}; {session}; {restricted}"
-        if owning or self.session_location_id:
-            return Evidence(False, observed)
-        if isinstance(restriction, UserRestriction):
-            flag = restriction.unrestricted_flag
-            if flag is False and restriction.locations:
-                return Evidence(False, observed)
-            if flag is True:
-                return Evidence(True, observed)
-        return NeedsPerson(
-            f"{observed}. None of these establishes where the user was created: check at the top level of the "
-            f"company (not inside an entity) that {self.login_id!r} is listed under Web Services users"
-        )
-
-    @property
-    def email(self) -> Reading:
-        """STEP3-EMAIL: any non-empty e-mail field, whatever its path.
-
-        The Web Services user form's "Email address" need not be the contact's CONTACTINFO.EMAIL1, and
-        the path it is read back under is [unconfirmed]: every field named like an e-mail is judged.
-        """
-        present = [(path, value) for path, value in leaf_fields(self.record) if "EMAIL" in path.upper()]
-        if not present:
-            return Unavailable(f"USERINFO carries no e-mail field (fields seen: {self.fields_seen})")
-        filled = [(path, value) for path, value in present if value.strip()]
-        if filled:
-            return Evidence(True, ", ".join(f"{path}={value!r}" for path, value in filled))
-        return Evidence(False, "every e-mail field USERINFO returned is empty: " + ", ".join(p for p, _ in present))
-
-    @property
-    def user_type(self) -> Reading:
-        """STEP3-USER-TYPE: Business, as a label or a legacy one-letter code."""
-        found = self.get("USERTYPE")
-        if found is None:
-            return self._missing("USERTYPE")
-        business = _recognise(found[1], _USER_TYPES)
-        if business is None:
-            return self._unrecognised("USERTYPE", found[1], "a documented user type")
-        label = _USER_TYPE_CODES.get(found[1].strip().lower())
-        return Evidence(business, f"USERTYPE={found[1]!r}" + (f" ({label})" if label else ""))
-
-    @property
-    def admin(self) -> Reading:
-        """STEP3-ADMIN-FULL: ADMIN is Full (case-insensitive)."""
-        found = self.get("ADMIN")
-        if found is None:
-            return self._missing("ADMIN")
-        full = _recognise(found[1], _ADMIN)
-        if full is None:
-            return self._unrecognised("ADMIN", found[1], "Full, Limited or Off")
-        return Evidence(full, f"ADMIN={found[1]!r}")
+        if self.placement is None:
+            return NeedsPerson(
+                f"{observed}. None of these establishes where the user was created: check at the top level of the "
+                f"company (not inside an entity) that {self.login_id!r} is listed under Web Services users"
+            )
+        return Observed(observed)
 
 
 @dataclass(frozen=True)
@@ -262,10 +344,10 @@ class RoleAssignments:
 
     @property
     def reading(self) -> Reading:
-        """STEP3-ROLE: any listed role is met; no role fails only on a company shown to use roles."""
+        """Established when a role is listed, or when none is and the company is shown to use roles."""
         sources = ", ".join(self.sources)
         if self.roles:
-            return Evidence(True, f"roles: {', '.join(repr(role) for role in self.roles)} (from {sources})")
+            return Observed(f"roles: {', '.join(repr(role) for role in self.roles)} (from {sources})")
         if self.company_has_roles is False:
             return NotApplicable(
                 f"the company uses user-based permissions: it defines no roles ({self.catalogue_observed}), so "
@@ -281,41 +363,46 @@ class RoleAssignments:
                 f"roles: none (from {sources}), but whether the company uses roles at all is not shown "
                 f"({self.catalogue_observed}): on user-based permissions there are no roles to assign"
             )
-        return Evidence(
-            False, f"roles: none (from {sources}); the company uses role-based permissions ({self.catalogue_observed})"
+        return Observed(
+            f"roles: none (from {sources}); the company uses role-based permissions ({self.catalogue_observed})"
         )
 
 
 @dataclass(frozen=True)
 class GlAccount:
-    """One GLACCOUNT record; None for a field the record does not carry."""
+    """One GLACCOUNT record as Intacct returned it; None for a field the record does not carry."""
 
     account_no: str
     title: str
-    normal_balance: str | None
-    status: str | None
+    normal_balance_text: str | None
+    status_text: str | None
+
+    @property
+    def status(self) -> AccountStatus | None:
+        return _recognise(self.status_text, _GL_STATUS)
+
+    @property
+    def normal_balance(self) -> NormalBalance | None:
+        return _recognise(self.normal_balance_text, _GL_NORMAL_BALANCE)
 
     def describe(self) -> str:
         def shown(value: str | None) -> str:
             return "(missing)" if value is None else value or "(empty)"
 
         return (
-            f"GL account {self.account_no} {self.title!r}: NORMALBALANCE={shown(self.normal_balance)}, "
-            f"STATUS={shown(self.status)}"
+            f"GL account {self.account_no} {self.title!r}: NORMALBALANCE={shown(self.normal_balance_text)}, "
+            f"STATUS={shown(self.status_text)}"
         )
 
     @property
     def reading(self) -> Reading:
-        """Active with a Debit normal balance; a recognised "no" on either part fails the whole."""
-        active = _recognise(self.status, _GL_STATUS)
-        debit = _recognise(self.normal_balance, _GL_NORMAL_BALANCE)
-        if active is False or debit is False:
-            return Evidence(False, self.describe())
-        if active is None:
+        """Established when both parts are recognised, or when either is a recognised "no"."""
+        wrong = self.status is AccountStatus.INACTIVE or self.normal_balance is NormalBalance.CREDIT
+        if not wrong and self.status is None:
             return Unavailable(f"{self.describe()}; STATUS is not active or inactive, so it cannot be judged")
-        if debit is None:
+        if not wrong and self.normal_balance is None:
             return Unavailable(f"{self.describe()}; NORMALBALANCE is not debit or credit, so it cannot be judged")
-        return Evidence(True, self.describe())
+        return Observed(self.describe())
 
 
 @dataclass(frozen=True)
@@ -336,8 +423,13 @@ class GlLookup:
         return tuple(account for account in self.accounts if account.title.strip().casefold() == wanted)
 
     @property
+    def account(self) -> GlAccount | None:
+        """The one account named by ``wanted``; None when there is none (the reading rules out several)."""
+        matches = self.matches()
+        return matches[0] if len(matches) == 1 else None
+
+    @property
     def reading(self) -> Reading:
-        """STEP4-NORMAL-BALANCE: exactly one account named by ``wanted``, active and Debit."""
         matches = self.matches()
         if not matches and not self.named_by_customer:
             # The guide's title is an example: the customer may have named the account otherwise.
@@ -346,7 +438,7 @@ class GlLookup:
                 "name the customer's PEX GL account with --intacct-gl-account=NUMBER_OR_TITLE and run again"
             )
         if not matches:
-            return Evidence(False, f"no GL account with number or title {self.wanted!r} (compared whatever the case)")
+            return Observed(f"no GL account with number or title {self.wanted!r} (compared whatever the case)")
         if len(matches) > 1:
             numbers = ", ".join(account.account_no for account in matches)
             return Unavailable(
@@ -365,8 +457,8 @@ def gl_account(record: Record) -> GlAccount:
     return GlAccount(
         account_no=text("ACCOUNTNO") or "",
         title=text("TITLE") or "",
-        normal_balance=text("NORMALBALANCE"),
-        status=text("STATUS"),
+        normal_balance_text=text("NORMALBALANCE"),
+        status_text=text("STATUS"),
     )
 
 
@@ -389,13 +481,21 @@ class UddReadability:
     dimensions: tuple[UddAccess, ...]
 
     @property
+    def refused(self) -> tuple[UddAccess, ...]:
+        return tuple(access for access in self.dimensions if access.readable is False)
+
+    @property
+    def unreadable(self) -> tuple[str, ...]:
+        """The dimensions whose read the user's role was refused, by object name."""
+        return tuple(access.object_name for access in self.refused)
+
+    @property
     def reading(self) -> Reading:
-        """UDD-READ: every UDD read back a record; any refusal fails; an empty one needs a person."""
+        """Established when a read was refused or every read returned records; an empty one needs a person."""
         if not self.dimensions:
             return NotApplicable("the company has no user-defined dimensions (getDimensions lists none)")
-        refused = [access for access in self.dimensions if access.readable is False]
-        if refused:
-            return Evidence(False, "cannot read: " + "; ".join(access.detail for access in refused))
+        if self.refused:
+            return Observed("cannot read: " + "; ".join(access.detail for access in self.refused))
         unproven = [access for access in self.dimensions if access.readable is None]
         if unproven:
             return NeedsPerson(
@@ -403,7 +503,7 @@ class UddReadability:
                 + ". A dimension without records does not show whether the role may read it: check the role's "
                 "User Defined Dimensions permissions in Intacct"
             )
-        return Evidence(True, "read allowed on every UDD: " + "; ".join(access.detail for access in self.dimensions))
+        return Observed("read allowed on every UDD: " + "; ".join(access.detail for access in self.dimensions))
 
 
 @dataclass(frozen=True)

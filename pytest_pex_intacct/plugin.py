@@ -12,9 +12,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+# Registered by being names of this module (pytest collects a plugin module's fixtures).
+from .fact_fixtures import (  # noqa: F401
+    attachment_probe,
+    pex_gl_account,
+    sign_in,
+    user_defined_dimensions,
+    user_roles,
+    web_services_user,
+)
+
 if TYPE_CHECKING:
     from .check import Check
-    from .settings import RawOptions, Settings
+    from .settings import Settings
     from .snapshot import CompanySnapshot
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
@@ -23,137 +33,47 @@ CHECKS_PACKAGE = "pytest_pex_intacct.checks"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from .options import OPTIONS
+
     group = parser.getgroup("pex-intacct", "pex-intacct (PEX Sage Intacct acceptance checks)")
-    add = group.addoption
-    add(
-        "--intacct-company",
-        dest="intacct_company",
-        metavar="ID",
-        default=None,
-        help="Intacct company ID to check; activates the checks (env INTACCT_COMPANY_ID)",
-    )
-    add(
-        "--intacct-user",
-        dest="intacct_user",
-        metavar="ID",
-        default=None,
-        help="Web Services user to check (env INTACCT_USER_ID; default pex_connector)",
-    )
-    add(
-        "--intacct-sender-id",
-        dest="intacct_sender_id",
-        metavar="ID",
-        default=None,
-        help="Web Services sender ID (env INTACCT_SENDER_ID; default 'PEX MPP'). Passwords come only from "
-        "INTACCT_SENDER_PASSWORD and INTACCT_USER_PASSWORD",
-    )
-    add(
-        "--intacct-endpoint",
-        dest="intacct_endpoint",
-        metavar="URL",
-        default=None,
-        help="XML gateway URL (env INTACCT_ENDPOINT_URL; default https://api.intacct.com/ia/xml/xmlgw.phtml)",
-    )
-    add(
-        "--intacct-gl-account",
-        dest="intacct_gl_account",
-        metavar="NUMBER_OR_TITLE",
-        default=None,
-        help="the PEX GL account's number or title (default title 'PEX GL Account')",
-    )
-    add(
-        "--intacct-udd",
-        dest="intacct_udd",
-        action="store_true",
-        default=False,
-        help="also check the optional UDD-READ requirement",
-    )
-    add(
-        "--intacct-write-probe",
-        dest="intacct_write_probe",
-        action="store_true",
-        default=False,
-        help="verify Step 1 (attachment numbering) by creating and deleting one attachment: the only write "
-        "ever made; a successful probe uses up one number of the Attachments sequence",
-    )
-    add(
-        "--intacct-attest",
-        dest="intacct_attest",
-        metavar="ID",
-        action="append",
-        default=[],
-        help="attest a manual requirement (STEP1-ATTACHMENT-NUMBERING) as the --intacct-signoff person; repeatable",
-    )
-    add(
-        "--intacct-mode",
-        dest="intacct_mode",
-        metavar="live|record|replay",
-        default=None,
-        help="live (default), record (live + write the cassette) or replay (from the cassette, no network)",
-    )
-    add(
-        "--intacct-cassettes",
-        dest="intacct_cassettes",
-        metavar="DIR",
-        default=None,
-        help="cassette directory (default cassettes/ under the rootdir); the file is <company>.yaml",
-    )
-    add(
-        "--intacct-signoff",
-        dest="intacct_signoff",
-        metavar="NAME <EMAIL>",
-        default=None,
-        help="who signs the report off; without it the report is a DRAFT",
-    )
-    add(
-        "--intacct-ticket",
-        dest="intacct_ticket",
-        metavar="REF",
-        default=None,
-        help="customer ticket reference for the report",
-    )
-    add(
-        "--intacct-json",
-        dest="intacct_json",
-        metavar="PATH",
-        default=None,
-        help="write the results document (SPEC §5) to PATH",
-    )
+    for option in OPTIONS:
+        if option.kind == "flag":
+            group.addoption(option.flag, dest=option.dest, action="store_true", default=False, help=option.help)
+        elif option.kind == "repeat":
+            group.addoption(
+                option.flag, dest=option.dest, metavar=option.metavar, action="append", default=[], help=option.help
+            )
+        else:
+            # None, not the declared default: the settings must tell "not given" from "given as the default".
+            group.addoption(option.flag, dest=option.dest, metavar=option.metavar, default=None, help=option.help)
 
 
-def _raw_options(config: pytest.Config) -> RawOptions:
-    from .settings import RawOptions
+def _raw_options(config: pytest.Config) -> dict[str, object]:
+    """What pytest parsed, by Settings field; None, False or empty means "not given"."""
+    from .options import OPTIONS
 
-    option = config.option
-    return RawOptions(
-        company=option.intacct_company,
-        user=option.intacct_user,
-        sender_id=option.intacct_sender_id,
-        endpoint=option.intacct_endpoint,
-        gl_account=option.intacct_gl_account,
-        udd=option.intacct_udd,
-        write_probe=option.intacct_write_probe,
-        attest=tuple(option.intacct_attest or ()),
-        mode=option.intacct_mode,
-        cassettes=option.intacct_cassettes,
-        signoff=option.intacct_signoff,
-        ticket=option.intacct_ticket,
-        json_path=option.intacct_json,
-    )
+    return {option.field: getattr(config.option, option.dest, None) for option in OPTIONS}
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", f"{MARKER}(id): the SPEC requirement a bundled Intacct check verifies")
+    config.addinivalue_line("markers", f"{MARKER}(id): the setup-guide requirement a bundled Intacct check verifies")
     # An ordinary run stops here, before anything of ours beyond this module is imported.
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         _refuse_checks_options_without_a_company(config)
         return
+    from .cassette import read_recording
     from .settings import SettingsError, resolve_settings
 
-    options = _raw_options(config)
     try:
-        settings = resolve_settings(options, os.environ, config.rootpath, config.invocation_params.dir)
+        settings = resolve_settings(
+            _raw_options(config),
+            os.environ,
+            config.rootpath,
+            config.invocation_params.dir,
+            # --collect-only checks nothing, so it needs no recording.
+            read_recording=None if config.option.collectonly else read_recording,
+        )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[SETTINGS_KEY] = settings
@@ -176,25 +96,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
-_CHECKS_OPTIONS = (
-    ("intacct_user", "--intacct-user"),
-    ("intacct_sender_id", "--intacct-sender-id"),
-    ("intacct_endpoint", "--intacct-endpoint"),
-    ("intacct_gl_account", "--intacct-gl-account"),
-    ("intacct_mode", "--intacct-mode"),
-    ("intacct_cassettes", "--intacct-cassettes"),
-    ("intacct_signoff", "--intacct-signoff"),
-    ("intacct_ticket", "--intacct-ticket"),
-    ("intacct_json", "--intacct-json"),
-    ("intacct_udd", "--intacct-udd"),
-    ("intacct_write_probe", "--intacct-write-probe"),
-    ("intacct_attest", "--intacct-attest"),
-)
-
-
 def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
     """An option of the checks without a company would let a CI gate pass having checked nothing."""
-    given = [flag for dest, flag in _CHECKS_OPTIONS if getattr(config.option, dest, None) not in (None, False, [])]
+    from .options import COMPANY, OPTIONS
+
+    given = [
+        option.flag
+        for option in OPTIONS
+        if option is not COMPANY and getattr(config.option, option.dest, None) not in (None, False, [])
+    ]
     if given:
         raise pytest.UsageError(
             f"{given[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
@@ -237,7 +147,7 @@ def settings_of(config: pytest.Config) -> Settings:
 
 @pytest.fixture(scope="session")
 def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
-    """The company's facts, gathered once per run in one batched request (SPEC §8)."""
+    """The company's facts, gathered once per run in one batched request."""
     settings = settings_of(request.config)
     from .company_run import take_snapshot
     from .run_hooks import requirement_of_item

@@ -1,6 +1,6 @@
-"""The opt-in write probe for STEP1 (the only write the product ever makes, SPEC §2).
+"""The opt-in write probe for STEP1 (the only write the product ever makes).
 
-Intacct has no read API for the Attachments document sequence (API-NOTES §1), so the probe
+Intacct has no read API for the Attachments document sequence, so the probe
 creates an attachment with an empty ``supdocid`` in the folder ``PEX acceptance probe``: Intacct
 numbers it only when auto-numbering is set up. Whatever was created is deleted again, also when a
 later step fails, and anything that could not be deleted is reported.
@@ -33,12 +33,14 @@ PROBE_DOCUMENT_PREFIX = "PEX acceptance probe "
 
 def probe_document(run_id: str) -> str:
     return f"{PROBE_DOCUMENT_PREFIX}{run_id}"
+
+
 _CREATE_FOLDER = "probe-create-folder"
 _CREATE_ATTACHMENT = "probe-create-attachment"
 _CONFIRM_ATTACHMENT = "probe-confirm-attachment"
 # Said wherever the probe is offered or reported: the customer's sequence moves on by one.
 USES_A_NUMBER = "a successful probe uses up one number of the Attachments sequence"
-# The exact refusal text without auto-numbering is unconfirmed (API-NOTES §1, §12): these are the
+# The exact refusal text without auto-numbering is unconfirmed: these are the
 # words any plausible wording contains. Anything else is reported as an error, never as the customer's.
 _NEEDS_AN_ID = ("supdocid", "attachment id", "id is required", "document sequence", "numbering")
 

@@ -1,6 +1,7 @@
 """What one requirement's fact can be, before a check judges it.
 
-A reading is decided before any check body runs: verified evidence (met or not), or one of the
+A reading is decided before any check body runs: the facts the body judges are established
+(``Observed``; ``Evidence`` where the fact is itself an inference, as the sign-in's), or one of the
 shapes that must never reach a body: unavailable (blocked by another requirement, or an error),
 needs a person (Intacct shows nothing that establishes it: manual, attestable), or not applicable
 to this company (with the reason that establishes it).
@@ -17,6 +18,13 @@ class Evidence:
     """A verified fact about one requirement: met or not, and what Intacct showed."""
 
     met: bool
+    observed: str
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Intacct showed what the requirement needs, in values this tool recognises: the check judges it."""
+
     observed: str
 
 
@@ -46,4 +54,4 @@ class NotApplicable:
     reason: str
 
 
-Reading: TypeAlias = Evidence | Unavailable | NeedsPerson | NotApplicable
+Reading: TypeAlias = Evidence | Observed | Unavailable | NeedsPerson | NotApplicable

@@ -24,6 +24,7 @@ from vcr.serialize import deserialize, serialize
 
 from . import __version__
 from .atomic_write import write_text_atomically
+from .options import RECORDED
 from .readings import Unavailable
 from .request_meaning import difference
 from .settings import Settings
@@ -106,7 +107,10 @@ class AtomicPersister:
         data = path.read_text(encoding="utf-8")
         if not data.strip():
             raise CassetteNotFoundError()
-        return deserialize(data, serializer)
+        # Without the old provenance: vcrpy keeps loaded metadata over the new, and a replay trusts
+        # it to ask what this recording asked.
+        requests, responses, *_ = deserialize(data, serializer)
+        return requests, responses
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:
@@ -230,14 +234,13 @@ def _noted(snapshot: CompanySnapshot, note: str) -> CompanySnapshot:
 
 
 def _provenance(settings: Settings) -> dict[str, object]:
+    """What the recording was made with: the options that decide what is asked (a replay defaults to
+    them, see ``options.RECORDED``), and where and when."""
+    asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}
     return {
         "company": settings.company_id,
-        "user": settings.user_id,
-        "sender_id": settings.sender_id,
+        **asked,
         "endpoint": settings.endpoint,
-        "gl_account": settings.gl_account,
-        "udd": settings.udd,
-        "write_probe": settings.write_probe,
         "plugin_version": __version__,
         "recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
     }

@@ -4,31 +4,27 @@ The cassette is vcrpy's YAML format (written by ``recording.py``). Replaying it 
 nor the HTTP stack: a :class:`CassetteTransport` answers each request with the first unplayed
 recording that means the same (``request_meaning``), so control ids, passwords and the endpoint's
 host may differ. A socket guard fails any connection attempted meanwhile, as a second line.
-A missing, damaged or non-matching cassette is an ``error`` naming the file and the command that
-records it again.
+A missing or unreadable cassette, or one recorded with options the run contradicts, is refused at
+start-up (``cassette.py``, ``settings.py``); a request the recording does not hold is an ``error``
+naming the file and the command that records it again.
 """
 
 from __future__ import annotations
 
-import shlex
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
+from .cassette import Cassette, CassetteProblem, load_cassette, record_again, recorded_command
 from .intacct.client import IntacctClient
-from .intacct.endpoint import DEFAULT_ENDPOINT
 from .intacct.envelope import SenderCredentials
 from .intacct.errors import IntacctError
 from .intacct.wire import HttpReply
 from .probe import PROBE_DOCUMENT_PREFIX
 from .request_meaning import difference, parse_request
-from .settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
+from .settings import Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
 
@@ -40,81 +36,6 @@ class ReplayMismatch(IntacctError):
     """The run asked for something the recording does not hold."""
 
     fault = "recording"
-
-
-class CassetteProblem(ValueError):
-    """The cassette is missing or cannot be read as a recording."""
-
-
-@dataclass(frozen=True)
-class RecordedExchange:
-    method: str
-    path: str
-    request_body: bytes | str
-    status: int
-    content_type: str
-    response_body: bytes = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Cassette:
-    path: Path
-    exchanges: tuple[RecordedExchange, ...]
-    recorded: dict[str, Any]
-
-
-def _as_bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value or "").encode("utf-8")
-
-
-def _header(headers: object, name: str) -> str:
-    if not isinstance(headers, dict):
-        return ""
-    for key, value in headers.items():
-        if str(key).lower() == name:
-            return str(value[0] if isinstance(value, list) and value else value)
-    return ""
-
-
-def _exchange(number: int, interaction: object) -> RecordedExchange:
-    problem = CassetteProblem(f"recorded interaction {number} is malformed (it needs a request and a response)")
-    if not isinstance(interaction, dict):
-        raise problem
-    request, response = interaction.get("request"), interaction.get("response")
-    if not (isinstance(request, dict) and isinstance(response, dict)):
-        raise problem
-    status, body = response.get("status"), response.get("body")
-    if not (isinstance(status, dict) and isinstance(status.get("code"), int) and isinstance(body, dict)):
-        raise problem
-    if not all(key in request for key in ("body", "method", "uri")):
-        raise problem
-    return RecordedExchange(
-        method=str(request["method"]).upper(),
-        path=urlsplit(str(request["uri"])).path,
-        request_body=request["body"] or b"",
-        status=status["code"],
-        content_type=_header(response.get("headers"), "content-type"),
-        response_body=_as_bytes(body.get("string")),
-    )
-
-
-def load_cassette(path: Path) -> Cassette:
-    if not path.is_file():
-        raise CassetteProblem("the cassette does not exist")
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CassetteProblem(f"the cassette is not readable YAML ({first})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list) or not data["interactions"]:
-        raise CassetteProblem("the cassette holds no recorded interactions")
-    exchanges = tuple(_exchange(number, item) for number, item in enumerate(data["interactions"], start=1))
-    metadata = data.get("metadata")
-    recorded = metadata.get("recorded") if isinstance(metadata, dict) else None
-    return Cassette(path, exchanges, recorded if isinstance(recorded, dict) else {})
 
 
 class CassetteTransport:
@@ -152,42 +73,15 @@ class CassetteTransport:
         """Nothing to release: no connection was ever opened."""
 
 
-def rerecord_command(settings: Settings) -> str:
-    words = ["pytest", f"--intacct-company={settings.company_id}", "--intacct-mode=record"]
-    if settings.user_id != DEFAULT_USER:
-        words.append(f"--intacct-user={settings.user_id}")
-    if settings.sender_id != DEFAULT_SENDER_ID:
-        words.append(f"--intacct-sender-id={settings.sender_id}")
-    # A recording holds the answers of the endpoint it was made against: re-record against that one.
-    if settings.endpoint != DEFAULT_ENDPOINT:
-        words.append(f"--intacct-endpoint={settings.endpoint}")
-    if settings.gl_account != DEFAULT_GL_ACCOUNT:
-        words.append(f"--intacct-gl-account={settings.gl_account}")
-    if settings.udd:
-        words.append("--intacct-udd")
-    if settings.write_probe:
-        words.append("--intacct-write-probe")
-    words.append(f"--intacct-cassettes={settings.cassette_dir}")
-    command = " ".join(shlex.quote(word) for word in words)
-    return f"{command} (with INTACCT_SENDER_PASSWORD and INTACCT_USER_PASSWORD set)"
-
-
 def explain(settings: Settings, what: str) -> str:
-    return f"replay of {settings.cassette_path}: {what}. Re-record it with: {rerecord_command(settings)}"
+    return f"replay of {settings.cassette_path}: {what}; {record_again(settings)}"
 
 
-def recorded_with(recorded: dict[str, Any]) -> str:
+def recorded_with(recorded: Mapping[str, Any]) -> str:
     """How the cassette was recorded, from its metadata: usually the quickest fix is to match it."""
     if not recorded:
         return ""
-    options = [f"--intacct-user={recorded.get('user')}", f"--intacct-gl-account={recorded.get('gl_account')!s}"]
-    # The endpoint is left out: a replay matches requests whatever host they were recorded against.
-    if recorded.get("sender_id") not in (None, "", DEFAULT_SENDER_ID):
-        options.append(f"--intacct-sender-id={recorded['sender_id']}")
-    options += [
-        flag for flag, key in (("--intacct-udd", "udd"), ("--intacct-write-probe", "write_probe")) if recorded.get(key)
-    ]
-    return f"; it was recorded with {' '.join(shlex.quote(option) for option in options)}"
+    return f"; it was recorded with {recorded_command(recorded)}"
 
 
 @contextmanager

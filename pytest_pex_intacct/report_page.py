@@ -362,7 +362,7 @@ def _row(entry: Mapping[str, object]) -> str:
         f'<tr id="{SECTION_ID}-{html.escape(row_id)}" class="{_tone(entry)}">'
         f'<td><span class="pex-badge">{_badge(entry)}</span></td>'
         f'<td><div class="pex-title">{_prose(entry.get("title"))}</div>'
-        f'<div class="pex-id">{_e(requirement_id)}{" · guide step " + _e(step) if step else ""}</div></td>'
+        f'<div class="pex-id">{_e(requirement_id)}{" · " + _e(step) if step else ""}</div></td>'
         f"<td><div>{_e(plain_words(entry))}</div>{raw}</td>"
         f'<td><div class="pex-where">{_e(entry.get("where_to_fix"))}</div>{remedy}</td>'
         "</tr>"

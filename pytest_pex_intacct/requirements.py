@@ -1,4 +1,4 @@
-"""The SPEC §2 requirement catalogue as data: one entry per check, in the setup guide's order.
+"""The requirement catalogue of PEX's setup guide as data: one entry per check, in the setup guide's order.
 
 IDs are stable API (reports, JSON and CI refer to them). "where" is the navigation path the
 customer follows, as written in PEX's guide; "remediation" says what to set there.
@@ -17,6 +17,7 @@ UDD_READ = "UDD-READ"
 @dataclass(frozen=True)
 class Requirement:
     id: str
+    # As the guide writes it: "Step 3.4", "optional: user-defined dimensions".
     step: str
     title: str
     where: str
@@ -29,7 +30,7 @@ class Requirement:
 CATALOGUE: tuple[Requirement, ...] = (
     Requirement(
         id="STEP1-ATTACHMENT-NUMBERING",
-        step="1",
+        step="Step 1",
         title='Attachments document numbering: sequence type "Attachments" numbers each attachment automatically',
         where="Applications > Company > Setup tab > Company > General Information tab > Edit",
         remediation=(
@@ -40,14 +41,14 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP2-WEB-SERVICES",
-        step="2 (note), 3",
+        step="Step 2 (note), Step 3",
         title="The Web Services subscription is enabled",
         where="Company > Admin tab > Subscriptions",
         remediation="Subscribe the company to Web Services (Company > Admin tab > Subscriptions > Web Services).",
     ),
     Requirement(
         id="STEP2-SENDER-ID",
-        step="2",
+        step="Step 2",
         title="Sender ID `PEX MPP` is in the Web Services authorizations and active",
         where=(
             "Applications > Company > Setup tab > Company > Security tab > Edit > Web Services authorizations > Add"
@@ -59,7 +60,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP3-USER-SIGN-IN",
-        step="3",
+        step="Step 3",
         title="The Web Services user exists, is active and signs in with the supplied password",
         where="Company > Company > Admin tab > Web Services users",
         remediation=(
@@ -69,7 +70,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP3-WEB-SERVICES-USER",
-        step="3.3",
+        step="Step 3.3",
         title="The user is a Web Services (non-billable, web-services-only) user",
         where="Company > Admin tab > Web Services users > Add",
         remediation=(
@@ -78,7 +79,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP3-ROOT-LEVEL",
-        step="3",
+        step="Step 3",
         title="The user was created at the root (top) level, not inside an entity",
         where="switch to the top level, then Web Services users",
         remediation=(
@@ -89,28 +90,28 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP3-EMAIL",
-        step="3.4",
+        step="Step 3.4",
         title="An email address is set on the user",
         where="Web Services users > Edit",
-        remediation=('Edit the Web Services user and fill in its "Email address" field (guide step 3.4), then Save.'),
+        remediation='Edit the Web Services user and fill in its "Email address" field (guide Step 3.4), then Save.',
     ),
     Requirement(
         id="STEP3-USER-TYPE",
-        step="3.5",
+        step="Step 3.5",
         title="User Type is Business",
         where="Web Services users > Edit > User Type",
         remediation="Set User Type to Business and Save.",
     ),
     Requirement(
         id="STEP3-ADMIN-FULL",
-        step="3.6",
+        step="Step 3.6",
         title="Admin Privileges is Full",
         where="Web Services users > Edit > Admin Privileges",
         remediation="Set Admin Privileges to Full (not Limited, not Off) and Save.",
     ),
     Requirement(
         id="STEP3-ROLE",
-        step="3.7",
+        step="Step 3.7",
         title="At least one role is assigned to the user",
         where="Web Services users > Edit > Add Role",
         remediation=(
@@ -120,7 +121,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="STEP4-NORMAL-BALANCE",
-        step="4",
+        step="Step 4",
         title="The PEX GL account exists, is active, and its Normal Balance is Debit",
         where="General Ledger > All tab > General Ledger accounts > Edit",
         remediation=(
@@ -131,7 +132,7 @@ CATALOGUE: tuple[Requirement, ...] = (
     ),
     Requirement(
         id="UDD-READ",
-        step="UDD section",
+        step="optional: user-defined dimensions",
         title="(optional) The user's role can read every user-defined dimension",
         where=("Company > Admin > Roles > Edit > View Subscriptions > User Defined Dimensions > Permissions"),
         remediation=(

@@ -19,7 +19,7 @@ import pytest
 from . import __version__
 from .atomic_write import write_text_atomically
 from .plugin import MARKER
-from .requirements import BY_ID, CATALOGUE, Requirement
+from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, Requirement
 from .settings import Settings
 from .signing import Signer
 from .verdict import (
@@ -57,6 +57,21 @@ _TERMINAL_WORDS = {
 
 def _utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _assertion_line(call: pytest.CallInfo[None]) -> str:
+    """The check body's failed assertion, as written and as pytest evaluated it."""
+    if call.excinfo is None or not call.excinfo.errisinstance(AssertionError):
+        return ""
+    lines = str(call.excinfo.value).splitlines()
+    evaluated = next((line.strip() for line in lines if line.strip().startswith("assert ")), "")
+    try:
+        written = " ".join(str(call.excinfo.traceback[-1].statement).split())
+    except (IndexError, OSError):
+        written = ""
+    if written and evaluated and written != evaluated:
+        return f"{written}  (evaluated: {evaluated})"
+    return written or evaluated
 
 
 def requirement_of_item(item: pytest.Item) -> Requirement | None:
@@ -102,6 +117,9 @@ class AcceptanceRun:
         self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
         self.signer = None if self.is_worker else _signer(config)
+        # One cause (an outage, a recording that does not match) makes every check an error: its
+        # text is shown under the first one only, the others point to it.
+        self.explained: dict[str, str] = {}
 
     # -- collection ---------------------------------------------------------------------------
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -152,6 +170,13 @@ class AcceptanceRun:
             f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
             f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
         ]
+        if settings.mode == "replay":
+            from .cassette import recorded_command
+            from .options import RECORDED
+
+            # Which file answers, and as which run: a replay asks what was recorded.
+            asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}
+            lines.append(f"pex-intacct: replaying {settings.cassette_path}, recorded with {recorded_command(asked)}")
         if self.ignored_arguments:
             # Said here rather than as a warning: -W error would turn a warning into a crash.
             lines.append(
@@ -177,15 +202,20 @@ class AcceptanceRun:
         # JUnit XML takes properties from the teardown report, which copies the item's.
         item.user_properties.extend(result.properties())
         if result.outcome == FAILED:
+            judged = _assertion_line(call)
             report.longrepr = (
-                f"{requirement.id} failed: {requirement.title} (guide step {requirement.step})\n"
+                f"{requirement.id} failed: {requirement.title} ({requirement.step} of the setup guide)\n"
                 f"  observed:     {result.observed or '(nothing recorded)'}\n"
-                f"  where to fix: {requirement.where}\n"
+                + (f"  check:        {judged}\n" if judged else "")
+                + f"  where to fix: {requirement.where}\n"
                 f"  remediation:  {requirement.remediation}"
             )
         elif result.outcome == ERROR:
+            first = self.explained.setdefault(result.observed, requirement.id)
             report.longrepr = (
                 f"{requirement.id} could not be verified (error, not the company's setup): {result.observed}"
+                if first == requirement.id
+                else f"{requirement.id} could not be verified: the same error as {first}, shown above"
             )
         return report
 
@@ -208,8 +238,6 @@ class AcceptanceRun:
                 return RequirementResult(requirement, FAILED, observed=observed or message)
             return RequirementResult(requirement, ERROR, observed=_describe_exception(call.excinfo))
         if report.when == "call" and report.passed:
-            if check is not None and check.attested_by:
-                return RequirementResult(requirement, MANUAL, observed=observed, attested_by=check.attested_by)
             return RequirementResult(requirement, PASSED, observed=observed)
         return None
 
@@ -267,7 +295,7 @@ class AcceptanceRun:
         self.document = sign_document(unsigned, os.environ, self.signer)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
-        # SPEC §3: 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
+        # 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
         # pytest's own codes stay only for usage errors and crashes.
         if exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             return
@@ -292,6 +320,11 @@ class AcceptanceRun:
                 terminalreporter.write_line(
                     f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {result.observed}", red=True
                 )
+        for result in results:
+            if result.outcome == MANUAL and result.attested_by is None:
+                write(manual_guidance(result.requirement, self.settings))
+        if self.settings.mode == "record":
+            write(self._cassette_line())
         if self.settings.json_path is not None:
             write(f"results written to {self.settings.json_path}")
         tally = ", ".join(f"{count} {name}" for name, count in counts(results).items() if count)
@@ -300,6 +333,31 @@ class AcceptanceRun:
         terminalreporter.write_line(
             f"pex-intacct verdict for {self.settings.company_id}: {outcome.upper()} ({tally})", bold=True, **markup
         )
+
+
+    def _cassette_line(self) -> str:
+        path = self.settings.cassette_path
+        started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
+        # Under xdist a worker records, so the controller judges by the file itself.
+        if path.is_file() and path.stat().st_mtime >= started - 1:
+            return f"cassette written to {path}"
+        return f"cassette not written ({path} was left as it was; the errors above say why)"
+
+
+def manual_guidance(requirement: Requirement, settings: Settings) -> str:
+    """How to conclude a requirement that needs a person: the two ways, with their exact flags."""
+    signoff = f'--intacct-signoff="{settings.signoff}"' if settings.signoff else '--intacct-signoff="Name <email>"'
+    probe = ""
+    if requirement.id == ATTACHMENT_NUMBERING:
+        probe = (
+            " let the checks verify it by adding --intacct-write-probe (creates and deletes one attachment, "
+            "using up one number of the Attachments sequence), or"
+        )
+    again = " in a live or record run" if settings.mode == "replay" else ""
+    return (
+        f"{requirement.id} needs a person (Intacct cannot show it). To conclude it{again},{probe} "
+        f"confirm it in Intacct ({requirement.where}) and attest it with --intacct-attest={requirement.id} {signoff}"
+    )
 
 
 def write_json_atomically(path: Path, document: dict[str, object]) -> None:

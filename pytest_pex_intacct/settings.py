@@ -1,55 +1,60 @@
 """Options → one validated, frozen :class:`Settings`, or a one-line :class:`SettingsError`.
 
-Pure (stdlib only) so that it runs before any network traffic and costs nothing to import.
-Precedence: command-line option, then the environment variable the official Intacct SDKs use,
-then the SPEC §4 default. Passwords come only from the environment.
+Runs before any network traffic. Precedence: command-line option, then the environment variable the
+official Intacct SDKs use, then the default; in a replay, the options that decide what is asked
+default to those stored in the cassette instead (an explicit different value is an error). The
+options themselves are declared once, in ``options.py``. Passwords come only from the environment.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from .intacct.errors import ConfigurationError
 from .intacct.timeouts import Timeouts
-from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE
+from .options import (
+    ATTESTABLE,
+    CASSETTES,
+    COMPANY,
+    DEFAULT_CASSETTES,
+    DEFAULT_GL_ACCOUNT,
+    DEFAULT_SENDER_ID,
+    DEFAULT_USER,
+    ENV_COMPANY,
+    ENV_SENDER_PASSWORD,
+    ENV_USER_PASSWORD,
+    MODE,
+    MODES,
+    OPTIONS,
+    RECORDED,
+    Given,
+    Option,
+    SettingsError,
+    SignOff,
+    sendable,
+)
+from .requirements import ATTACHMENT_NUMBERING
 
-DEFAULT_USER = "pex_connector"
-DEFAULT_SENDER_ID = "PEX MPP"
-DEFAULT_GL_ACCOUNT = "PEX GL Account"
-DEFAULT_CASSETTES = "cassettes"
-MODES = ("live", "record", "replay")
-ATTESTABLE = tuple(requirement.id for requirement in CATALOGUE if requirement.attestable)
+__all__ = [
+    "ATTESTABLE",
+    "DEFAULT_CASSETTES",
+    "DEFAULT_GL_ACCOUNT",
+    "DEFAULT_SENDER_ID",
+    "DEFAULT_USER",
+    "MODES",
+    "Settings",
+    "SettingsError",
+    "SignOff",
+    "requested_company",
+    "resolve_settings",
+]
 
-ENV_COMPANY = "INTACCT_COMPANY_ID"
-ENV_USER = "INTACCT_USER_ID"
-ENV_SENDER_ID = "INTACCT_SENDER_ID"
-ENV_SENDER_PASSWORD = "INTACCT_SENDER_PASSWORD"
-ENV_USER_PASSWORD = "INTACCT_USER_PASSWORD"
-ENV_ENDPOINT = "INTACCT_ENDPOINT_URL"
-
-# Company ids name the cassette file too, so they must be safe as a file name.
-_COMPANY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_USER_ID = re.compile(r"[^\s<>]{1,80}")
-_SIGNOFF = re.compile(r"(?P<name>[^<>\r\n]*[^<>\s][^<>\r\n]*?)\s*<(?P<email>[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>")
-
-
-class SettingsError(ValueError):
-    """Bad or missing input; the message is one line saying what is wrong and what to do."""
-
-
-@dataclass(frozen=True)
-class SignOff:
-    name: str
-    email: str
-
-    def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+# The recorded options of a cassette (``recorded_as`` key → value), or a SettingsError saying why not.
+RecordingReader = Callable[["Settings"], Mapping[str, object]]
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,8 @@ class Settings:
     json_path: Path | None = None
     sender_password: str = field(default="", repr=False)
     user_password: str = field(default="", repr=False)
+    # The cassette is a bundled demo recording (its fix is the demo recorder, not a live re-record).
+    bundled_demo: bool = False
 
     @property
     def cassette_path(self) -> Path:
@@ -79,41 +86,10 @@ class Settings:
         return tuple(secret for secret in (self.sender_password, self.user_password) if secret)
 
 
-@dataclass(frozen=True)
-class RawOptions:
-    """What pytest parsed; ``None`` means "not given on the command line"."""
-
-    company: str | None = None
-    user: str | None = None
-    sender_id: str | None = None
-    endpoint: str | None = None
-    gl_account: str | None = None
-    udd: bool = False
-    write_probe: bool = False
-    attest: Sequence[str] = ()
-    mode: str | None = None
-    cassettes: str | None = None
-    signoff: str | None = None
-    ticket: str | None = None
-    json_path: str | None = None
-
-
-def requested_company(options: RawOptions, environ: Mapping[str, str]) -> str | None:
+def requested_company(raw: Mapping[str, object], environ: Mapping[str, str]) -> str | None:
     """The company the checks run against, or None when the plugin should stay out of the way."""
-    if options.company is not None:
-        return options.company
-    # An exported-but-empty variable means "not set": it must not hijack unrelated pytest runs.
-    return environ.get(ENV_COMPANY) or None
-
-
-def _pick(option: str | None, flag: str, environ: Mapping[str, str], env_name: str, default: str) -> tuple[str, str]:
-    """The value and the name to blame in a message: the option, else the variable, else the default."""
-    if option is not None:
-        return option, flag
-    # Like INTACCT_COMPANY_ID, an exported-but-empty variable means "not set".
-    if environ.get(env_name):
-        return environ[env_name], f"{flag} (from {env_name})"
-    return default, flag
+    given = COMPANY.given(raw.get(COMPANY.field), environ)
+    return given.value if given is not None else None
 
 
 def _ensure_writable_directory(directory: Path, option: str) -> None:
@@ -129,169 +105,147 @@ def _ensure_writable_directory(directory: Path, option: str) -> None:
         ) from None
 
 
-def _sendable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return not any(ord(character) < 32 or ord(character) == 127 for character in value)
+def _value(option: Option, raw: Mapping[str, object], environ: Mapping[str, str]) -> object:
+    """The validated value of one option from what pytest parsed and the environment."""
+    given_raw = raw.get(option.field)
+    if option.kind == "flag":
+        return bool(given_raw)
+    if option.kind == "repeat":
+        values = given_raw if isinstance(given_raw, (list, tuple)) else ()
+        items = [Given(str(value), option.flag, explicit=True) for value in values]
+        validated = [option.validate(item) if option.validate else item.value for item in items]
+        return tuple(dict.fromkeys(validated))
+    given = option.given(given_raw, environ)
+    if given is None:
+        return None
+    return option.validate(given) if option.validate else given.value
 
 
-def _validate_endpoint(url: str, label: str) -> str:
-    try:
-        return validate_endpoint(url)
-    except ConfigurationError as error:
-        raise SettingsError(f"{label}: {error.message}") from None
+def _explicit(option: Option, raw: Mapping[str, object], environ: Mapping[str, str]) -> str | None:
+    """The label of an option the user set (on the command line or in its variable), else None."""
+    given_raw = raw.get(option.field)
+    if option.kind == "flag":
+        return option.flag if given_raw else None
+    given = option.given(given_raw, environ)
+    return given.label if given is not None and given.explicit else None
+
+
+def _cassette_dir(raw: Mapping[str, object], rootdir: Path, invocation_dir: Path | None) -> Path:
+    directory = Path(str(_value(CASSETTES, raw, {})))
+    if not directory.is_absolute():
+        # The default belongs to the project (its rootdir); a path the user typed is relative to where they are.
+        base = rootdir if raw.get(CASSETTES.field) is None else (invocation_dir or Path.cwd())
+        directory = base / directory
+    if directory.exists() and not directory.is_dir():
+        raise SettingsError(f"{CASSETTES.flag} {str(raw.get(CASSETTES.field))!r} exists and is not a directory")
+    return directory
 
 
 def resolve_settings(
-    options: RawOptions, environ: Mapping[str, str], rootdir: Path, invocation_dir: Path | None = None
+    raw: Mapping[str, object],
+    environ: Mapping[str, str],
+    rootdir: Path,
+    invocation_dir: Path | None = None,
+    read_recording: RecordingReader | None = None,
 ) -> Settings:
-    """``rootdir`` anchors the default cassette directory; relative paths given by the user are theirs."""
-    company = requested_company(options, environ)
-    if company is None:
+    """``raw`` maps Settings fields to what pytest parsed (None, False or empty: not given).
+
+    ``rootdir`` anchors the default cassette directory; relative paths given by the user are theirs.
+    In a replay, ``read_recording`` (when given) supplies the recorded options; without it a replay
+    uses the defaults, as for ``--collect-only``, which reads nothing.
+    """
+    if requested_company(raw, environ) is None:
         raise SettingsError(f"no company: pass --intacct-company=ID or set {ENV_COMPANY}")
-    company = company.strip()
-    if not company:
-        raise SettingsError(
-            "--intacct-company is empty; pass the customer's Intacct company ID, e.g. --intacct-company=ACME"
-        )
-    if not _COMPANY_ID.fullmatch(company):
-        raise SettingsError(
-            f"--intacct-company {company!r} is not an Intacct company ID; use letters, digits, '-', '_' or '.' "
-            "(at most 64 characters)"
-        )
-
-    user, label = _pick(options.user, "--intacct-user", environ, ENV_USER, DEFAULT_USER)
-    user = user.strip()
-    if not _USER_ID.fullmatch(user) or not _sendable(user):
-        raise SettingsError(f"{label} {user!r} is not a valid user ID; pass e.g. --intacct-user={DEFAULT_USER}")
-
-    sender_id, label = _pick(options.sender_id, "--intacct-sender-id", environ, ENV_SENDER_ID, DEFAULT_SENDER_ID)
-    if not sender_id.strip() or not _sendable(sender_id) or len(sender_id) > 80:
-        raise SettingsError(f"{label} is empty or malformed; pass e.g. --intacct-sender-id='{DEFAULT_SENDER_ID}'")
-
-    endpoint, label = _pick(options.endpoint, "--intacct-endpoint", environ, ENV_ENDPOINT, DEFAULT_ENDPOINT)
-    endpoint = _validate_endpoint(endpoint.strip(), label)
+    values = {option.field: _value(option, raw, environ) for option in OPTIONS if option is not CASSETTES}
     try:
         Timeouts.from_environment(environ)
     except ConfigurationError as error:
         raise SettingsError(error.message) from None
+    mode = str(values[MODE.field])
+    values[CASSETTES.field] = _cassette_dir(raw, rootdir, invocation_dir)
+    bundled = False
+    if mode == "replay" and raw.get(CASSETTES.field) is None:
+        from .cassette import bundled_cassette
 
-    gl_account = (options.gl_account if options.gl_account is not None else DEFAULT_GL_ACCOUNT).strip()
-    if not gl_account or not _sendable(gl_account) or len(gl_account) > 100:
-        raise SettingsError(
-            "--intacct-gl-account is empty or malformed; pass the PEX GL account's number or title, "
-            f"e.g. --intacct-gl-account='{DEFAULT_GL_ACCOUNT}'"
-        )
+        default_path = Path(str(values[CASSETTES.field])) / f"{values[COMPANY.field]}.yaml"
+        bundled_path = bundled_cassette(str(values[COMPANY.field]))
+        # A demo company is found wherever pytest runs: the project's cassettes first, else the installed copy.
+        if not default_path.is_file() and bundled_path is not None:
+            values[CASSETTES.field], bundled = bundled_path.parent, True
+    settings = Settings(**values, bundled_demo=bundled)  # type: ignore[arg-type]
+    if mode == "replay" and read_recording is not None:
+        settings = _as_recorded(settings, read_recording(settings), raw, environ)
 
-    mode = options.mode if options.mode is not None else "live"
-    if mode not in MODES:
-        raise SettingsError(f"--intacct-mode {mode!r} is not one of {', '.join(MODES)}")
-
-    cassettes = options.cassettes if options.cassettes is not None else DEFAULT_CASSETTES
-    if not cassettes.strip():
-        raise SettingsError("--intacct-cassettes is empty; pass a directory, e.g. --intacct-cassettes=cassettes")
-    cassette_dir = Path(cassettes)
-    if not cassette_dir.is_absolute():
-        # The default belongs to the project (its rootdir); a path the user typed is relative to where they are.
-        base = rootdir if options.cassettes is None else (invocation_dir or Path.cwd())
-        cassette_dir = base / cassette_dir
-    if cassette_dir.exists() and not cassette_dir.is_dir():
-        raise SettingsError(f"--intacct-cassettes {cassettes!r} exists and is not a directory")
-
-    signoff = None
-    if options.signoff is not None:
-        match = _SIGNOFF.fullmatch(options.signoff.strip())
-        if not match or not _sendable(options.signoff):
-            raise SettingsError(
-                f'--intacct-signoff {options.signoff!r} is not of the form "Name <email>", '
-                'e.g. --intacct-signoff="Dana Smith <dana@pex.example>"'
-            )
-        signoff = SignOff(match.group("name").strip(), match.group("email"))
-
-    ticket = None
-    if options.ticket is not None:
-        ticket = options.ticket.strip()
-        if not ticket or not _sendable(ticket) or len(ticket) > 100:
-            raise SettingsError("--intacct-ticket is empty or malformed; pass the ticket reference, e.g. PEX-1234")
-
-    attested: list[str] = []
-    for requirement_id in options.attest:
-        requirement_id = requirement_id.strip()
-        if requirement_id not in BY_ID:
-            raise SettingsError(
-                f"--intacct-attest {requirement_id!r} is not a requirement ID; the attestable ones are "
-                f"{', '.join(ATTESTABLE)}"
-            )
-        if requirement_id not in ATTESTABLE:
-            raise SettingsError(
-                f"--intacct-attest {requirement_id} is checked against Intacct and cannot be attested; "
-                f"only {', '.join(ATTESTABLE)} can"
-            )
-        if requirement_id not in attested:
-            attested.append(requirement_id)
-    if attested and signoff is None:
+    if settings.attested and settings.signoff is None:
         raise SettingsError('--intacct-attest needs --intacct-signoff="Name <email>" to record who attests')
-    if ATTACHMENT_NUMBERING in attested and options.write_probe:
+    if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe and not raw.get("write_probe"):
         raise SettingsError(
-            "--intacct-attest=STEP1-ATTACHMENT-NUMBERING conflicts with --intacct-write-probe; "
+            f"--intacct-attest={ATTACHMENT_NUMBERING}: the recording {settings.cassette_path} verified it with "
+            "the write probe, so there is nothing to attest; leave --intacct-attest out"
+        )
+    if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe:
+        raise SettingsError(
+            f"--intacct-attest={ATTACHMENT_NUMBERING} conflicts with --intacct-write-probe; "
             "either attest it or let the probe verify it, not both"
         )
-
     if mode == "record":
-        _ensure_writable_directory(cassette_dir, "--intacct-cassettes")
+        _ensure_writable_directory(settings.cassette_dir, CASSETTES.flag)
+    if settings.json_path is not None:
+        _check_json_path(settings.json_path)
+    return _with_passwords(settings, environ)
 
-    json_path = None
-    if options.json_path is not None:
-        if not options.json_path.strip():
-            raise SettingsError("--intacct-json is empty; pass a file path, e.g. --intacct-json=results.json")
-        json_path = Path(options.json_path)
-        if json_path.is_dir():
-            raise SettingsError(f"--intacct-json {options.json_path!r} is a directory; pass a file path")
-        if not json_path.parent.is_dir() and json_path.parent != Path(""):
-            raise SettingsError(f"--intacct-json: directory {str(json_path.parent)!r} does not exist; create it first")
-        _ensure_writable_directory(json_path.parent if str(json_path.parent) else Path("."), "--intacct-json")
-        if json_path.exists() and not os.access(json_path, os.W_OK):
-            raise SettingsError(f"--intacct-json: {options.json_path!r} exists and cannot be overwritten")
 
-    sender_password = environ.get(ENV_SENDER_PASSWORD, "")
-    user_password = environ.get(ENV_USER_PASSWORD, "")
-    for name, value in ((ENV_SENDER_PASSWORD, sender_password), (ENV_USER_PASSWORD, user_password)):
-        if value and not _sendable(value):
+def _as_recorded(
+    settings: Settings, recorded: Mapping[str, object], raw: Mapping[str, object], environ: Mapping[str, str]
+) -> Settings:
+    """The asked options as the recording has them; an explicit different one is a usage error."""
+    from dataclasses import replace
+
+    from .cassette import recorded_command, replay_fix
+
+    changes: dict[str, object] = {}
+    for option in RECORDED:
+        assert option.recorded_as is not None
+        if option.recorded_as not in recorded:
+            continue
+        stored = recorded[option.recorded_as]
+        current = getattr(settings, option.field)
+        label = _explicit(option, raw, environ)
+        if label is not None and current != stored:
+            shown = option.flag if option.kind == "flag" else f"{label} {current!r}"
+            raise SettingsError(
+                f"{shown} contradicts the recording {settings.cassette_path}, made with "
+                f"{recorded_command(recorded, option)}; {replay_fix(settings, option)}"
+            )
+        changes[option.field] = stored
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def _check_json_path(path: Path) -> None:
+    _ensure_writable_directory(path.parent if str(path.parent) else Path("."), "--intacct-json")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise SettingsError(f"--intacct-json: {str(path)!r} exists and cannot be overwritten")
+
+
+def _with_passwords(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    from dataclasses import replace
+
+    passwords = {name: environ.get(name, "") for name in (ENV_SENDER_PASSWORD, ENV_USER_PASSWORD)}
+    for name, value in passwords.items():
+        if value and not sendable(value):
             raise SettingsError(
                 f"{name} contains characters a request cannot carry (control characters or undecodable bytes); "
                 "set it to the password exactly as Intacct issued it"
             )
-    if mode != "replay":
-        missing = [
-            name
-            for name, value in ((ENV_SENDER_PASSWORD, sender_password), (ENV_USER_PASSWORD, user_password))
-            if not value
-        ]
-        if missing:
-            raise SettingsError(
-                f"{' and '.join(missing)} not set: {mode} mode signs in to Intacct; export the password(s), "
-                "or use --intacct-mode=replay to replay a recording"
-            )
-    else:
+    if settings.mode == "replay":
         # A replay never sends anything; passwords are irrelevant and never needed.
-        sender_password = user_password = ""
-
-    return Settings(
-        company_id=company,
-        user_id=user,
-        sender_id=sender_id,
-        endpoint=endpoint,
-        gl_account=gl_account,
-        mode=mode,
-        cassette_dir=cassette_dir,
-        udd=options.udd,
-        write_probe=options.write_probe,
-        attested=tuple(attested),
-        signoff=signoff,
-        ticket=ticket,
-        json_path=json_path,
-        sender_password=sender_password,
-        user_password=user_password,
+        return settings
+    missing = [name for name, value in passwords.items() if not value]
+    if missing:
+        raise SettingsError(
+            f"{' and '.join(missing)} not set: {settings.mode} mode signs in to Intacct; export the password(s), "
+            "or use --intacct-mode=replay to replay a recording"
+        )
+    return replace(
+        settings, sender_password=passwords[ENV_SENDER_PASSWORD], user_password=passwords[ENV_USER_PASSWORD]
     )

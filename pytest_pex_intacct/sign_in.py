@@ -1,6 +1,6 @@
 """Classify how Intacct answered the sign-in into the three STEP2/STEP3 sign-in requirements.
 
-Intacct has no read API for Web Services authorizations or the subscription (API-NOTES §2), and
+Intacct has no read API for Web Services authorizations or the subscription, and
 the same errorno ``XL03000006`` covers a wrong PEX sender password, an unauthorised sender and a
 wrong user password. So the classification looks at *where* the failure sits (control or
 authentication level) and at the description texts, never at the errorno alone.
@@ -28,6 +28,22 @@ class SignIn:
     @property
     def signed_in(self) -> bool:
         return isinstance(self.user_sign_in, Evidence) and self.user_sign_in.met
+
+    # The facts the Step 2 and Step 3 sign-in checks judge: inferred from where and how Intacct
+    # answered the sign-in; None when the answer does not show it.
+
+    @property
+    def web_services_subscribed(self) -> bool | None:
+        return self.web_services.met if isinstance(self.web_services, Evidence) else None
+
+    @property
+    def sender_authorized(self) -> bool | None:
+        """PEX's sender ID is in the company's Web Services authorizations, exactly as spelled, and active."""
+        return self.sender.met if isinstance(self.sender, Evidence) else None
+
+    @property
+    def user_signed_in(self) -> bool | None:
+        return self.user_sign_in.met if isinstance(self.user_sign_in, Evidence) else None
 
     @property
     def blocker(self) -> Unavailable | None:

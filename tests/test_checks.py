@@ -518,7 +518,7 @@ def test_email_only_in_a_second_contact_field_passes(simulator: Callable[..., An
 def test_empty_email_remediation_names_the_guide_field(simulator: Callable[..., Any], run_checks: Any) -> None:
     run = run_checks(simulator("no-email-flat"))
     remediation = run.requirement("STEP3-EMAIL")["remediation"]
-    assert '"Email address"' in remediation and "step 3.4" in remediation
+    assert '"Email address"' in remediation and "step 3.4" in remediation.lower()
 
 
 @pytest.mark.parametrize("scenario", ["user-based-permissions", "user-based-empty-roles"])
@@ -651,3 +651,15 @@ def test_probe_confirms_the_key_then_deletes_and_says_it_used_a_number(
     assert "confirmed by listing it" in entry["observed"]
     assert "one number of the Attachments sequence" in entry["observed"]
     assert server.attachments == ()
+
+
+def test_a_failure_shows_the_checks_assertion_over_typed_facts(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("limited-admin"))
+    run.result.stdout.fnmatch_lines(
+        [
+            "*STEP3-ADMIN-FULL failed: Admin Privileges is Full (Step 3.6 of the setup guide)",
+            "*observed:*ADMIN='Limited'",
+            "*check:*assert web_services_user.admin_privileges is AdminPrivileges.FULL"
+            "*(evaluated: assert AdminPrivileges.LIMITED is AdminPrivileges.FULL)",
+        ]
+    )

@@ -14,13 +14,18 @@ import pytest
 
 from pytest_pex_intacct.check import NEEDS, Check, RequirementUnverified
 from pytest_pex_intacct.facts import (
+    AccountStatus,
+    AdminPrivileges,
     GlAccount,
     GlLookup,
+    NormalBalance,
+    Placement,
     RoleAssignments,
     UddAccess,
     UddReadability,
     UserRecord,
     UserRestriction,
+    UserType,
     field_text,
     gl_account,
     leaf_fields,
@@ -29,7 +34,7 @@ from pytest_pex_intacct.facts import (
 )
 from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
-from pytest_pex_intacct.readings import Evidence, NeedsPerson, NotApplicable, Reading, Unavailable
+from pytest_pex_intacct.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
 from pytest_pex_intacct.settings import Settings, SignOff
 from pytest_pex_intacct.sign_in import SignIn
@@ -65,9 +70,10 @@ def user(
     return UserRecord("pex_connector", record, session_location_id, restriction)
 
 
-def met(reading: Reading) -> bool:
-    assert isinstance(reading, Evidence), reading
-    return reading.met
+def shown(reading: Reading) -> str:
+    """The fact is established (the check body judges it): what Intacct showed."""
+    assert isinstance(reading, Observed), reading
+    return reading.observed
 
 
 def unverifiable(reading: Reading) -> str:
@@ -107,18 +113,18 @@ def test_parse_bool_decides_only_recognised_spellings(text: str, value: bool | N
 
 @pytest.mark.parametrize(("value", "expected"), [("true", True), ("True", True), ("false", False), ("F", False)])
 def test_login_disabled_decides_web_services_only(value: str, expected: bool) -> None:
-    reading = user(LOGINDISABLED=value).web_services_only
-    assert met(reading) is expected
-    assert f"LOGINDISABLED={value}" in str(getattr(reading, "observed", ""))
+    record = user(LOGINDISABLED=value)
+    assert record.web_services_only is expected
+    assert f"LOGINDISABLED={value}" in shown(record.web_services_only_reading)
 
 
 @pytest.mark.parametrize("value", ["", "  ", "sometimes"])
 def test_empty_or_unrecognised_login_disabled_is_an_error(value: str) -> None:
-    assert "LOGINDISABLED" in unverifiable(user(LOGINDISABLED=value).web_services_only)
+    assert "LOGINDISABLED" in unverifiable(user(LOGINDISABLED=value).web_services_only_reading)
 
 
 def test_missing_login_disabled_is_an_error_naming_the_fields_seen() -> None:
-    reason = unverifiable(user(LOGINDISABLED=None).web_services_only)
+    reason = unverifiable(user(LOGINDISABLED=None).web_services_only_reading)
     assert "no LOGINDISABLED field" in reason
     assert "ADMIN, CONTACTINFO" in reason
 
@@ -128,23 +134,26 @@ def test_missing_login_disabled_is_an_error_naming_the_fields_seen() -> None:
 
 @pytest.mark.parametrize("value", ["Full", "FULL", "full", " full "])
 def test_full_admin_in_any_case_is_met(value: str) -> None:
-    assert met(user(ADMIN=value).admin)
+    record = user(ADMIN=value)
+    assert record.admin_privileges is AdminPrivileges.FULL
+    assert shown(record.admin_reading) == f"ADMIN={value!r}"
 
 
 @pytest.mark.parametrize("value", ["Limited", "LIMITED", "Off", "off", "false", "None", "no"])
 def test_recognised_non_full_admin_fails(value: str) -> None:
-    reading = user(ADMIN=value).admin
-    assert not met(reading)
-    assert isinstance(reading, Evidence) and f"ADMIN={value!r}" in reading.observed
+    record = user(ADMIN=value)
+    assert record.admin_privileges in (AdminPrivileges.LIMITED, AdminPrivileges.OFF)
+    assert shown(record.admin_reading).startswith(f"ADMIN={value!r}")
 
 
 @pytest.mark.parametrize("value", ["", "Superuser", "true"])
 def test_empty_or_unrecognised_admin_is_an_error(value: str) -> None:
-    assert "USERINFO ADMIN has" in unverifiable(user(ADMIN=value).admin)
+    assert "USERINFO ADMIN has" in unverifiable(user(ADMIN=value).admin_reading)
+    assert user(ADMIN=value).admin_privileges is None
 
 
 def test_missing_admin_is_an_error() -> None:
-    assert "USERINFO has no ADMIN field" in unverifiable(user(ADMIN=None).admin)
+    assert "USERINFO has no ADMIN field" in unverifiable(user(ADMIN=None).admin_reading)
 
 
 # -- STEP3-USER-TYPE ---------------------------------------------------------------------------------
@@ -152,26 +161,29 @@ def test_missing_admin_is_an_error() -> None:
 
 @pytest.mark.parametrize("value", ["business user", "Business User", "business", "B", "b"])
 def test_business_user_type_is_met(value: str) -> None:
-    assert met(user(USERTYPE=value).user_type)
+    record = user(USERTYPE=value)
+    assert record.user_type is UserType.BUSINESS
+    shown(record.user_type_reading)
 
 
 @pytest.mark.parametrize("value", ["employee user", "CRM user", "view only user", "E", "R", "w"])
 def test_other_documented_user_types_fail(value: str) -> None:
-    assert not met(user(USERTYPE=value).user_type)
+    record = user(USERTYPE=value)
+    assert record.user_type not in (None, UserType.BUSINESS)
+    shown(record.user_type_reading)
 
 
 def test_legacy_user_type_code_is_explained() -> None:
-    reading = user(USERTYPE="E").user_type
-    assert isinstance(reading, Evidence) and reading.observed == "USERTYPE='E' (employee user)"
+    assert shown(user(USERTYPE="E").user_type_reading) == "USERTYPE='E' (employee user)"
 
 
 @pytest.mark.parametrize("value", ["", "wizard user"])
 def test_empty_or_unrecognised_user_type_is_an_error(value: str) -> None:
-    assert "USERTYPE" in unverifiable(user(USERTYPE=value).user_type)
+    assert "USERTYPE" in unverifiable(user(USERTYPE=value).user_type_reading)
 
 
 def test_missing_user_type_is_an_error() -> None:
-    assert "no USERTYPE field" in unverifiable(user(USERTYPE=None).user_type)
+    assert "no USERTYPE field" in unverifiable(user(USERTYPE=None).user_type_reading)
 
 
 # -- STEP3-EMAIL -------------------------------------------------------------------------------------
@@ -200,9 +212,9 @@ def test_leaf_fields_flattens_nested_records_and_lists() -> None:
     ],
 )
 def test_email_passes_on_any_non_empty_email_field(fields: dict[str, str | Record | None], observed: str) -> None:
-    reading = user(**fields).email
-    assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed == observed
+    record = user(**fields)
+    assert record.email_addresses
+    assert shown(record.email_reading) == observed
 
 
 @pytest.mark.parametrize(
@@ -219,14 +231,14 @@ def test_email_passes_on_any_non_empty_email_field(fields: dict[str, str | Recor
 def test_email_fails_only_when_every_email_field_is_empty(
     fields: dict[str, str | Record | None], observed: str
 ) -> None:
-    reading = user(**fields).email
-    assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed == f"every e-mail field USERINFO returned is empty: {observed}"
+    record = user(**fields)
+    assert record.email_addresses == ()
+    assert shown(record.email_reading) == f"every e-mail field USERINFO returned is empty: {observed}"
 
 
 @pytest.mark.parametrize("contact", [None, {"CONTACTNAME": "AP"}, ""])
 def test_no_email_field_at_all_is_an_error(contact: Record | str | None) -> None:
-    reason = unverifiable(user(CONTACTINFO=contact).email)
+    reason = unverifiable(user(CONTACTINFO=contact).email_reading)
     assert "USERINFO carries no e-mail field" in reason
     assert "fields seen:" in reason
 
@@ -240,36 +252,35 @@ def person(reading: Reading) -> str:
 
 
 def test_unrestricted_with_empty_entity_fields_at_a_top_level_session_passes() -> None:
-    reading = user().top_level
-    assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed == (
+    assert user().placement is Placement.TOP_LEVEL
+    assert shown(user().placement_reading) == (
         "MEGAENTITYID, MEGAENTITYKEY, MEGAENTITYNAME empty; sign-in at the top level; "
         "USERRESTRICTION UNRESTRICTED=true, locations limited to: none"
     )
 
 
 def test_unrestricted_without_entity_fields_passes_on_the_restriction() -> None:
-    reading = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
-    assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed.startswith("USERINFO has no MEGAENTITY fields; ")
+    record = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None)
+    assert record.placement is Placement.TOP_LEVEL
+    assert shown(record.placement_reading).startswith("USERINFO has no MEGAENTITY fields; ")
 
 
 def test_an_owning_entity_fails() -> None:
-    reading = user(MEGAENTITYID="E100", MEGAENTITYKEY="1").top_level
-    assert isinstance(reading, Evidence) and not reading.met
-    assert "MEGAENTITYID=E100, MEGAENTITYKEY=1" in reading.observed
+    record = user(MEGAENTITYID="E100", MEGAENTITYKEY="1")
+    assert record.placement is Placement.OWNED_BY_ENTITY
+    assert "MEGAENTITYID=E100, MEGAENTITYKEY=1" in shown(record.placement_reading)
 
 
 def test_an_entity_session_fails_even_with_empty_entity_fields() -> None:
-    reading = user(session_location_id="E100").top_level
-    assert isinstance(reading, Evidence) and not reading.met
-    assert "sign-in landed in entity 'E100'" in reading.observed
+    record = user(session_location_id="E100")
+    assert record.placement is Placement.OWNED_BY_ENTITY
+    assert "sign-in landed in entity 'E100'" in shown(record.placement_reading)
 
 
 def test_a_user_restricted_to_entities_fails() -> None:
-    reading = user(restriction=UserRestriction(("false", "false"), ("9", "12"))).top_level
-    assert isinstance(reading, Evidence) and not reading.met
-    assert "UNRESTRICTED=false, locations limited to: 9, 12" in reading.observed
+    record = user(restriction=UserRestriction(("false", "false"), ("9", "12")))
+    assert record.placement is Placement.RESTRICTED_TO_ENTITIES
+    assert "UNRESTRICTED=false, locations limited to: 9, 12" in shown(record.placement_reading)
 
 
 @pytest.mark.parametrize(
@@ -283,9 +294,9 @@ def test_a_user_restricted_to_entities_fails() -> None:
     ],
 )
 def test_nothing_establishing_the_level_needs_a_person_never_a_pass(restriction: UserRestriction | Unavailable) -> None:
-    observed = person(
-        user(restriction=restriction, MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None).top_level
-    )
+    record = user(restriction=restriction, MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None)
+    assert record.placement is None
+    observed = person(record.placement_reading)
     assert "USERINFO has no MEGAENTITY fields" in observed
     assert "None of these establishes where the user was created" in observed
 
@@ -329,6 +340,12 @@ def roles_reading(
     return roles if isinstance(roles, Unavailable) else roles.reading
 
 
+def assignments(computed: Result, direct: Result, catalogue: Result = ROLE_BASED) -> RoleAssignments:
+    roles = _roles(computed, direct, catalogue, "pex_connector")
+    assert isinstance(roles, RoleAssignments), roles
+    return roles
+
+
 @pytest.mark.parametrize(
     ("computed", "direct"),
     [
@@ -340,9 +357,8 @@ def roles_reading(
     ],
 )
 def test_a_role_in_either_listing_is_met(computed: Result, direct: Result) -> None:
-    reading = roles_reading(computed, direct)
-    assert isinstance(reading, Evidence) and reading.met
-    assert "'PEX Connector'" in reading.observed
+    assert "'PEX Connector'" in shown(roles_reading(computed, direct))
+    assert assignments(computed, direct).roles == ("PEX Connector",)
 
 
 def test_roles_are_kept_for_the_stored_login_id_whatever_its_case() -> None:
@@ -351,15 +367,15 @@ def test_roles_are_kept_for_the_stored_login_id_whatever_its_case() -> None:
         {"USERLOGINID": "other_user", "ROLENAME": "Other role"},
     ), has_data=True)  # fmt: skip
     reading = roles_reading(rows, listing("d"), login="pex_connector")
-    assert isinstance(reading, Evidence) and reading.observed == "roles: 'PEX Connector' (from ROLEUSERS, USERROLES)"
+    assert shown(reading) == "roles: 'PEX Connector' (from ROLEUSERS, USERROLES)"
 
 
 @pytest.mark.parametrize("direct", [listing("d"), listing("d", failed=True)])
 def test_no_role_on_a_role_based_company_fails(direct: Result) -> None:
-    reading = roles_reading(listing("c"), direct)
-    assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed.startswith("roles: none (from ROLEUSERS")
-    assert "role-based permissions (ROLES lists 4 role(s))" in reading.observed
+    observed = shown(roles_reading(listing("c"), direct))
+    assert assignments(listing("c"), direct).roles == ()
+    assert observed.startswith("roles: none (from ROLEUSERS")
+    assert "role-based permissions (ROLES lists 4 role(s))" in observed
 
 
 @pytest.mark.parametrize("catalogue", [NO_ROLES, NO_ROLE_OBJECT])
@@ -400,7 +416,7 @@ def test_both_listings_refused_names_the_missing_permission() -> None:
 
 
 def test_role_assignments_reading_without_snapshot() -> None:
-    assert not met(RoleAssignments((), ("ROLEUSERS",), company_has_roles=True).reading)
+    assert shown(RoleAssignments((), ("ROLEUSERS",), company_has_roles=True).reading).startswith("roles: none")
     assert "ROLEUSERS unreadable (down)" in unverifiable(
         RoleAssignments((), ("USERROLES",), "down", company_has_roles=True).reading
     )
@@ -434,13 +450,22 @@ def lookup(*accounts: GlAccount, wanted: str = "PEX GL Account", named: bool = T
     return GlLookup(wanted, accounts, named_by_customer=named).reading
 
 
+def judged(*accounts: GlAccount, wanted: str = "PEX GL Account") -> bool:
+    """What the Step 4 check asserts, on an established reading."""
+    shown(lookup(*accounts, wanted=wanted))
+    found = GlLookup(wanted, accounts).account
+    return found is not None and (found.status, found.normal_balance) == (AccountStatus.ACTIVE, NormalBalance.DEBIT)
+
+
 @pytest.mark.parametrize(
     ("normal_balance", "status"), [("debit", "active"), ("Debit", "ACTIVE"), ("DEBIT", "T"), ("debit", "t")]
 )
 def test_active_debit_account_is_met_in_any_case_and_legacy_codes(normal_balance: str, status: str) -> None:
-    reading = lookup(account(normal_balance, status))
-    assert isinstance(reading, Evidence) and reading.met
-    assert reading.observed == f"GL account 6700 'PEX GL Account': NORMALBALANCE={normal_balance}, STATUS={status}"
+    assert judged(account(normal_balance, status))
+    assert (
+        shown(lookup(account(normal_balance, status)))
+        == f"GL account 6700 'PEX GL Account': NORMALBALANCE={normal_balance}, STATUS={status}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -452,7 +477,7 @@ def test_active_debit_account_is_met_in_any_case_and_legacy_codes(normal_balance
     ],
 )
 def test_credit_or_inactive_account_fails(normal_balance: str, status: str | None) -> None:
-    assert not met(lookup(account(normal_balance, status)))
+    assert not judged(account(normal_balance, status))
 
 
 @pytest.mark.parametrize(("status", "shown"), [(None, "(missing)"), ("", "(empty)"), ("frozen", "frozen")])
@@ -470,10 +495,11 @@ def test_missing_empty_or_unrecognised_normal_balance_is_an_error(balance: str |
 
 
 def test_no_account_with_the_name_the_customer_gave_fails() -> None:
-    reading = lookup(account(number="6800"), wanted="6700")
-    assert isinstance(reading, Evidence) and not reading.met
-    assert reading.observed == "no GL account with number or title '6700' (compared whatever the case)"
-    assert not met(lookup())
+    assert shown(lookup(account(number="6800"), wanted="6700")) == (
+        "no GL account with number or title '6700' (compared whatever the case)"
+    )
+    assert not judged(account(number="6800"), wanted="6700")
+    assert not judged()
 
 
 def test_no_account_with_the_guides_example_title_asks_for_the_name_never_fails() -> None:
@@ -485,11 +511,11 @@ def test_no_account_with_the_guides_example_title_asks_for_the_name_never_fails(
 
 @pytest.mark.parametrize("wanted", ["pex gl account", "PEX GL ACCOUNT", " PEX GL Account "])
 def test_the_title_matches_whatever_the_case(wanted: str) -> None:
-    assert met(lookup(account(), wanted=wanted))
+    assert judged(account(), wanted=wanted)
 
 
 def test_the_number_matches_whatever_the_case() -> None:
-    assert met(lookup(GlAccount("PEX-01", "Card spend", "debit", "active"), wanted="pex-01"))
+    assert judged(GlAccount("PEX-01", "Card spend", "debit", "active"), wanted="pex-01")
 
 
 def test_several_matching_accounts_ask_for_the_number_never_fail() -> None:
@@ -498,7 +524,7 @@ def test_several_matching_accounts_ask_for_the_number_never_fail() -> None:
 
 
 def test_account_number_wins_over_titles() -> None:
-    assert met(lookup(account(number="6700"), account("credit", number="6710"), wanted="6700"))
+    assert judged(account(number="6700"), account("credit", number="6710"), wanted="6700")
 
 
 @pytest.mark.parametrize(
@@ -565,10 +591,11 @@ def test_prepare_raises_for_an_unverifiable_reading(requirement_id: str, reason:
         check.prepare(snapshot_of(user(ADMIN="Superuser", CONTACTINFO=None)))
 
 
-def test_prepare_lets_verified_evidence_through_to_the_body() -> None:
+def test_prepare_lets_an_established_fact_through_to_the_body() -> None:
     check = check_of("STEP3-ADMIN-FULL")
     check.prepare(snapshot_of(user(ADMIN="Limited")))
-    assert check.evidence == Evidence(False, "ADMIN='Limited'")
+    assert check.observed == "ADMIN='Limited'"
+    assert check.fact(UserRecord).admin_privileges is AdminPrivileges.LIMITED
 
 
 def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> None:
@@ -583,15 +610,19 @@ def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> N
 
 def test_prepare_counts_an_attested_needs_a_person_as_met_and_names_who() -> None:
     check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
-    check.prepare(snapshot_of(user(restriction=Unavailable("USERRESTRICTION refused"))))
-    assert check.attested_by == "Dana Smith <dana@pex.example>"
-    assert check.observed.startswith("attested by Dana Smith <dana@pex.example>; Intacct showed: ")
+    with pytest.raises(pytest.skip.Exception, match=r"^MANUAL, attested by Dana Smith <dana@pex\.example>: "):
+        check.prepare(snapshot_of(user(restriction=Unavailable("USERRESTRICTION refused"))))
+    decided = check.decided
+    assert decided is not None and decided.attested_by == "Dana Smith <dana@pex.example>"
+    assert decided.outcome == "manual" and decided.met
+    assert decided.observed.startswith("attested by Dana Smith <dana@pex.example>; Intacct showed: ")
 
 
 def test_an_attestation_never_overrides_a_verified_failure() -> None:
     check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
     check.prepare(snapshot_of(user(MEGAENTITYID="E100")))
-    assert not check.attested and not check.evidence.met
+    assert check.decided is None
+    assert check.fact(UserRecord).placement is Placement.OWNED_BY_ENTITY
 
 
 def test_prepare_turns_not_applicable_into_a_skip_with_the_reason() -> None:
@@ -610,12 +641,15 @@ def udd(readable: bool | None, name: str = "PROJECT_TYPE") -> UddAccess:
 
 
 def test_udds_read_back_with_records_pass() -> None:
-    assert met(UddReadability((udd(True), udd(True, "REGION"))).reading)
+    readability = UddReadability((udd(True), udd(True, "REGION")))
+    assert shown(readability.reading).startswith("read allowed on every UDD")
+    assert readability.refused == ()
 
 
 def test_a_refused_udd_fails_even_beside_an_empty_one() -> None:
-    reading = UddReadability((udd(None), udd(False, "REGION"))).reading
-    assert isinstance(reading, Evidence) and not reading.met and "REGION" in reading.observed
+    readability = UddReadability((udd(None), udd(False, "REGION")))
+    assert "REGION" in shown(readability.reading)
+    assert [access.object_name for access in readability.refused] == ["REGION"]
 
 
 def test_an_empty_udd_proves_nothing_and_needs_a_person() -> None:

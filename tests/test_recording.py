@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_pex_intacct.cassette import rerecord_command
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
 from pytest_pex_intacct.recording import intacct_meaning, scrub_request
-from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with, rerecord_command
+from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with
 from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names
@@ -231,17 +232,19 @@ def test_a_recording_names_its_endpoint_and_sender_id(
     assert recorded["sender_id"] == DEFAULT_SENDER_ID
 
 
-def test_missing_cassette_is_an_error_naming_the_file_and_the_command(run_checks: Any, tmp_path: Path) -> None:
-    run = replay(run_checks, tmp_path)
-    assert run.result.ret == 1
-    assert run.verdict == "incomplete"
-    observed = run.requirement("STEP3-EMAIL")["observed"]
-    assert run.outcomes["STEP3-EMAIL"] == "error"
-    # The operator's terminal names the file by its path; the results (and the report on the customer's
-    # ticket) by its name, without the paths of the machine that ran the checks.
-    run.result.stdout.fnmatch_lines([f"*{tmp_path / 'ACME.yaml'}*"])
-    assert "replay of ACME.yaml" in observed and str(tmp_path) not in observed
-    assert "--intacct-mode=record" in observed
+def usage_error(run: Any) -> str:
+    """The one stderr line of a run refused before any check ran."""
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, run.result.stdout.str()
+    lines = [line for line in run.result.stderr.lines if line.strip()]
+    assert len(lines) == 1, run.result.stderr.str()
+    assert "collected" not in run.result.stdout.str()
+    return str(lines[0])
+
+
+def test_missing_cassette_is_one_usage_line_naming_the_file_and_the_command(run_checks: Any, tmp_path: Path) -> None:
+    line = usage_error(replay(run_checks, tmp_path))
+    assert f"looked for {tmp_path / 'ACME.yaml'}" in line
+    assert "--intacct-mode=record" in line and "INTACCT_SENDER_PASSWORD" in line
     assert not (tmp_path / "ACME.yaml").exists()
 
 
@@ -257,14 +260,12 @@ def test_missing_cassette_is_an_error_naming_the_file_and_the_command(run_checks
         "version: 1\ninteractions:\n- foo: 1\n",
     ],
 )
-def test_corrupt_cassette_is_an_error(run_checks: Any, tmp_path: Path, content: str) -> None:
+def test_corrupt_cassette_is_one_usage_line(run_checks: Any, tmp_path: Path, content: str) -> None:
     (tmp_path / "ACME.yaml").write_text(content, encoding="utf-8")
-    run = replay(run_checks, tmp_path)
-    assert run.verdict == "incomplete"
-    assert {run.outcomes[i] for i in ("STEP2-SENDER-ID", "STEP3-ROLE", "STEP4-NORMAL-BALANCE")} == {"error"}
-    observed = run.requirement("STEP2-SENDER-ID")["observed"]
-    assert "ACME.yaml" in observed and "--intacct-mode=record" in observed
-    assert "internal error" not in observed
+    line = usage_error(replay(run_checks, tmp_path))
+    assert f"{tmp_path / 'ACME.yaml'} is not a usable recording" in line
+    assert "record it again with: pytest --intacct-company=ACME --intacct-mode=record" in line
+    assert "internal error" not in line and "Traceback" not in line
     assert (tmp_path / "ACME.yaml").read_text(encoding="utf-8") == content
 
 
@@ -285,19 +286,41 @@ def test_a_damaged_recorded_answer_blames_the_cassette_not_intacct(
     assert "--intacct-mode=record" in observed
 
 
-def test_replay_that_does_not_match_is_an_error_and_leaves_the_cassette(
+def test_an_option_contradicting_the_recording_is_one_usage_line(
     simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
 ) -> None:
     server = simulator(secret_scenario())
     record(run_checks, server, tmp_path)
     original = (tmp_path / "ACME.yaml").read_text()
-    other_gl = replay(run_checks, tmp_path, "--intacct-gl-account=1234")
-    assert other_gl.verdict == "incomplete"
-    observed = other_gl.requirement("STEP4-NORMAL-BALANCE")["observed"]
-    assert "does not match" in observed and "--intacct-gl-account=1234" in observed
-    more_checks = replay(run_checks, tmp_path, "--intacct-udd")
-    assert "getDimensions" in more_checks.requirement("STEP3-ROLE")["observed"]
+    line = usage_error(replay(run_checks, tmp_path, "--intacct-gl-account=1234"))
+    assert f"--intacct-gl-account '1234' contradicts the recording {tmp_path / 'ACME.yaml'}" in line
+    assert "made with '--intacct-gl-account=PEX GL Account'" in line
+    assert "leave --intacct-gl-account out to replay it as recorded: pytest --intacct-company=ACME" in line
+    assert "record again: pytest --intacct-company=ACME --intacct-mode=record --intacct-gl-account=1234" in line
+    line = usage_error(replay(run_checks, tmp_path, "--intacct-udd"))
+    assert line.startswith("ERROR: --intacct-udd contradicts the recording")
     assert (tmp_path / "ACME.yaml").read_text() == original
+
+
+def test_a_request_the_recording_lacks_is_reported_once(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path)
+    cassette = tmp_path / "ACME.yaml"
+    # A recording without its options (as made by hand, or by an older version) is checked request by request.
+    data = yaml.safe_load(cassette.read_text(encoding="utf-8"))
+    del data["metadata"]
+    cassette.write_text(yaml.safe_dump(data), encoding="utf-8")
+    run = replay(run_checks, tmp_path, "--intacct-gl-account=1234")
+    assert run.verdict == "incomplete"
+    observed = run.requirement("STEP4-NORMAL-BALANCE")["observed"]
+    assert "does not match" in observed and "--intacct-gl-account=1234" in observed
+    output = run.result.stdout.str()
+    assert output.count("does not match this run's requests") == 1, output
+    errors = [requirement_id for requirement_id, outcome in run.outcomes.items() if outcome == "error"]
+    assert len(errors) > 1
+    assert output.count(f"the same error as {errors[0]}, shown above") == len(errors) - 1
 
 
 def test_a_cassette_of_another_company_does_not_replay(
@@ -412,7 +435,7 @@ DEMO_OUTCOMES = {
 @pytest.mark.parametrize("company", sorted(DEMO_OUTCOMES))
 def test_bundled_demo_companies_replay(run_checks: Any, company: str) -> None:
     verdict, outcomes = DEMO_OUTCOMES[company]
-    run = replay(run_checks, DEMO_CASSETTES, *EVERYTHING, company=company)
+    run = replay(run_checks, DEMO_CASSETTES, company=company)
     assert run.verdict == verdict
     assert run.outcomes == outcomes
     assert run.result.ret == (0 if verdict == "accepted" else 1)
@@ -437,3 +460,15 @@ def yaml_serializer() -> Any:
     from vcr.serializers import yamlserializer
 
     return yamlserializer
+
+
+def test_a_recording_made_again_with_other_options_replays_with_those(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    server = simulator(secret_scenario())
+    record(run_checks, server, tmp_path, *EVERYTHING)
+    again = record(run_checks, server, tmp_path)
+    recorded = yaml.safe_load((tmp_path / "ACME.yaml").read_text(encoding="utf-8"))["metadata"]["recorded"]
+    assert recorded["udd"] is False and recorded["write_probe"] is False
+    replayed = replay(run_checks, tmp_path)
+    assert replayed.document["requirements"] == again.document["requirements"]

@@ -190,7 +190,7 @@ def test_signed_report_reads_verdict_signoff_rows_then_appendix(
     assert list(rows) == ALL_IDS
     failed = rows["STEP3-ADMIN-FULL"]
     assert (failed.tone, failed.outcome) == ("bad", "Failed")
-    assert failed.requirement == "Admin Privileges is Full STEP3-ADMIN-FULL · guide step 3.6"
+    assert failed.requirement == "Admin Privileges is Full STEP3-ADMIN-FULL · Step 3.6"
     assert failed.observed.startswith("Intacct shows it is not set as the guide requires.")
     assert "Limited" in failed.observed
     assert (

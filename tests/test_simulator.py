@@ -992,7 +992,7 @@ def test_command_line(stop_signal: signal.Signals) -> None:
     process = run_cli("ready", "--schema", str(SCHEMA_PATH), "--latency", "0")
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().strip()
+        url = process.stdout.readline().split()[-1]
         assert url.startswith("http://127.0.0.1:") and url.endswith("/ia/xml/xmlgw.phtml")
         shipped = envelope(read_user(), sender_password="sim-sender-password", auth=login(password="sim-user-password"))
         response = requests.post(url, data=shipped, timeout=5)

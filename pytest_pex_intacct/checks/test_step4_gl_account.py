@@ -1,11 +1,14 @@
+"""Step 4: the GL account PEX posts to."""
+
 import pytest
 
-from pytest_pex_intacct.check import Check
+from pytest_pex_intacct.facts import AccountStatus, GlAccount, NormalBalance
 
 
-# facts.GlLookup decides before the body runs: no match or several matches fail, an unrecognised
-# STATUS or NORMALBALANCE is already a setup error.
+# Several accounts with the title, or the guide's example title matching none, are errors before
+# this runs: the customer names the account with --intacct-gl-account.
 @pytest.mark.intacct_requirement("STEP4-NORMAL-BALANCE")
-def test_gl_account_is_active_with_debit_normal_balance(intacct: Check) -> None:
-    intacct.observe(intacct.evidence.observed)
-    assert intacct.evidence.met
+def test_gl_account_is_active_with_debit_normal_balance(pex_gl_account: GlAccount | None) -> None:
+    assert pex_gl_account is not None, "no GL account has this number or title"
+    assert pex_gl_account.status is AccountStatus.ACTIVE
+    assert pex_gl_account.normal_balance is NormalBalance.DEBIT

@@ -1,6 +1,6 @@
 """How a request fails: exceptions that carry a failure from where it is found to the level that answers it.
 
-The gateway checks a request in levels (API-NOTES §2): the whole request (control), each operation
+The gateway checks a request in levels: the whole request (control), each operation
 (authentication), then each function on its own; a failure at one level leaves the levels above intact.
 """
 

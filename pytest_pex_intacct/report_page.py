@@ -261,6 +261,7 @@ body>h1#title,body>h1#title+p,#environment-header,#environment,.summary__data>h2
 .pex-verdict.good{border-color:#1a7f37;background:#eef8f0}.pex-verdict.bad{border-color:#c62828;background:#fdecec}
 .pex-verdict.warn{border-color:#b35900;background:#fff4e5}
 .pex-kicker{margin:0;font-size:13px;text-transform:uppercase;letter-spacing:.06em;color:#57606a!important}
+.pex-draft-kicker{color:#c62828}
 .pex-headline{font-size:34px;line-height:1.15;margin:4px 0 6px;color:#1f2328}
 .pex-verdict.good .pex-word{color:#1a7f37}.pex-verdict.bad .pex-word{color:#c62828}
 .pex-verdict.warn .pex-word{color:#b35900}
@@ -304,11 +305,16 @@ tr{break-inside:avoid}.pex-verdict,tr.bad td,.pex-badge{-webkit-print-color-adju
 </style>"""
 
 
+def _draft_kicker(document: Mapping[str, object]) -> str:
+    # A draft's verdict reads as final at a glance; the mark above it says it is not (yet).
+    return "" if document.get("signoff") else ' · <strong class="pex-draft-kicker">draft, not signed off</strong>'
+
+
 def _verdict_block(document: Mapping[str, object]) -> str:
     words = verdict_words(document.get("verdict"))
     return (
         f'<header class="pex-verdict {words.tone}">'
-        '<p class="pex-kicker">PEX Sage Intacct acceptance report</p>'
+        f'<p class="pex-kicker">PEX Sage Intacct acceptance report{_draft_kicker(document)}</p>'
         f'<h1 class="pex-headline">{_field("span", "company", display_text(document.get("company")))} '
         f"{_field('span', 'verdict', words.word, 'pex-word')}</h1>"
         f"{_field('p', 'verdict-meaning', words.next_step, 'pex-next')}"

@@ -232,6 +232,7 @@ def test_without_signoff_the_report_is_a_draft(
     assert run.verdict == "incomplete"
     assert report.title.endswith("(DRAFT)")
     assert report.field("draft").startswith("DRAFT: not signed off")
+    assert '· <strong class="pex-draft-kicker">draft, not signed off</strong></p>' in report.text
     assert report.text.index('id="pex-intacct-draft"') < report.text.index('id="pex-intacct-row-STEP1')
     assert report.field("signoff") == "nobody (DRAFT)"
     assert report.field("verdict") == "INCOMPLETE"

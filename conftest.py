@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -126,22 +127,23 @@ class CheckRun:
         return str(self.document["verdict"])
 
 
-@pytest.fixture(scope="session", autouse=True)
-def client_modules_loaded() -> None:
-    """Import the client before any pytester test snapshots sys.modules (so autouse).
+def pytest_configure(config: pytest.Config) -> None:
+    """Import the client before any pytester test snapshots sys.modules.
 
     Each pytester test drops the modules imported after its snapshot; requests does not survive a
     second import in one process (its cookie classes change identity), so it must predate them.
+    A company run from this checkout (``--intacct-company``) is left alone: a replay must not load
+    the HTTP stack it never uses.
     """
+    if config.getoption("intacct_company", None) or os.environ.get("INTACCT_COMPANY_ID"):
+        return
     # The client imports requests lazily (replays never need it), so its module is named explicitly.
     for module in ("company_run", "intacct.transport", "replay"):
         importlib.import_module(f"pytest_pex_intacct.{module}")
 
 
 @pytest.fixture
-def run_checks(
-    client_modules_loaded: None, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., CheckRun]:
+def run_checks(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CheckRun]:
     """Run the bundled checks against a simulator (or any endpoint) and read the JSON back."""
 
     def run(

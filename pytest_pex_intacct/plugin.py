@@ -96,6 +96,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The bundled checks collected without a company (``--pyargs pytest_pex_intacct.checks``) check nothing."""
+    if SETTINGS_KEY in config.stash:
+        return
+    if any(item.get_closest_marker(MARKER) is not None for item in items):
+        raise pytest.UsageError(
+            "the bundled Intacct checks need a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
+            "without one no Intacct check runs"
+        )
+
+
 def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
     """An option of the checks without a company would let a CI gate pass having checked nothing."""
     from .options import COMPANY, OPTIONS

@@ -271,3 +271,35 @@ def test_environment_fallbacks_are_used(
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*pex-intacct: company ACME, user pex_connector, sender ID 'PEX MPP', mode live*"])
     assert server.log.count == 1
+
+
+@pytest.mark.parametrize("target", ["--pyargs pytest_pex_intacct.checks", "checks-path"])
+def test_the_bundled_checks_without_a_company_are_one_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    monkeypatch.delenv("INTACCT_COMPANY_ID", raising=False)
+    import pytest_pex_intacct
+
+    checks = str(Path(pytest_pex_intacct.__file__).parent / "checks")
+    arguments = target.split() if target != "checks-path" else [checks]
+    result = pytester.runpytest_subprocess(*arguments, "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: the bundled Intacct checks need a company: pass --intacct-company=ID*"])
+    assert "AttributeError" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_replay_from_the_checkout_never_loads_the_http_stack() -> None:
+    """The suite's root conftest prepares the client for pytester only when no company run is asked."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("INTACCT_")}
+    process = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pytest", "--intacct-company=demo-ready", "--intacct-mode=replay",
+         "-p", "no:cacheprovider", "-q"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert process.returncode == 0, process.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in process.stderr.splitlines() if "|" in line}
+    assert "requests" not in imported and "urllib3" not in imported

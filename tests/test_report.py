@@ -866,14 +866,30 @@ addEventListener('load', () => setTimeout(() => {
 </script>"""
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
 def _chromium() -> str:
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    found = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
     if found is None:
         message = "chromium is not installed (apt-get install -y chromium; .ci/run installs it)"
         if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
             pytest.fail(f"{message}, and {REQUIRE_BROWSER_ENV}=1 requires the browser tests")
         pytest.skip(f"{message}: the browser tests did not run")
     return found
+
+
+def test_browser_tests_skip_without_chromium_unless_it_is_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.delenv(REQUIRE_BROWSER_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"chromium is not installed .*: the browser tests did not run"):
+        _chromium()
+    monkeypatch.setenv(REQUIRE_BROWSER_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match=r"PEX_INTACCT_REQUIRE_BROWSER=1 requires the browser tests"):
+        _chromium()
 
 
 def _chromium_run(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

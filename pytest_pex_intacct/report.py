@@ -1,4 +1,4 @@
-"""The pytest-html hooks of the signed-off acceptance report (SPEC §6).
+"""The pytest-html hooks of the signed-off acceptance report.
 
 What the page shows is rendered by ``report_page.py`` from the results document alone, so that
 ``python -m pytest_pex_intacct verify report.html`` (``verify.py``, no pytest) can re-render it and

@@ -32,8 +32,8 @@ RESULTS_ELEMENT_ID = "pex-intacct-results"
 SECTION_ID = "pex-intacct"
 VERIFY_COMMAND = "python -m pytest_pex_intacct verify"
 
-# Outcome values (SPEC §3), spelled out here so that this module needs nothing of the run. "not-run"
-# arrives with schema 2; an outcome this version does not know is still shown, in its own words.
+# The results document's outcome and verdict values, spelled out so that this module needs nothing
+# of the run. An outcome this version does not know is still shown, in its own words.
 PASSED = "passed"
 FAILED = "failed"
 BLOCKED = "blocked"

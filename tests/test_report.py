@@ -1,4 +1,4 @@
-"""The signed-off HTML report (SPEC §6): what the customer reads, escaping, sign-off, digest and
+"""The signed-off HTML report: what the customer reads, escaping, sign-off, digest and
 signature, verify, xdist, and a real browser (rendered text and print)."""
 
 from __future__ import annotations

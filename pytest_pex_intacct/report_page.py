@@ -215,6 +215,8 @@ def counts_text(document: Mapping[str, object]) -> str:
     words = dict(_COUNT_WORDS, attested="confirmed by a person")
     order = [PASSED, "attested", *(outcome for outcome, _ in _COUNT_WORDS[1:])]
     order += sorted(outcome for outcome in tally if outcome not in order)
+    if tally.get(MANUAL) == 1:
+        words[MANUAL] = "needs a person"
     parts = [f"{tally[outcome]} {words.get(outcome, outcome)}" for outcome in order if tally.get(outcome)]
     return f"{len(entries)} requirements: " + ", ".join(parts)
 

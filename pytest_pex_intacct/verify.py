@@ -145,6 +145,7 @@ class Verification:
     key_needed: bool = False
     document: Mapping[str, object] | None = field(default=None, repr=False)
     public_key_checked: bool = False
+    digests_checked: bool = True
     note: str | None = None
 
     @property
@@ -334,20 +335,26 @@ def verify_html(markup: str, environ: Mapping[str, str], public_key: Ed25519Publ
     digest = _check_digest(document, signing_key(environ))
     key_needed = digest.key_needed
     problems += digest.problems
+    signed = False
     if public_key is not None:
-        problems += _check_signature(document, public_key, markup, unsealed.signatures)
+        signature_problems = list(_check_signature(document, public_key, markup, unsealed.signatures))
+        problems += signature_problems
+        signed = not signature_problems
+        # The Ed25519 signatures prove the document and every byte of the file with the public key
+        # alone: a report also keyed with PEX's HMAC does not need that (secret) key to be checked.
+        key_needed = key_needed and not signed
     file_problems = list(_check_file_digest(markup, unsealed.digests, digest))
     problems += file_problems
     page_problems = [*_check_title(page, document), *_check_summary(markup, page, document)]
     rendered_by = display_text(document.get("plugin_version"))
-    file_proven = digest.algorithm is not None and not digest.hmac_failed and not file_problems
+    file_proven = signed or (digest.algorithm is not None and not digest.hmac_failed and not file_problems)
     note = None
-    if page_problems and rendered_by != __version__ and file_proven:
+    if page_problems and rendered_by != __version__ and file_proven and not file_problems:
         # Another version words the page differently, so re-rendering cannot name edits; the whole-file
-        # digest (recomputed above) already shows that no byte changed since the file was written.
+        # digest or signature (checked above) already shows that no byte changed since it was written.
         note = (
             f"the page was rendered by pytest-pex-intacct {rendered_by} and is not compared line by line "
-            f"by {__version__}; the whole-file digest shows it is as written"
+            f"by {__version__}; the whole-file {'signature' if signed else 'digest'} shows it is as written"
         )
     else:
         problems += page_problems
@@ -356,6 +363,7 @@ def verify_html(markup: str, environ: Mapping[str, str], public_key: Ed25519Publ
         key_needed=key_needed,
         document=document,
         public_key_checked=public_key is not None,
+        digests_checked=digest.algorithm is not None,
         note=note,
     )
 
@@ -398,9 +406,14 @@ def _verified_summary(verification: Verification) -> str:
     signer = display_text(document.get("signoff")) or "nobody (DRAFT)"
     digest = document.get(DIGEST_FIELD)
     algorithm = display_text(digest.get("algorithm")) if isinstance(digest, Mapping) else "?"
+    digests = (
+        f"{algorithm} digests of the results and of the whole file match"
+        if verification.digests_checked
+        else f"{algorithm} digests not checked (no {SIGNING_KEY_ENV})"
+    )
     text = (
         f"company {display_text(document.get('company'))}, verdict {display_text(document.get('verdict'))}, "
-        f"signed off by {signer}, {algorithm} digests of the results and of the whole file match"
+        f"signed off by {signer}, {digests}"
     )
     if verification.note:
         text += f"; {verification.note}"

@@ -713,6 +713,34 @@ def test_ed25519_signed_report_verifies_with_the_public_key_alone(
         assert (code, out, len(err.splitlines())) == (2, [], 1)
 
 
+def test_a_report_signed_both_ways_verifies_with_the_public_key_alone(
+    simulator: Callable[..., Any],
+    run_checks: Any,
+    pytester: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "pex"
+    assert main(["keygen", str(key)]) == 0
+    monkeypatch.setenv(SIGNING_KEY_FILE_ENV, str(key))
+    monkeypatch.setenv(SIGNING_KEY_ENV, "pex-audit-k3y")
+    run, report = html_run(run_checks, pytester, simulator("limited-admin"), *SIGNED)
+    assert (run.document["digest"]["algorithm"], run.document["signature"]["algorithm"]) == ("hmac-sha256", "ed25519")
+    monkeypatch.delenv(SIGNING_KEY_ENV)  # the customer has PEX's public key, not its audit key
+    code, out, _ = verify(report.path, capsys, f"--public-key={key}.pub")
+    assert code == 0, out
+    assert "hmac-sha256 digests not checked (no PEX_INTACCT_SIGNING_KEY)" in out[0]
+    assert "Ed25519 signatures by key" in out[0]
+    assert verify(report.path, capsys)[0] == 2  # without either key nothing proves the file
+
+    report.path.write_text(
+        report.text.replace("</head>", "<style>tr.bad{display:none}</style></head>"), encoding="utf-8"
+    )
+    code, out, _ = verify(report.path, capsys, f"--public-key={key}.pub")
+    assert (code, out) == (1, [FILE_SIGNATURE_MISMATCH])
+
+
 @pytest.mark.parametrize("content", ["garbage", "rsa", "encrypted", "missing"])
 def test_unusable_signing_key_file_is_a_usage_error_before_any_request(
     content: str,

@@ -184,14 +184,10 @@ def read_recording(settings: Settings) -> Mapping[str, object]:
                 f"recording, or record the demos there with: {demo_recorder_command(settings)}"
             )
         else:
-            fix = (
-                f"pass {CASSETTES.flag}=DIR where the recording is, or record one with: "
-                f"{rerecord_command(settings)}"
-            )
+            fix = f"pass {CASSETTES.flag}=DIR where the recording is, or record one with: {rerecord_command(settings)}"
         raise SettingsError(f"replay: no recording of company {settings.company_id}: looked for {path}; {fix}")
     try:
         cassette = load_cassette(path)
     except CassetteProblem as problem:
         raise SettingsError(f"replay: {path} is not a usable recording: {problem}; {record_again(settings)}") from None
     return cassette.recorded
-

@@ -19,10 +19,10 @@ import pytest
 
 from .facts import ProbeOutcome, UserRecord
 from .readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
-from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement
+from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement, RequirementId
 from .settings import Settings
 from .snapshot import CompanySnapshot
-from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, RequirementResult
+from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResult
 
 FactT = TypeVar("FactT")
 Fact: TypeAlias = Reading | ProbeOutcome | None
@@ -53,18 +53,18 @@ def _udd_reading(snapshot: CompanySnapshot) -> Fact:
 # What each requirement needs established before its check can judge it, read from the snapshot.
 # What it demands is in the check's body. Callables (not attribute paths) so that mypy checks every
 # one; tests check that the keys are exactly the catalogue.
-NEEDS: dict[str, Callable[[CompanySnapshot], Fact]] = {
+NEEDS: dict[RequirementId, Callable[[CompanySnapshot], Fact]] = {
     ATTACHMENT_NUMBERING: lambda snapshot: snapshot.probe,
-    "STEP2-WEB-SERVICES": lambda snapshot: snapshot.sign_in.web_services,
-    "STEP2-SENDER-ID": lambda snapshot: snapshot.sign_in.sender,
-    "STEP3-USER-SIGN-IN": lambda snapshot: snapshot.sign_in.user_sign_in,
-    "STEP3-WEB-SERVICES-USER": _of_user(lambda user: user.web_services_only_reading),
-    "STEP3-ROOT-LEVEL": _of_user(lambda user: user.placement_reading),
-    "STEP3-EMAIL": _of_user(lambda user: user.email_reading),
-    "STEP3-USER-TYPE": _of_user(lambda user: user.user_type_reading),
-    "STEP3-ADMIN-FULL": _of_user(lambda user: user.admin_reading),
-    "STEP3-ROLE": _roles_reading,
-    "STEP4-NORMAL-BALANCE": _gl_reading,
+    RequirementId.STEP2_WEB_SERVICES: lambda snapshot: snapshot.sign_in.web_services,
+    RequirementId.STEP2_SENDER_ID: lambda snapshot: snapshot.sign_in.sender,
+    RequirementId.STEP3_USER_SIGN_IN: lambda snapshot: snapshot.sign_in.user_sign_in,
+    RequirementId.STEP3_WEB_SERVICES_USER: _of_user(lambda user: user.web_services_only_reading),
+    RequirementId.STEP3_ROOT_LEVEL: _of_user(lambda user: user.placement_reading),
+    RequirementId.STEP3_EMAIL: _of_user(lambda user: user.email_reading),
+    RequirementId.STEP3_USER_TYPE: _of_user(lambda user: user.user_type_reading),
+    RequirementId.STEP3_ADMIN_FULL: _of_user(lambda user: user.admin_reading),
+    RequirementId.STEP3_ROLE: _roles_reading,
+    RequirementId.STEP4_NORMAL_BALANCE: _gl_reading,
     UDD_READ: _udd_reading,
 }
 
@@ -85,6 +85,8 @@ class Check:
     settings: Settings
     snapshot: CompanySnapshot | None = field(default=None, repr=False)
     observed: str = ""
+    # What the write probe could not delete, whatever the outcome.
+    leftovers: tuple[str, ...] = ()
     decided: RequirementResult | None = field(default=None, repr=False)
 
     def _fact(self) -> Fact:
@@ -92,7 +94,9 @@ class Check:
             raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
         return NEEDS[self.requirement.id](self.snapshot)
 
-    def _skip(self, outcome: str, reason: str, blocked_by: str | None = None, attested_by: str | None = None) -> None:
+    def _skip(
+        self, outcome: Outcome, reason: str, blocked_by: str | None = None, attested_by: str | None = None
+    ) -> None:
         self.decided = RequirementResult(
             self.requirement, outcome, observed=reason, blocked_by=blocked_by, attested_by=attested_by
         )
@@ -136,6 +140,8 @@ class Check:
         """Blocked, manual and not-applicable become skips, an unverifiable fact a setup error, before the body runs."""
         self.snapshot = snapshot
         fact = self._fact()
+        if isinstance(fact, ProbeOutcome | Unavailable):
+            self.leftovers = fact.leftovers
         if isinstance(fact, Unavailable):
             if fact.blocked_by:
                 self._skip(BLOCKED, fact.reason, fact.blocked_by)

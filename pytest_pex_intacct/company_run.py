@@ -10,19 +10,20 @@ import uuid
 
 from .intacct.client import IntacctClient
 from .intacct.envelope import SenderCredentials
+from .options import Mode
 from .settings import Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
 
 def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> CompanySnapshot:
     run_id = uuid.uuid4().hex[:12]
-    if settings.mode == "replay":
+    if settings.mode == Mode.REPLAY:
         from .replay import replay_snapshot
 
         return replay_snapshot(settings, run_id, write_probe_selected)
     client = IntacctClient(settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password))
     try:
-        if settings.mode == "live":
+        if settings.mode == Mode.LIVE:
             return gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)
         return _recorded(client, settings, run_id, write_probe_selected)
     finally:

@@ -512,4 +512,5 @@ class ProbeOutcome:
 
     numbered: bool
     observed: str
-    cleanup_problems: tuple[str, ...] = ()
+    # What it created and could not delete (said in ``observed`` too).
+    leftovers: tuple[str, ...] = ()

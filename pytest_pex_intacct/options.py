@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -23,7 +24,17 @@ DEFAULT_USER = "pex_connector"
 DEFAULT_SENDER_ID = "PEX MPP"
 DEFAULT_GL_ACCOUNT = "PEX GL Account"
 DEFAULT_CASSETTES = "cassettes"
-MODES = ("live", "record", "replay")
+
+
+class Mode(StrEnum):
+    """How a run reaches Intacct: directly, directly while recording, or only from a recording."""
+
+    LIVE = "live"
+    RECORD = "record"
+    REPLAY = "replay"
+
+
+MODES = tuple(Mode)
 ATTESTABLE = tuple(requirement.id for requirement in CATALOGUE if requirement.attestable)
 
 ENV_COMPANY = "INTACCT_COMPANY_ID"
@@ -138,9 +149,7 @@ def _user(given: Given) -> str:
 
 def _sender_id(given: Given) -> str:
     if not given.value.strip() or not sendable(given.value) or len(given.value) > 80:
-        raise SettingsError(
-            f"{given.label} is empty or malformed; pass e.g. --intacct-sender-id='{DEFAULT_SENDER_ID}'"
-        )
+        raise SettingsError(f"{given.label} is empty or malformed; pass e.g. --intacct-sender-id='{DEFAULT_SENDER_ID}'")
     return given.value
 
 
@@ -161,11 +170,11 @@ def _gl_account(given: Given) -> str:
     return account
 
 
-def _mode(given: Given) -> str:
+def _mode(given: Given) -> Mode:
     # Not argparse ``choices``: its error is a usage block of several lines, not one line.
     if given.value not in MODES:
         raise SettingsError(f"{given.label} {given.value!r} is not one of {', '.join(MODES)}")
-    return given.value
+    return Mode(given.value)
 
 
 def _cassettes(given: Given) -> str:

@@ -21,6 +21,7 @@ from .fact_fixtures import (  # noqa: F401
     user_roles,
     web_services_user,
 )
+from .requirements import MARKER
 
 if TYPE_CHECKING:
     from .check import Check
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from .snapshot import CompanySnapshot
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
-MARKER = "intacct_requirement"
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
 
 

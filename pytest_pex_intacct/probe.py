@@ -80,7 +80,7 @@ def run_attachment_probe(
     leftover = "; ".join(problems)
     if isinstance(outcome, ProbeOutcome):
         return ProbeOutcome(outcome.numbered, f"{outcome.observed}. {CLEANUP_FAILED}: {leftover}", tuple(problems))
-    return Unavailable(f"{outcome.reason}. {CLEANUP_FAILED}: {leftover}")
+    return Unavailable(f"{outcome.reason}. {CLEANUP_FAILED}: {leftover}", leftovers=tuple(problems))
 
 
 def _create(

@@ -34,6 +34,8 @@ class Unavailable:
 
     reason: str
     blocked_by: str | None = None
+    # What the write probe created and could not delete before it gave up (said in ``reason`` too).
+    leftovers: tuple[str, ...] = ()
 
     @property
     def is_error(self) -> bool:

@@ -7,16 +7,38 @@ customer follows, as written in PEX's guide; "remediation" says what to set ther
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class RequirementId(StrEnum):
+    """The catalogue's IDs: stable API (reports, JSON and CI refer to them)."""
+
+    STEP1_ATTACHMENT_NUMBERING = "STEP1-ATTACHMENT-NUMBERING"
+    STEP2_WEB_SERVICES = "STEP2-WEB-SERVICES"
+    STEP2_SENDER_ID = "STEP2-SENDER-ID"
+    STEP3_USER_SIGN_IN = "STEP3-USER-SIGN-IN"
+    STEP3_WEB_SERVICES_USER = "STEP3-WEB-SERVICES-USER"
+    STEP3_ROOT_LEVEL = "STEP3-ROOT-LEVEL"
+    STEP3_EMAIL = "STEP3-EMAIL"
+    STEP3_USER_TYPE = "STEP3-USER-TYPE"
+    STEP3_ADMIN_FULL = "STEP3-ADMIN-FULL"
+    STEP3_ROLE = "STEP3-ROLE"
+    STEP4_NORMAL_BALANCE = "STEP4-NORMAL-BALANCE"
+    UDD_READ = "UDD-READ"
+
+
+# The pytest marker a bundled check names its requirement with: @pytest.mark.intacct_requirement(ID).
+MARKER = "intacct_requirement"
 
 # The two requirements with rules of their own: the one that needs a person or the write probe, and
 # the optional one.
-ATTACHMENT_NUMBERING = "STEP1-ATTACHMENT-NUMBERING"
-UDD_READ = "UDD-READ"
+ATTACHMENT_NUMBERING = RequirementId.STEP1_ATTACHMENT_NUMBERING
+UDD_READ = RequirementId.UDD_READ
 
 
 @dataclass(frozen=True)
 class Requirement:
-    id: str
+    id: RequirementId
     # As the guide writes it: "Step 3.4", "optional: user-defined dimensions".
     step: str
     title: str
@@ -29,7 +51,7 @@ class Requirement:
 
 CATALOGUE: tuple[Requirement, ...] = (
     Requirement(
-        id="STEP1-ATTACHMENT-NUMBERING",
+        id=RequirementId.STEP1_ATTACHMENT_NUMBERING,
         step="Step 1",
         title='Attachments document numbering: sequence type "Attachments" numbers each attachment automatically',
         where="Applications > Company > Setup tab > Company > General Information tab > Edit",
@@ -40,14 +62,14 @@ CATALOGUE: tuple[Requirement, ...] = (
         attestable=True,
     ),
     Requirement(
-        id="STEP2-WEB-SERVICES",
+        id=RequirementId.STEP2_WEB_SERVICES,
         step="Step 2 (note), Step 3",
         title="The Web Services subscription is enabled",
         where="Company > Admin tab > Subscriptions",
         remediation="Subscribe the company to Web Services (Company > Admin tab > Subscriptions > Web Services).",
     ),
     Requirement(
-        id="STEP2-SENDER-ID",
+        id=RequirementId.STEP2_SENDER_ID,
         step="Step 2",
         title="Sender ID `PEX MPP` is in the Web Services authorizations and active",
         where=(
@@ -59,7 +81,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
     ),
     Requirement(
-        id="STEP3-USER-SIGN-IN",
+        id=RequirementId.STEP3_USER_SIGN_IN,
         step="Step 3",
         title="The Web Services user exists, is active and signs in with the supplied password",
         where="Company > Company > Admin tab > Web Services users",
@@ -69,7 +91,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
     ),
     Requirement(
-        id="STEP3-WEB-SERVICES-USER",
+        id=RequirementId.STEP3_WEB_SERVICES_USER,
         step="Step 3.3",
         title="The user is a Web Services (non-billable, web-services-only) user",
         where="Company > Admin tab > Web Services users > Add",
@@ -78,7 +100,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
     ),
     Requirement(
-        id="STEP3-ROOT-LEVEL",
+        id=RequirementId.STEP3_ROOT_LEVEL,
         step="Step 3",
         title="The user was created at the root (top) level, not inside an entity",
         where="switch to the top level, then Web Services users",
@@ -89,28 +111,28 @@ CATALOGUE: tuple[Requirement, ...] = (
         attestable=True,
     ),
     Requirement(
-        id="STEP3-EMAIL",
+        id=RequirementId.STEP3_EMAIL,
         step="Step 3.4",
         title="An email address is set on the user",
         where="Web Services users > Edit",
         remediation='Edit the Web Services user and fill in its "Email address" field (guide Step 3.4), then Save.',
     ),
     Requirement(
-        id="STEP3-USER-TYPE",
+        id=RequirementId.STEP3_USER_TYPE,
         step="Step 3.5",
         title="User Type is Business",
         where="Web Services users > Edit > User Type",
         remediation="Set User Type to Business and Save.",
     ),
     Requirement(
-        id="STEP3-ADMIN-FULL",
+        id=RequirementId.STEP3_ADMIN_FULL,
         step="Step 3.6",
         title="Admin Privileges is Full",
         where="Web Services users > Edit > Admin Privileges",
         remediation="Set Admin Privileges to Full (not Limited, not Off) and Save.",
     ),
     Requirement(
-        id="STEP3-ROLE",
+        id=RequirementId.STEP3_ROLE,
         step="Step 3.7",
         title="At least one role is assigned to the user",
         where="Web Services users > Edit > Add Role",
@@ -120,7 +142,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
     ),
     Requirement(
-        id="STEP4-NORMAL-BALANCE",
+        id=RequirementId.STEP4_NORMAL_BALANCE,
         step="Step 4",
         title="The PEX GL account exists, is active, and its Normal Balance is Debit",
         where="General Ledger > All tab > General Ledger accounts > Edit",
@@ -131,7 +153,7 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
     ),
     Requirement(
-        id="UDD-READ",
+        id=RequirementId.UDD_READ,
         step="optional: user-defined dimensions",
         title="(optional) The user's role can read every user-defined dimension",
         where=("Company > Admin > Roles > Edit > View Subscriptions > User Defined Dimensions > Permissions"),

@@ -6,26 +6,25 @@ decides the verdict, the JSON document and the exit code (controller side).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Generator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import __version__
 from .atomic_write import write_text_atomically
-from .plugin import MARKER
-from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, Requirement
+from .options import Mode
+from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, Requirement
 from .settings import Settings
 from .signing import Signer
 from .verdict import (
     ACCEPTED,
     BLOCKED,
-    CLEANUP_FAILED,
     ERROR,
     FAILED,
     MANUAL,
@@ -44,9 +43,12 @@ from .verdict import (
     verdict,
 )
 
+if TYPE_CHECKING:
+    from .check import Check
+
 CHECK_KEY = pytest.StashKey["object"]()
 _ORDER = {requirement.id: index for index, requirement in enumerate(CATALOGUE)}
-_TERMINAL_WORDS = {
+_TERMINAL_WORDS: dict[str, tuple[str, str, tuple[str, dict[str, bool]]]] = {
     BLOCKED: ("blocked", "b", ("BLOCKED", {"yellow": True})),
     NOT_APPLICABLE: ("not-applicable", "n", ("NOT APPLICABLE", {"yellow": True})),
     MANUAL: ("manual", "m", ("MANUAL", {"yellow": True})),
@@ -142,7 +144,7 @@ class AcceptanceRun:
             assert requirement is not None
             item.user_properties.extend(
                 [
-                    (PROP_REQUIREMENT, requirement.id),
+                    (PROP_REQUIREMENT, requirement.id.value),
                     ("guide_step", requirement.step),
                     ("where_to_fix", requirement.where),
                     ("remediation", requirement.remediation),
@@ -170,7 +172,7 @@ class AcceptanceRun:
             f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
             f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
         ]
-        if settings.mode == "replay":
+        if settings.mode == Mode.REPLAY:
             from .cassette import recorded_command
             from .options import RECORDED
 
@@ -225,6 +227,14 @@ class AcceptanceRun:
         from .check import Check
 
         check = check if isinstance(check, Check) else None
+        result = self._outcome(requirement, report, call, check)
+        if result is not None and check is not None and check.leftovers:
+            return dataclasses.replace(result, leftovers=check.leftovers)
+        return result
+
+    def _outcome(
+        self, requirement: Requirement, report: pytest.TestReport, call: pytest.CallInfo[None], check: Check | None
+    ) -> RequirementResult | None:
         observed = check.observed if check else ""
         if report.skipped and check is not None and check.decided is not None:
             return check.decided
@@ -276,7 +286,7 @@ class AcceptanceRun:
             mode=settings.mode,
             # The document goes onto the customer's ticket: observations (a replay error names its
             # cassette) keep file names, not the paths of the machine that ran the checks.
-            results=[replace(result, observed=without_machine_paths(result.observed)) for result in results],
+            results=[dataclasses.replace(result, observed=without_machine_paths(result.observed)) for result in results],
             plugin_version=__version__,
             user_id=settings.user_id,
             sender_id=settings.sender_id,
@@ -285,9 +295,9 @@ class AcceptanceRun:
             signoff=str(settings.signoff) if settings.signoff else None,
             ticket=settings.ticket,
             # By name: where the recording lives on this machine is nobody's business on the ticket.
-            cassette=settings.cassette_path.name if settings.mode != "live" else None,
+            cassette=settings.cassette_path.name if settings.mode != Mode.LIVE else None,
             # Hashed after the run: in record mode this is the file just written.
-            cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != "live" else None,
+            cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
         )
         environment = collected_environment(self.config)
         if environment is not None:
@@ -316,14 +326,14 @@ class AcceptanceRun:
             detail += f" (attested by {result.attested_by})" if result.attested_by else ""
             write(f"{result.outcome.upper():<15} {result.requirement.id}{detail}")
         for result in results:
-            if CLEANUP_FAILED in result.observed:
+            for leftover in result.leftovers:
                 terminalreporter.write_line(
-                    f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {result.observed}", red=True
+                    f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {leftover}", red=True
                 )
         for result in results:
             if result.outcome == MANUAL and result.attested_by is None:
                 write(manual_guidance(result.requirement, self.settings))
-        if self.settings.mode == "record":
+        if self.settings.mode == Mode.RECORD:
             write(self._cassette_line())
         if self.settings.json_path is not None:
             write(f"results written to {self.settings.json_path}")
@@ -333,7 +343,6 @@ class AcceptanceRun:
         terminalreporter.write_line(
             f"pex-intacct verdict for {self.settings.company_id}: {outcome.upper()} ({tally})", bold=True, **markup
         )
-
 
     def _cassette_line(self) -> str:
         path = self.settings.cassette_path
@@ -353,7 +362,7 @@ def manual_guidance(requirement: Requirement, settings: Settings) -> str:
             " let the checks verify it by adding --intacct-write-probe (creates and deletes one attachment, "
             "using up one number of the Attachments sequence), or"
         )
-    again = " in a live or record run" if settings.mode == "replay" else ""
+    again = " in a live or record run" if settings.mode == Mode.REPLAY else ""
     return (
         f"{requirement.id} needs a person (Intacct cannot show it). To conclude it{again},{probe} "
         f"confirm it in Intacct ({requirement.where}) and attest it with --intacct-attest={requirement.id} {signoff}"

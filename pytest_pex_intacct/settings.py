@@ -32,6 +32,7 @@ from .options import (
     OPTIONS,
     RECORDED,
     Given,
+    Mode,
     Option,
     SettingsError,
     SignOff,
@@ -64,7 +65,7 @@ class Settings:
     sender_id: str
     endpoint: str
     gl_account: str
-    mode: str
+    mode: Mode
     cassette_dir: Path
     udd: bool = False
     write_probe: bool = False
@@ -161,10 +162,10 @@ def resolve_settings(
         Timeouts.from_environment(environ)
     except ConfigurationError as error:
         raise SettingsError(error.message) from None
-    mode = str(values[MODE.field])
+    mode = Mode(str(values[MODE.field]))
     values[CASSETTES.field] = _cassette_dir(raw, rootdir, invocation_dir)
     bundled = False
-    if mode == "replay" and raw.get(CASSETTES.field) is None:
+    if mode == Mode.REPLAY and raw.get(CASSETTES.field) is None:
         from .cassette import bundled_cassette
 
         default_path = Path(str(values[CASSETTES.field])) / f"{values[COMPANY.field]}.yaml"
@@ -173,7 +174,7 @@ def resolve_settings(
         if not default_path.is_file() and bundled_path is not None:
             values[CASSETTES.field], bundled = bundled_path.parent, True
     settings = Settings(**values, bundled_demo=bundled)  # type: ignore[arg-type]
-    if mode == "replay" and read_recording is not None:
+    if mode == Mode.REPLAY and read_recording is not None:
         settings = _as_recorded(settings, read_recording(settings), raw, environ)
 
     if settings.attested and settings.signoff is None:
@@ -188,7 +189,7 @@ def resolve_settings(
             f"--intacct-attest={ATTACHMENT_NUMBERING} conflicts with --intacct-write-probe; "
             "either attest it or let the probe verify it, not both"
         )
-    if mode == "record":
+    if mode == Mode.RECORD:
         _ensure_writable_directory(settings.cassette_dir, CASSETTES.flag)
     if settings.json_path is not None:
         _check_json_path(settings.json_path)
@@ -237,7 +238,7 @@ def _with_passwords(settings: Settings, environ: Mapping[str, str]) -> Settings:
                 f"{name} contains characters a request cannot carry (control characters or undecodable bytes); "
                 "set it to the password exactly as Intacct issued it"
             )
-    if settings.mode == "replay":
+    if settings.mode == Mode.REPLAY:
         # A replay never sends anything; passwords are irrelevant and never needed.
         return settings
     missing = [name for name, value in passwords.items() if not value]
@@ -246,6 +247,4 @@ def _with_passwords(settings: Settings, environ: Mapping[str, str]) -> Settings:
             f"{' and '.join(missing)} not set: {settings.mode} mode signs in to Intacct; export the password(s), "
             "or use --intacct-mode=replay to replay a recording"
         )
-    return replace(
-        settings, sender_password=passwords[ENV_SENDER_PASSWORD], user_password=passwords[ENV_USER_PASSWORD]
-    )
+    return replace(settings, sender_password=passwords[ENV_SENDER_PASSWORD], user_password=passwords[ENV_USER_PASSWORD])

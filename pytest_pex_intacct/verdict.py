@@ -8,25 +8,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .requirements import CATALOGUE, Requirement
 
-PASSED = "passed"
-FAILED = "failed"
-BLOCKED = "blocked"
-ERROR = "error"
-NOT_APPLICABLE = "not-applicable"
-MANUAL = "manual"
-# Deselected (-k, node ids) or never reached (-x, interrupt): nothing was checked, nothing is known.
-NOT_RUN = "not-run"
-OUTCOMES = (PASSED, FAILED, BLOCKED, ERROR, NOT_APPLICABLE, MANUAL, NOT_RUN)
 
-# Marks an observation whose write-probe clean-up failed: the run's summary repeats it in red.
+class Outcome(StrEnum):
+    """One requirement's outcome, as the JSON, the terminal and the report name it."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    ERROR = "error"
+    NOT_APPLICABLE = "not-applicable"
+    MANUAL = "manual"
+    # Deselected (-k, node ids) or never reached (-x, interrupt): nothing was checked, nothing is known.
+    NOT_RUN = "not-run"
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    NOT_ACCEPTED = "not-accepted"
+    INCOMPLETE = "incomplete"
+
+
+# Short names for the members, as every module that decides outcomes uses them.
+PASSED, FAILED, BLOCKED, ERROR = Outcome.PASSED, Outcome.FAILED, Outcome.BLOCKED, Outcome.ERROR
+NOT_APPLICABLE, MANUAL, NOT_RUN = Outcome.NOT_APPLICABLE, Outcome.MANUAL, Outcome.NOT_RUN
+OUTCOMES = tuple(Outcome)
+
+# Heads what the write probe left behind, in the observed text a person reads.
 CLEANUP_FAILED = "CLEAN-UP FAILED"
 
-ACCEPTED = "accepted"
-NOT_ACCEPTED = "not-accepted"
-INCOMPLETE = "incomplete"
+ACCEPTED, NOT_ACCEPTED, INCOMPLETE = Verdict.ACCEPTED, Verdict.NOT_ACCEPTED, Verdict.INCOMPLETE
 
 # Property names on reports; "requirement" and "outcome" are what JUnit consumers look for.
 PROP_REQUIREMENT = "requirement"
@@ -34,15 +48,18 @@ PROP_OUTCOME = "outcome"
 PROP_OBSERVED = "observed"
 PROP_BLOCKED_BY = "blocked_by"
 PROP_ATTESTED_BY = "attested_by"
+PROP_LEFTOVER = "leftover"
 
 
 @dataclass(frozen=True)
 class RequirementResult:
     requirement: Requirement
-    outcome: str
+    outcome: Outcome
     observed: str = ""
     blocked_by: str | None = None
     attested_by: str | None = None
+    # What the write probe could not delete: the run's summary repeats each in red.
+    leftovers: tuple[str, ...] = ()
 
     @property
     def met(self) -> bool:
@@ -51,11 +68,13 @@ class RequirementResult:
         return self.outcome in (PASSED, NOT_APPLICABLE) or (self.outcome == MANUAL and self.attested_by is not None)
 
     def properties(self) -> list[tuple[str, str]]:
-        props = [(PROP_OUTCOME, self.outcome), (PROP_OBSERVED, self.observed)]
+        # Plain strings: reports travel from xdist workers through execnet, which knows no enums.
+        props = [(PROP_OUTCOME, self.outcome.value), (PROP_OBSERVED, self.observed)]
         if self.blocked_by:
             props.append((PROP_BLOCKED_BY, self.blocked_by))
         if self.attested_by:
             props.append((PROP_ATTESTED_BY, self.attested_by))
+        props.extend((PROP_LEFTOVER, leftover) for leftover in self.leftovers)
         return props
 
     def to_json(self) -> dict[str, object]:
@@ -76,16 +95,18 @@ class RequirementResult:
 def result_from_properties(
     requirement: Requirement, properties: Iterable[tuple[str, object]]
 ) -> RequirementResult | None:
-    values = {str(name): str(value) for name, value in properties}
+    pairs = [(str(name), str(value)) for name, value in properties]
+    values = dict(pairs)
     outcome = values.get(PROP_OUTCOME)
     if outcome not in OUTCOMES:
         return None
     return RequirementResult(
         requirement=requirement,
-        outcome=outcome,
+        outcome=Outcome(outcome),
         observed=values.get(PROP_OBSERVED, ""),
         blocked_by=values.get(PROP_BLOCKED_BY),
         attested_by=values.get(PROP_ATTESTED_BY),
+        leftovers=tuple(value for name, value in pairs if name == PROP_LEFTOVER),
     )
 
 
@@ -101,7 +122,7 @@ def complete(results: Mapping[str, RequirementResult], missing_reason: str = NOT
     ]
 
 
-def verdict(results: Iterable[RequirementResult]) -> str:
+def verdict(results: Iterable[RequirementResult]) -> Verdict:
     results = list(results)
     if any(result.outcome == FAILED for result in results):
         return NOT_ACCEPTED
@@ -110,7 +131,7 @@ def verdict(results: Iterable[RequirementResult]) -> str:
     return INCOMPLETE
 
 
-def counts(results: Iterable[RequirementResult]) -> dict[str, int]:
+def counts(results: Iterable[RequirementResult]) -> dict[Outcome, int]:
     tally = dict.fromkeys(OUTCOMES, 0)
     for result in results:
         tally[result.outcome] += 1

@@ -286,7 +286,7 @@ class AcceptanceRun:
             mode=settings.mode,
             # The document goes onto the customer's ticket: observations (a replay error names its
             # cassette) keep file names, not the paths of the machine that ran the checks.
-            results=[dataclasses.replace(result, observed=without_machine_paths(result.observed)) for result in results],
+            results=[dataclasses.replace(one, observed=without_machine_paths(one.observed)) for one in results],
             plugin_version=__version__,
             user_id=settings.user_id,
             sender_id=settings.sender_id,

@@ -1,4 +1,4 @@
-"""SPEC §8 budget: with the plugin installed but no --intacct-company, a pytest run costs at most
+"""Budget: with the plugin installed but no --intacct-company, a pytest run costs at most
 10 % more than the same run with the plugin disabled (-p no:pex_intacct), and vcrpy, requests and
 lxml are not imported.
 

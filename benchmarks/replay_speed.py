@@ -1,4 +1,4 @@
-"""SPEC §8 budget: replaying the whole catalogue takes at most 2x a bare pytest run of one trivial test.
+"""Budget: replaying the whole catalogue takes at most 2x a bare pytest run of one trivial test.
 
 Runs each command N times in fresh processes (as a user would) and prints the medians and ratio.
 

@@ -19,7 +19,7 @@ import pytest
 from . import __version__
 from .atomic_write import write_text_atomically
 from .options import Mode
-from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, Requirement
+from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
 from .settings import Settings
 from .signing import Signer
 from .verdict import (
@@ -279,7 +279,17 @@ class AcceptanceRun:
         from .signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
-        results = self.final = complete(self.results, STOPPED_EARLY if stopped_early else NOT_SELECTED)
+        results = complete(self.results, STOPPED_EARLY if stopped_early else NOT_SELECTED)
+        if self.settings.udd:
+            # The optional requirement the run asked for (--intacct-udd) is mandatory for this run: an
+            # unverified UDD-READ leaves it incomplete, as any other would.
+            results = [
+                dataclasses.replace(result, requirement=dataclasses.replace(result.requirement, mandatory=True))
+                if result.requirement.id == UDD_READ
+                else result
+                for result in results
+            ]
+        self.final = results
         settings = self.settings
         unsigned = results_document(
             company_id=settings.company_id,

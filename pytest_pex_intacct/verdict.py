@@ -1,4 +1,4 @@
-"""Requirement outcomes (SPEC §3) → the run's verdict → the results document (SPEC §5).
+"""Requirement outcomes → the run's verdict → the results document (docs/outcomes.md, docs/results-json.md).
 
 Outcomes ride on ``report.user_properties`` (plain strings), so they reach an xdist controller,
 JUnit XML and the HTML report unchanged.
@@ -157,7 +157,7 @@ def results_document(
     cassette: str | None,
     cassette_sha256: str | None = None,
 ) -> dict[str, object]:
-    """The stable SPEC §5 document; ``schema`` changes only when a field changes meaning.
+    """The stable results document (docs/results-json.md); ``schema`` changes only when a field changes meaning.
 
     ``signing.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
     document is written (``--intacct-json``) or embedded in the HTML report.

@@ -297,7 +297,7 @@ def test_xdist_gives_the_same_results_from_one_snapshot(simulator: Callable[...,
     assert parallel_server.log.count == serial_server.log.count == 2
 
 
-# -- unverifiable readings are pytest ERRORs in setup (SPEC §3) ----------------------------------------
+# -- unverifiable readings are pytest ERRORs in setup (docs/outcomes.md) ---------------------------------
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def junit_case(path: Path, requirement_id: str) -> etree._Element:
 
 
 def assert_setup_error(run: Any, junit: Path, requirement_id: str, reason: str) -> None:
-    """SPEC §3: outcome error, and pytest's error shape (not a failure) in the terminal and in JUnit."""
+    """Outcome error, and pytest's error shape (not a failure) in the terminal and in JUnit."""
     entry = run.requirement(requirement_id)
     assert entry["outcome"] == "error"
     assert reason in entry["observed"]
@@ -663,3 +663,19 @@ def test_a_failure_shows_the_checks_assertion_over_typed_facts(simulator: Callab
             "*(evaluated: assert AdminPrivileges.LIMITED is AdminPrivileges.FULL)",
         ]
     )
+
+
+def test_an_asked_for_udd_read_that_cannot_be_verified_leaves_the_run_incomplete(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    server = simulator("ready")
+    server.inject(EditedAnswer(lambda root: None))
+    server.inject(EditedAnswer(fail_result_with("udd-0", "BL01001973", "Invalid fields list id,name")))
+    run = run_checks(server, *ATTEST, "--intacct-udd")
+    assert run.outcomes["UDD-READ"] == "error"
+    assert run.requirement("UDD-READ")["mandatory"] is True
+    assert run.verdict == "incomplete"
+    assert run.result.ret == 1
+    unasked = run_checks(simulator("ready"), *ATTEST)
+    assert unasked.requirement("UDD-READ")["mandatory"] is False
+    assert unasked.verdict == "accepted"

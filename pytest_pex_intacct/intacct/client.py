@@ -102,7 +102,7 @@ class IntacctClient:
         head = reply.body[:512].lstrip().lower()
         looks_xml = head.startswith(b"<?xml") or head.startswith(b"<response")
         # Intacct sends XML error bodies with some HTTP errors (401 XMLGW_JPP0002, 429 GW-0010):
-        # read the body before judging the status (API-NOTES §9).
+        # read the body before judging the status (docs/intacct-api.md §9).
         if looks_xml:
             try:
                 return parse_response(reply.body, reply.status)

@@ -31,7 +31,7 @@ def is_loopback_host(host: str | None) -> bool:
 
 def _is_intacct_host(hostname: str) -> bool:
     # The official SDKs refuse endpoints outside intacct.com: a typo in a URL must not send the
-    # company's passwords to someone else (API-NOTES §9).
+    # company's passwords to someone else (docs/intacct-api.md §9).
     return hostname == "intacct.com" or hostname.endswith(".intacct.com")
 
 

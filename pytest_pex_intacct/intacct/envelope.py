@@ -1,4 +1,4 @@
-"""The request envelope (API-NOTES §6): control block, one operation, authentication, content.
+"""The request envelope (docs/intacct-api.md §6): control block, one operation, authentication, content.
 
 Element order follows the v3.0 schema's ``xs:sequence``s; every element is built with lxml so that
 values (company ids, passwords, GL titles) can never change the document's structure.

@@ -2,7 +2,7 @@
 
 A function knows nothing of credentials, envelopes or HTTP (the official SDK's layering).
 ``writes`` marks the functions that change the customer's books; the client refuses to send
-them unless the caller opted in to the one write probe of SPEC §2.
+them unless the caller opted in to the one write probe (docs/intacct-api.md §1).
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ class CreateSupdoc:
 
     def body(self) -> etree._Element:
         element = etree.Element(self.name)
-        # The schema requires supdocid; empty asks Intacct to number it (API-NOTES §1).
+        # The schema requires supdocid; empty asks Intacct to number it (docs/intacct-api.md §1).
         _child(element, "supdocid", "")
         _child(element, "supdocname", self.document_name)
         _child(element, "supdocfoldername", self.folder_name)

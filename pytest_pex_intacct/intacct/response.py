@@ -1,4 +1,4 @@
-"""Hardened parsing of Intacct responses (API-NOTES §7): control, authentication and result levels.
+"""Hardened parsing of Intacct responses (docs/intacct-api.md §7): control, authentication and result levels.
 
 The parser never resolves entities, loads a DTD or touches the network, and refuses any document
 that declares a DOCTYPE: Intacct never sends one, so one in a response is hostile or broken.

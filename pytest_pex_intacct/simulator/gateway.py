@@ -1,9 +1,9 @@
 """Intacct's XML gateway (dtdversion 3.0) as pure logic: request bytes in, HTTP status and body out.
 
-Levels and texts follow API-NOTES §2, §7 and §8 and the real-format samples: a request is checked
-for well-formedness and schema, then the control block (sender credentials), then each operation's
-authentication, then each function independently. Texts marked "unconfirmed" are this simulator's
-choice where no public real response was found.
+Levels and texts follow docs/intacct-api.md (§2, §7, §8) and the real-format samples under
+tests/data: a request is checked for well-formedness and schema, then the control block (sender
+credentials), then each operation's authentication, then each function independently. Texts
+marked "unconfirmed" are this simulator's choice where no public real response was found.
 
 This module runs those levels in order and dispatches each function to its handler; the checks,
 the handlers and the response shapes live in the modules imported below.

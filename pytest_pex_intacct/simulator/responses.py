@@ -1,6 +1,6 @@
 """What the gateway sends back: the HTTP response, Intacct's error shape, and the XML that carries them.
 
-Texts and levels follow API-NOTES §2, §7 and §8 and the real-format samples.
+Texts and levels follow docs/intacct-api.md (§2, §7, §8) and the real-format samples under tests/data.
 """
 
 from __future__ import annotations

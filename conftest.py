@@ -140,6 +140,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # The client imports requests lazily (replays never need it), so its module is named explicitly.
     for module in ("company_run", "intacct.transport", "replay"):
         importlib.import_module(f"pytest_pex_intacct.{module}")
+    # The same for cryptography, which signing imports lazily: its Rust core outlives a second import
+    # of its Python classes, and then refuses them ("must be a KeySerializationEncryption instance").
+    for module in ("exceptions", "hazmat.primitives.serialization", "hazmat.primitives.asymmetric.ed25519"):
+        importlib.import_module(f"cryptography.{module}")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from .atomic_write import write_text_atomically
 from .options import Mode
 from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
 from .settings import Settings
+from .signing import Signer
 from .verdict import (
     ACCEPTED,
     BLOCKED,
@@ -89,6 +90,16 @@ def _property(report: pytest.TestReport | pytest.CollectReport, name: str) -> st
     return None
 
 
+def _signer(config: pytest.Config) -> Signer | None:
+    """The Ed25519 key of PEX_INTACCT_SIGNING_KEY_FILE, loaded before any request: a bad one is a usage error."""
+    from .signing import SigningKeyError, signer_from_environment
+
+    try:
+        return signer_from_environment(os.environ, config.invocation_params.dir)
+    except SigningKeyError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
 def _describe_exception(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     from .check import RequirementUnverified
 
@@ -107,6 +118,7 @@ class AcceptanceRun:
         self.document: dict[str, object] | None = None
         self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
+        self.signer = None if self.is_worker else _signer(config)
         # One cause (an outage, a recording that does not match) makes every check an error: its
         # text is shown under the first one only, the others point to it.
         self.explained: dict[str, str] = {}
@@ -262,6 +274,8 @@ class AcceptanceRun:
         # --collect-only checks nothing: no results document, no verdict, pytest's own exit code.
         if self.is_worker or self.config.option.collectonly:
             return
+        from .report import collected_environment
+        from .report_page import without_machine_paths
         from .signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
@@ -280,7 +294,9 @@ class AcceptanceRun:
         unsigned = results_document(
             company_id=settings.company_id,
             mode=settings.mode,
-            results=results,
+            # The document goes onto the customer's ticket: observations (a replay error names its
+            # cassette) keep file names, not the paths of the machine that ran the checks.
+            results=[dataclasses.replace(one, observed=without_machine_paths(one.observed)) for one in results],
             plugin_version=__version__,
             user_id=settings.user_id,
             sender_id=settings.sender_id,
@@ -288,11 +304,15 @@ class AcceptanceRun:
             finished_at=_utc_now(),
             signoff=str(settings.signoff) if settings.signoff else None,
             ticket=settings.ticket,
-            cassette=str(settings.cassette_path) if settings.mode != Mode.LIVE else None,
+            # By name: where the recording lives on this machine is nobody's business on the ticket.
+            cassette=settings.cassette_path.name if settings.mode != Mode.LIVE else None,
             # Hashed after the run: in record mode this is the file just written.
             cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
         )
-        self.document = sign_document(unsigned, os.environ)
+        environment = collected_environment(self.config)
+        if environment is not None:
+            unsigned["environment"] = environment
+        self.document = sign_document(unsigned, os.environ, self.signer)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
         # 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);

@@ -1,54 +1,57 @@
-"""``verify``: read a report back and check it against its embedded, digested results.
+"""``verify``: read a report back and check it against its embedded, digested (and signed) results.
 
 ``verify`` (1) recomputes the digest over the embedded document (with a key in the environment it
 requires and checks the HMAC: an unkeyed report is then a difference, so a re-hashed forgery cannot
-pass); (2) puts the placeholder back into the file digest slot and recomputes the file digest, so any
-byte changed anywhere in the file (an injected ``<style>``, ``<script>`` or paragraph, an edited log
-block) is a difference; (3) re-renders from the embedded document what the page must show and
-compares, to name *what* differs: the title, every field of the summary (verdict, counts, sign-off,
-ticket, attestations, digests), every requirement row of pytest-html's ``data-jsonblob`` (each extra
-cell byte for byte, and the pytest result shown beside it), that no checked requirement's row is
-missing, and the environment entries that come from the document. Exit 0 when all agree, 1 with one
-line per difference, 2 for usage errors and for a keyed report checked without the key.
+pass); (2) with ``--public-key`` it requires the Ed25519 signature, made by that key, over the
+document and over the whole file; (3) puts the placeholders back into the file's seal slots and
+recomputes the file digest, so any byte changed anywhere in the file (an injected ``<style>``,
+``<script>`` or paragraph) is a difference; (4) re-renders from the embedded document what the page
+must show (``report_page``) and compares, to name *what* differs: the title, the verdict, the
+sign-off, every requirement row, the appendix. Exit 0 when all agree, 1 with one line per
+difference, 2 for usage errors and for a keyed report checked without the key. No pytest here.
 """
 
 from __future__ import annotations
 
 import hmac
-import html
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from .report import (
-    COLUMN_NAMES,
+from . import __version__
+from .report_page import (
     RESULTS_ELEMENT_ID,
     SECTION_ID,
-    cell_html,
     display_text,
-    environment_entries,
-    expected_pytest_results,
     render_summary,
     report_title,
-    requirement_entries,
-    row_texts,
+    signature_of,
 )
 from .signing import (
     DIGEST_FIELD,
+    ED25519,
     FILE_DIGEST_PLACEHOLDER,
+    FILE_SIGNATURE_PLACEHOLDER,
     HMAC_SHA256,
     SHA256,
     SIGNING_KEY_ENV,
+    SigningKeyError,
+    canonical_json,
     compute_digest,
     file_digest,
+    file_signature_element,
+    key_fingerprint,
+    load_public_key,
+    signature_matches,
     signing_key,
     unseal_text,
 )
-from .verdict import NOT_APPLICABLE, NOT_RUN
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"})
 _PAGE_IDS = ("title", "head-title")
@@ -141,6 +144,9 @@ class Verification:
     differences: tuple[str, ...]
     key_needed: bool = False
     document: Mapping[str, object] | None = field(default=None, repr=False)
+    public_key_checked: bool = False
+    digests_checked: bool = True
+    note: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -248,23 +254,26 @@ def _compare_texts(label: str, shown: tuple[str, ...], recorded: tuple[str, ...]
 
 
 def _check_title(page: Page, document: Mapping[str, object]) -> Iterator[str]:
-    expected = (_normal(report_title(document.get("company"), bool(document.get("signoff")))),)
+    expected = (_normal(report_title(document)),)
     for element_id, label in (("title", "title"), ("head-title", "window title")):
         yield from _compare_texts(label, page.texts.get(element_id, ()), expected)
+
+
+def _label(key: str) -> str:
+    name = key.removeprefix(SECTION_ID + "-")
+    return f"row {name.removeprefix('row-')}" if name.startswith("row-") else f"summary {name}"
 
 
 def _check_summary(markup: str, page: Page, document: Mapping[str, object]) -> Iterator[str]:
     rendered = render_summary(document)
     expected = parse_page(rendered).texts
     problems: list[str] = []
-    leaf_ids = [key for key in expected if key != SECTION_ID]
-    for key in leaf_ids:
-        label = f"summary {key.removeprefix(SECTION_ID + '-')}"
-        problems += _compare_texts(label, page.texts.get(key, ()), expected[key])
+    for key in expected:
+        if key != SECTION_ID:
+            problems += _compare_texts(_label(key), page.texts.get(key, ()), expected[key])
     for key in page.texts:
         if key.startswith(SECTION_ID + "-") and key not in expected:
-            label = f"summary {key.removeprefix(SECTION_ID + '-')}"
-            problems.append(f"{label}: on the page ({_show(page.texts[key][0])}) but not in the embedded results")
+            problems.append(f"{_label(key)}: on the page ({_show(page.texts[key][0])}) but not in the embedded results")
     if not problems:
         problems += _compare_texts("summary text", page.texts.get(SECTION_ID, ()), expected[SECTION_ID])
     if not problems and markup.count(rendered) != 1:
@@ -273,92 +282,50 @@ def _check_summary(markup: str, page: Page, document: Mapping[str, object]) -> I
     yield from problems
 
 
-_CELL = re.compile(r'\s*<td class="col-(\w+)"[^>]*>(.*)</td>\s*', re.S)
+SIGNATURE_MISSING = (
+    "signature: missing: the report carries no Ed25519 signature (it was stripped, or the run had no "
+    "PEX_INTACCT_SIGNING_KEY_FILE)"
+)
+SIGNATURE_MISMATCH = "signature: does not match the embedded results (they were edited after signing)"
+FILE_SIGNATURE_MISMATCH = "the file was edited after it was signed (whole-file signature differs)"
 
 
-def _cells(row: Mapping[str, object]) -> dict[str, str]:
-    cells: dict[str, str] = {}
-    raw = row.get("resultsTableRow")
-    for cell in raw if isinstance(raw, list) else []:
-        match = _CELL.fullmatch(str(cell))
-        if match:
-            cells.setdefault(match.group(1), str(cell))
-    return cells
+def _wrong_key(signed_with: object, given: str) -> str:
+    named = display_text(signed_with) or "(none named)"
+    return f"signature: made with key {named}, not with the public key given ({given})"
 
 
-def _inner_text(cell: str) -> str:
-    match = _CELL.fullmatch(cell)
-    return html.unescape(match.group(2)) if match else cell
-
-
-def _rows(blob: Mapping[str, object]) -> Iterator[Mapping[str, object]]:
-    tests = blob.get("tests")
-    for rows in tests.values() if isinstance(tests, Mapping) else ():
-        for row in rows if isinstance(rows, list) else ():
-            if isinstance(row, Mapping):
-                yield row
-
-
-def _check_row(row: Mapping[str, object], entries: Mapping[str, Mapping[str, object]]) -> Iterator[str]:
-    cells = _cells(row)
-    test_id = _inner_text(cells.get("testId", "")) or "?"
-    requirement_id = _inner_text(cells["requirement"]) if "requirement" in cells else ""
-    entry = entries.get(requirement_id)
-    if requirement_id and entry is None:
-        yield f"row {test_id}: requirement {requirement_id!r} is not in the embedded results"
+def _check_signature(
+    document: Mapping[str, object], public_key: Ed25519PublicKey, unsealed_text: str, file_signatures: tuple[str, ...]
+) -> Iterator[str]:
+    signature = signature_of(document)
+    if signature is None:
+        yield SIGNATURE_MISSING
         return
-    label = f"row {requirement_id or test_id}"
-    expected = row_texts(entry)
-    for name in COLUMN_NAMES:
-        if name not in cells:
-            yield f"{label}: the {name} cell is missing"
-        elif cells[name] != cell_html(name, expected[name]):
-            yield _differs(f"{label} {name}", _inner_text(cells[name]), expected[name])
-    if entry is None or test_id.endswith("::teardown"):
+    given = key_fingerprint(public_key)
+    if signature.get("algorithm") != ED25519:
+        yield f"signature: unknown algorithm {_show(display_text(signature.get('algorithm')))}"
         return
-    allowed = expected_pytest_results(entry)
-    for shown in {display_text(row.get("result")), _inner_text(cells.get("result", ""))}:
-        if shown not in allowed:
-            expected_result = " or ".join(allowed) or "nothing"
-            yield f"{label}: the result shows {shown!r} but outcome {entry.get('outcome')!r} shows as {expected_result}"
+    if signature.get("key_fingerprint") != given:
+        yield _wrong_key(signature.get("key_fingerprint"), given)
+        return
+    if not signature_matches(
+        public_key, canonical_json(document).encode("utf-8"), display_text(signature.get("value"))
+    ):
+        yield SIGNATURE_MISMATCH
+        return
+    placeholder_slots = unsealed_text.count(file_signature_element(FILE_SIGNATURE_PLACEHOLDER))
+    if len(file_signatures) != 1 or placeholder_slots != 1:
+        found = "missing" if not file_signatures else f"{len(file_signatures)} slots; a report has one"
+        yield f"whole-file signature: {found} (the file was not sealed as written, or was edited)"
+    elif not signature_matches(public_key, unsealed_text.encode("utf-8"), file_signatures[0]):
+        yield FILE_SIGNATURE_MISMATCH
 
 
-def _check_rows(blob: Mapping[str, object], document: Mapping[str, object]) -> Iterator[str]:
-    entries = {str(entry.get("id")): entry for entry in requirement_entries(document)}
-    seen: set[str] = set()
-    for row in _rows(blob):
-        cells = _cells(row)
-        if "requirement" in cells:
-            seen.add(_inner_text(cells["requirement"]))
-        yield from _check_row(row, entries)
-    for requirement_id, entry in entries.items():
-        if entry.get("outcome") not in (NOT_APPLICABLE, NOT_RUN) and requirement_id not in seen:
-            yield f"row {requirement_id}: missing from the results table (outcome {entry.get('outcome')!r})"
-
-
-def _check_environment(blob: Mapping[str, object], document: Mapping[str, object]) -> Iterator[str]:
-    environment = blob.get("environment")
-    shown = environment if isinstance(environment, Mapping) else {}
-    for key, value in environment_entries(document).items():
-        if key not in shown:
-            yield f"environment {key}: missing from the page (the embedded results say {_show(value)})"
-        elif html.unescape(display_text(shown[key])) != value:
-            yield _differs(f"environment {key}", html.unescape(display_text(shown[key])), value)
-
-
-def _load_blob(page: Page) -> tuple[Mapping[str, object], list[str]]:
-    if len(page.jsonblobs) != 1:
-        return {}, [f"results table: {len(page.jsonblobs)} data-jsonblob elements; a report has one"]
-    try:
-        blob = json.loads(page.jsonblobs[0])
-    except ValueError as error:
-        return {}, [f"results table: the data-jsonblob is not valid JSON ({error})"]
-    return (blob, []) if isinstance(blob, dict) else ({}, ["results table: the data-jsonblob is not an object"])
-
-
-def verify_html(markup: str, environ: Mapping[str, str]) -> Verification:
+def verify_html(markup: str, environ: Mapping[str, str], public_key: Ed25519PublicKey | None = None) -> Verification:
     # Everything below reads the file as it was before sealing, so the summary re-renders byte for byte.
-    markup, file_digests = unseal_text(markup)
+    unsealed = unseal_text(markup)
+    markup = unsealed.text
     page = parse_page(markup)
     if not page.jsonblobs and not page.embedded:
         raise NotAReport("not a pytest-html report (no results table and no embedded pex-intacct results)")
@@ -368,19 +335,50 @@ def verify_html(markup: str, environ: Mapping[str, str]) -> Verification:
     digest = _check_digest(document, signing_key(environ))
     key_needed = digest.key_needed
     problems += digest.problems
-    problems += _check_file_digest(markup, file_digests, digest)
-    blob, blob_problems = _load_blob(page)
-    problems += blob_problems
-    problems += _check_title(page, document)
-    problems += _check_summary(markup, page, document)
-    if not blob_problems:
-        problems += _check_rows(blob, document)
-        problems += _check_environment(blob, document)
-    return Verification(tuple(problems), key_needed=key_needed, document=document)
+    signed = False
+    if public_key is not None:
+        signature_problems = list(_check_signature(document, public_key, markup, unsealed.signatures))
+        problems += signature_problems
+        signed = not signature_problems
+        # The Ed25519 signatures prove the document and every byte of the file with the public key
+        # alone: a report also keyed with PEX's HMAC does not need that (secret) key to be checked.
+        key_needed = key_needed and not signed
+    file_problems = list(_check_file_digest(markup, unsealed.digests, digest))
+    problems += file_problems
+    page_problems = [*_check_title(page, document), *_check_summary(markup, page, document)]
+    rendered_by = display_text(document.get("plugin_version"))
+    file_proven = signed or (digest.algorithm is not None and not digest.hmac_failed and not file_problems)
+    note = None
+    if page_problems and rendered_by != __version__ and file_proven and not file_problems:
+        # Another version words the page differently, so re-rendering cannot name edits; the whole-file
+        # digest or signature (checked above) already shows that no byte changed since it was written.
+        note = (
+            f"the page was rendered by pytest-pex-intacct {rendered_by} and is not compared line by line "
+            f"by {__version__}; the whole-file {'signature' if signed else 'digest'} shows it is as written"
+        )
+    else:
+        problems += page_problems
+    return Verification(
+        tuple(problems),
+        key_needed=key_needed,
+        document=document,
+        public_key_checked=public_key is not None,
+        digests_checked=digest.algorithm is not None,
+        note=note,
+    )
 
 
-def verify_file(path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def verify_file(
+    path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO, public_key_path: Path | None = None
+) -> int:
     """``verify``: exit 0 when the report agrees with its embedded results, 1 per difference, 2 otherwise."""
+    public_key = None
+    if public_key_path is not None:
+        try:
+            public_key = load_public_key(public_key_path)
+        except SigningKeyError as error:
+            err.write(f"verify: {error}\n")
+            return 2
     try:
         # No newline translation: the file digest covers the bytes on disk, "\r\n" included.
         markup = path.read_bytes().decode("utf-8")
@@ -388,7 +386,7 @@ def verify_file(path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO
         err.write(f"verify: cannot read {path}: {error}\n")
         return 2
     try:
-        verification = verify_html(markup, environ)
+        verification = verify_html(markup, environ, public_key)
     except NotAReport as error:
         err.write(f"verify: {path}: {error}\n")
         return 2
@@ -399,15 +397,32 @@ def verify_file(path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO
     elif verification.key_needed:
         err.write(f"verify: {path} is signed with HMAC-SHA256: set {SIGNING_KEY_ENV} to the signing key to verify it\n")
     else:
-        out.write(f"verified: {path}: {_verified_summary(verification.document or {})}\n")
+        out.write(f"verified: {path}: {_verified_summary(verification)}\n")
     return verification.exit_code
 
 
-def _verified_summary(document: Mapping[str, object]) -> str:
+def _verified_summary(verification: Verification) -> str:
+    document = verification.document or {}
     signer = display_text(document.get("signoff")) or "nobody (DRAFT)"
     digest = document.get(DIGEST_FIELD)
     algorithm = display_text(digest.get("algorithm")) if isinstance(digest, Mapping) else "?"
-    return (
-        f"company {display_text(document.get('company'))}, verdict {display_text(document.get('verdict'))}, "
-        f"signed off by {signer}, {algorithm} digests of the results and of the whole file match"
+    digests = (
+        f"{algorithm} digests of the results and of the whole file match"
+        if verification.digests_checked
+        else f"{algorithm} digests not checked (no {SIGNING_KEY_ENV})"
     )
+    text = (
+        f"company {display_text(document.get('company'))}, verdict {display_text(document.get('verdict'))}, "
+        f"signed off by {signer}, {digests}"
+    )
+    if verification.note:
+        text += f"; {verification.note}"
+    signature = signature_of(document)
+    if signature is not None and verification.public_key_checked:
+        text += f"; Ed25519 signatures by key {display_text(signature.get('key_fingerprint'))} are valid"
+    elif signature is not None:
+        text += (
+            f"; Ed25519 signature by key {display_text(signature.get('key_fingerprint'))} not checked "
+            "(pass --public-key PUB to check it)"
+        )
+    return text

@@ -13,6 +13,7 @@ Also here: no write ever reaches the gateway without ``--intacct-write-probe``, 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
 import tracemalloc
@@ -325,6 +326,7 @@ def test_a_create_whose_answer_is_lost_is_reported(
 # --- secrets ----------------------------------------------------------------------------------------------
 
 SENDER_SECRET = "Snd-Pw-R3l-5c0e&<9f>"
+HMAC_SECRET = "Hmac-Rel-S3cret-4b7d"
 USER_SECRET = "Usr-Pw-R3l-a81'\"d4"
 
 
@@ -350,8 +352,21 @@ def _with_decoded_assets(html_text: str) -> str:
 @pytest.mark.parametrize("mode", ["live", "record"])
 @pytest.mark.parametrize("scenario", scenario_names())
 def test_no_secret_in_any_output(
-    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path, scenario: str, mode: str
+    simulator: Callable[..., Any],
+    run_checks: Any,
+    tmp_path: Path,
+    scenario: str,
+    mode: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # The report's keys are secrets too: the HMAC key and the Ed25519 private key both sign this run.
+    from pytest_pex_intacct.signing import generate_key_pair
+
+    signing_key = tmp_path / "signing.pem"
+    generate_key_pair(signing_key)
+    monkeypatch.setenv("PEX_INTACCT_SIGNING_KEY_FILE", str(signing_key))
+    monkeypatch.setenv("PEX_INTACCT_SIGNING_KEY", HMAC_SECRET)
+    key_lines = [line for line in signing_key.read_text(encoding="ascii").splitlines() if "-----" not in line]
     server = simulator(load_scenario(scenario).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET))
     junit = tmp_path / "junit.xml"
     report = tmp_path / "report.html"
@@ -385,9 +400,12 @@ def test_no_secret_in_any_output(
     # The product signs in with each request and never opens a session, so no session id exists to leak.
     assert server.gateway.session_count == 0
     assert all(record.auth_kind == "login" and "getAPISession" not in record.functions for record in server.log)
+    assert "signature" in json.loads(outputs["json"])
     for name, text in outputs.items():
         for secret in secret_forms(SENDER_SECRET) | secret_forms(USER_SECRET):
             assert secret not in text, f"a password appears in {name}"
+        for secret in (HMAC_SECRET, *key_lines):
+            assert secret not in text, f"a signing key appears in {name}"
 
 
 def test_no_write_when_the_probe_check_is_not_selected(simulator: Callable[..., Any], run_checks: Any) -> None:

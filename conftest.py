@@ -138,7 +138,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("intacct_company", None) or os.environ.get("INTACCT_COMPANY_ID"):
         return
     # The client imports requests lazily (replays never need it), so its module is named explicitly.
-    for module in ("company_run", "intacct.transport", "replay"):
+    for module in ("company.company_run", "intacct.transport", "recording.replay"):
         importlib.import_module(f"pytest_pex_intacct.{module}")
     # The same for cryptography, which signing imports lazily: its Rust core outlives a second import
     # of its Python classes, and then refuses them ("must be a KeySerializationEncryption instance").

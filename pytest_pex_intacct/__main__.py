@@ -32,7 +32,7 @@ def _usage_error(arguments: Sequence[str]) -> int:
 
 
 def _keygen(path: Path) -> int:
-    from .signing import generate_key_pair, public_key_path
+    from .report.signing import generate_key_pair, public_key_path
 
     try:
         fingerprint = generate_key_pair(path)
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(rest) != 1 or not rest[0].strip() or rest[0].startswith("-") or public_key == Path(""):
         return _usage_error(arguments)
     # Imported here so that --help and usage errors stay instant.
-    from .verify import verify_file
+    from .report.verify import verify_file
 
     return verify_file(Path(rest[0]), os.environ, out=sys.stdout, err=sys.stderr, public_key_path=public_key)
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .requirements import MARKER
+
 # Registered by being names of this module (pytest collects a plugin module's fixtures).
-from .fact_fixtures import (  # noqa: F401
+from .run.fact_fixtures import (  # noqa: F401
     attachment_probe,
     pex_gl_account,
     sign_in,
@@ -21,19 +23,18 @@ from .fact_fixtures import (  # noqa: F401
     user_roles,
     web_services_user,
 )
-from .requirements import MARKER
 
 if TYPE_CHECKING:
-    from .check import Check
-    from .settings import Settings
-    from .snapshot import CompanySnapshot
+    from .company.snapshot import CompanySnapshot
+    from .run.check import Check
+    from .run.settings import Settings
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    from .options import OPTIONS
+    from .run.options import OPTIONS
 
     group = parser.getgroup("pex-intacct", "pex-intacct (PEX Sage Intacct acceptance checks)")
     for option in OPTIONS:
@@ -50,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _raw_options(config: pytest.Config) -> dict[str, object]:
     """What pytest parsed, by Settings field; None, False or empty means "not given"."""
-    from .options import OPTIONS
+    from .run.options import OPTIONS
 
     return {option.field: getattr(config.option, option.dest, None) for option in OPTIONS}
 
@@ -62,8 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         _refuse_checks_options_without_a_company(config)
         return
-    from .cassette import read_recording
-    from .settings import SettingsError, resolve_settings
+    from .recording.cassette import read_recording
+    from .run.settings import SettingsError, resolve_settings
 
     try:
         settings = resolve_settings(
@@ -80,7 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     ignored = _collect_only_the_bundled_checks(config)
 
-    from .run_hooks import AcceptanceRun
+    from .run.acceptance_run import AcceptanceRun
 
     run = AcceptanceRun(config, settings, ignored)
     config.pluginmanager.register(run, "pex-intacct-run")
@@ -91,7 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
         and config.getoption("htmlpath", None)
         and not hasattr(config, "workerinput")
     ):
-        from .report import HtmlReport
+        from .report.html_hooks import HtmlReport
 
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
@@ -109,7 +110,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
     """An option of the checks without a company would let a CI gate pass having checked nothing."""
-    from .options import COMPANY, OPTIONS
+    from .run.options import COMPANY, OPTIONS
 
     given = [
         option.flag
@@ -160,8 +161,8 @@ def settings_of(config: pytest.Config) -> Settings:
 def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
     """The company's facts, gathered once per run in one batched request."""
     settings = settings_of(request.config)
-    from .company_run import take_snapshot
-    from .run_hooks import requirement_of_item
+    from .company.company_run import take_snapshot
+    from .run.acceptance_run import requirement_of_item
 
     # The one write ever made happens only when its check is selected (-k, node ids).
     selected = {requirement.id for item in request.session.items if (requirement := requirement_of_item(item))}
@@ -173,9 +174,9 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
 @pytest.fixture
 def intacct(request: pytest.FixtureRequest) -> Check:
     """The requirement this check verifies, over the company snapshot; blocked/manual/n-a skip here."""
-    from .check import Check
     from .requirements import BY_ID
-    from .run_hooks import CHECK_KEY
+    from .run.acceptance_run import CHECK_KEY
+    from .run.check import Check
 
     check = Check(BY_ID[request.param], settings_of(request.config))
     request.node.stash[CHECK_KEY] = check

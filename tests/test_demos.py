@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pytest_pex_intacct.cassette import BUNDLED_DIR
+from pytest_pex_intacct.recording.cassette import BUNDLED_DIR
 from pytest_pex_intacct.simulator.demos import DEMOS, normalise
 
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pex_intacct.check import NEEDS, Check, RequirementUnverified
-from pytest_pex_intacct.facts import (
+from pytest_pex_intacct.company.facts import (
     AccountStatus,
     AdminPrivileges,
     GlAccount,
@@ -32,13 +31,14 @@ from pytest_pex_intacct.facts import (
     parse_bool,
     present_fields,
 )
+from pytest_pex_intacct.company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
+from pytest_pex_intacct.company.sign_in import SignIn
+from pytest_pex_intacct.company.snapshot import CompanySnapshot, _restriction, _roles, read_problem
 from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
-from pytest_pex_intacct.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
-from pytest_pex_intacct.settings import Settings, SignOff
-from pytest_pex_intacct.sign_in import SignIn
-from pytest_pex_intacct.snapshot import CompanySnapshot, _restriction, _roles, read_problem
+from pytest_pex_intacct.run.check import NEEDS, Check, RequirementUnverified
+from pytest_pex_intacct.run.settings import Settings, SignOff
 
 READY_USER: Record = {
     "LOGINID": "pex_connector",

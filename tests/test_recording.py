@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_pex_intacct.cassette import rerecord_command
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
-from pytest_pex_intacct.recording import intacct_meaning, scrub_request
-from pytest_pex_intacct.replay import NetworkBlocked, network_blocked, recorded_with
+from pytest_pex_intacct.recording.cassette import rerecord_command
+from pytest_pex_intacct.recording.record import intacct_meaning, scrub_request
+from pytest_pex_intacct.recording.replay import NetworkBlocked, network_blocked, recorded_with
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
+from pytest_pex_intacct.run.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names
 
 REPO = Path(__file__).resolve().parents[1]
@@ -444,7 +444,7 @@ def test_bundled_demo_companies_replay(run_checks: Any, company: str) -> None:
 def test_a_secret_that_slipped_past_scrubbing_stops_the_write(tmp_path: Path) -> None:
     from vcr.request import Request as VcrRequest
 
-    from pytest_pex_intacct.recording import AtomicPersister
+    from pytest_pex_intacct.recording.record import AtomicPersister
 
     secret = "a long pass phrase with spaces " * 4  # YAML folds such a string across lines
     persister = type("Persister", (AtomicPersister,), {"secrets": (secret,), "leak_found": None})

@@ -21,12 +21,11 @@ from typing import Any
 
 import pytest
 
-from pytest_pex_intacct import report_page
 from pytest_pex_intacct.__main__ import main
-from pytest_pex_intacct.report import HtmlReport, environment_for_report
-from pytest_pex_intacct.report_page import render_summary, without_machine_paths
-from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.signing import (
+from pytest_pex_intacct.report import page as report_page
+from pytest_pex_intacct.report.html_hooks import HtmlReport, environment_for_report
+from pytest_pex_intacct.report.page import render_summary, without_machine_paths
+from pytest_pex_intacct.report.signing import (
     FILE_DIGEST_PLACEHOLDER,
     FILE_SIGNATURE_PLACEHOLDER,
     SIGNING_KEY_ENV,
@@ -40,8 +39,7 @@ from pytest_pex_intacct.signing import (
     seal_text,
     unseal_text,
 )
-from pytest_pex_intacct.simulator import Scenario, raw_scenario
-from pytest_pex_intacct.verify import (
+from pytest_pex_intacct.report.verify import (
     FILE_EDITED,
     FILE_SIGNATURE_MISMATCH,
     SIGNATURE_MISMATCH,
@@ -49,6 +47,8 @@ from pytest_pex_intacct.verify import (
     WRONG_HMAC,
     parse_page,
 )
+from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.simulator import Scenario, raw_scenario
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
@@ -497,7 +497,7 @@ def test_a_page_another_version_worded_verifies_by_its_whole_file_digest(
     code, out, _ = verify(report.path, capsys)  # same version: a page that renders differently is an edit
     assert code == 1 and any(line.startswith("row STEP3-ADMIN-FULL") for line in out), out
 
-    monkeypatch.setattr("pytest_pex_intacct.verify.__version__", "9.9.9")
+    monkeypatch.setattr("pytest_pex_intacct.report.verify.__version__", "9.9.9")
     code, out, _ = verify(report.path, capsys)
     assert code == 0, out
     assert f"rendered by pytest-pex-intacct {written_by} and is not compared line by line by 9.9.9" in out[0]

@@ -6,8 +6,8 @@ bodies: it is an error (or manual, where nothing establishes it) before they run
 
 import pytest
 
-from pytest_pex_intacct.facts import AdminPrivileges, Placement, RoleAssignments, UserRecord, UserType
-from pytest_pex_intacct.sign_in import SignIn
+from pytest_pex_intacct.company.facts import AdminPrivileges, Placement, RoleAssignments, UserRecord, UserType
+from pytest_pex_intacct.company.sign_in import SignIn
 
 
 @pytest.mark.intacct_requirement("STEP3-USER-SIGN-IN")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TypeVar
 
-from .intacct.response import FieldValue, Record
+from ..intacct.response import FieldValue, Record
 from .readings import NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 
 EnumT = TypeVar("EnumT", bound=Enum)

@@ -1,11 +1,11 @@
 """The pytest-html hooks of the signed-off acceptance report.
 
-What the page shows is rendered by ``report_page.py`` from the results document alone, so that
-``python -m pytest_pex_intacct verify report.html`` (``verify.py``, no pytest) can re-render it and
+What the page shows is rendered by ``report/page.py`` from the results document alone, so that
+``python -m pytest_pex_intacct verify report.html`` (``report/verify.py``, no pytest) can re-render it and
 compare. These hooks put that page into pytest-html's summary, give the window the verdict as its
 title, keep pytest's rows (node ids, durations, Skipped/XFailed words, tracebacks with local paths)
 out of the file, strip machine paths from the environment pytest-html collects, and seal the file
-once pytest-html has written it. The digests and the seal are defined in ``signing.py``.
+once pytest-html has written it. The digests and the seal are defined in ``report/signing.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .report_page import (
+from ..verdict import PROP_REQUIREMENT
+from .page import (
     draft_title,
     environment_of,
     environment_text,
@@ -29,11 +30,10 @@ from .report_page import (
     without_machine_paths,
 )
 from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
-from .verdict import PROP_REQUIREMENT
 
 if TYPE_CHECKING:
-    from .run_hooks import AcceptanceRun
-    from .settings import Settings
+    from ..run.acceptance_run import AcceptanceRun
+    from ..run.settings import Settings
 
 REDACTED = "[redacted]"
 

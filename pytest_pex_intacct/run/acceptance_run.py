@@ -16,13 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import __version__
-from .atomic_write import write_text_atomically
-from .options import Mode
-from .requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
-from .settings import Settings
-from .signing import Signer
-from .verdict import (
+from .. import __version__
+from ..atomic_write import write_text_atomically
+from ..report.signing import Signer
+from ..requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
+from ..verdict import (
     ACCEPTED,
     BLOCKED,
     ERROR,
@@ -42,6 +40,8 @@ from .verdict import (
     results_document,
     verdict,
 )
+from .options import Mode
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .check import Check
@@ -92,7 +92,7 @@ def _property(report: pytest.TestReport | pytest.CollectReport, name: str) -> st
 
 def _signer(config: pytest.Config) -> Signer | None:
     """The Ed25519 key of PEX_INTACCT_SIGNING_KEY_FILE, loaded before any request: a bad one is a usage error."""
-    from .signing import SigningKeyError, signer_from_environment
+    from ..report.signing import SigningKeyError, signer_from_environment
 
     try:
         return signer_from_environment(os.environ, config.invocation_params.dir)
@@ -173,7 +173,7 @@ class AcceptanceRun:
             f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
         ]
         if settings.mode == Mode.REPLAY:
-            from .cassette import recorded_command
+            from ..recording.cassette import recorded_command
             from .options import RECORDED
 
             # Which file answers, and as which run: a replay asks what was recorded.
@@ -274,9 +274,9 @@ class AcceptanceRun:
         # --collect-only checks nothing: no results document, no verdict, pytest's own exit code.
         if self.is_worker or self.config.option.collectonly:
             return
-        from .report import collected_environment
-        from .report_page import without_machine_paths
-        from .signing import file_sha256, sign_document
+        from ..report.html_hooks import collected_environment
+        from ..report.page import without_machine_paths
+        from ..report.signing import file_sha256, sign_document
 
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
         results = complete(self.results, STOPPED_EARLY if stopped_early else NOT_SELECTED)

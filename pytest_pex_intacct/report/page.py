@@ -1,7 +1,7 @@
 """What the customer reads: the report page rendered from the results document alone (no pytest).
 
-``report.py`` (the pytest-html hooks) puts ``render_summary(document)`` on the page and hides
-pytest-html's own furniture; ``verify.py`` re-renders the same markup from the document embedded in
+``report/html_hooks.py`` (the pytest-html hooks) puts ``render_summary(document)`` on the page and hides
+pytest-html's own furniture; ``report/verify.py`` re-renders the same markup from the document embedded in
 a report and compares. Everything here is a pure function of the document, so both agree byte for
 byte, and every piece of text from Intacct or the user is HTML-escaped.
 

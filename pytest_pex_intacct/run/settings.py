@@ -3,7 +3,7 @@
 Runs before any network traffic. Precedence: command-line option, then the environment variable the
 official Intacct SDKs use, then the default; in a replay, the options that decide what is asked
 default to those stored in the cassette instead (an explicit different value is an error). The
-options themselves are declared once, in ``options.py``. Passwords come only from the environment.
+options themselves are declared once, in ``run/options.py``. Passwords come only from the environment.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .intacct.errors import ConfigurationError
-from .intacct.timeouts import Timeouts
+from ..intacct.errors import ConfigurationError
+from ..intacct.timeouts import Timeouts
+from ..requirements import ATTACHMENT_NUMBERING
 from .options import (
     ATTESTABLE,
     CASSETTES,
@@ -38,7 +39,6 @@ from .options import (
     SignOff,
     sendable,
 )
-from .requirements import ATTACHMENT_NUMBERING
 
 __all__ = [
     "ATTESTABLE",
@@ -166,7 +166,7 @@ def resolve_settings(
     values[CASSETTES.field] = _cassette_dir(raw, rootdir, invocation_dir)
     bundled = False
     if mode == Mode.REPLAY and raw.get(CASSETTES.field) is None:
-        from .cassette import bundled_cassette
+        from ..recording.cassette import bundled_cassette
 
         default_path = Path(str(values[CASSETTES.field])) / f"{values[COMPANY.field]}.yaml"
         bundled_path = bundled_cassette(str(values[COMPANY.field]))
@@ -202,7 +202,7 @@ def _as_recorded(
     """The asked options as the recording has them; an explicit different one is a usage error."""
     from dataclasses import replace
 
-    from .cassette import recorded_command, replay_fix
+    from ..recording.cassette import recorded_command, replay_fix
 
     changes: dict[str, object] = {}
     for option in RECORDED:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .intacct.hardened_xml import parse_or_none
+from ..intacct.hardened_xml import parse_or_none
 
 _WHO = ("sender ID", "authentication", "user", "company", "location")
 

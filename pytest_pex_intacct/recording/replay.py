@@ -1,11 +1,11 @@
 """Replay a recorded company run: answers come from the cassette, never from the network.
 
-The cassette is vcrpy's YAML format (written by ``recording.py``). Replaying it needs neither vcrpy
+The cassette is vcrpy's YAML format (written by ``recording/record.py``). Replaying it needs neither vcrpy
 nor the HTTP stack: a :class:`CassetteTransport` answers each request with the first unplayed
 recording that means the same (``request_meaning``), so control ids, passwords and the endpoint's
 host may differ. A socket guard fails any connection attempted meanwhile, as a second line.
 A missing or unreadable cassette, or one recorded with options the run contradicts, is refused at
-start-up (``cassette.py``, ``settings.py``); a request the recording does not hold is an ``error``
+start-up (``recording/cassette.py``, ``run/settings.py``); a request the recording does not hold is an ``error``
 naming the file and the command that records it again.
 """
 
@@ -17,16 +17,16 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..company.probe import PROBE_DOCUMENT_PREFIX
+from ..company.snapshot import CompanySnapshot, gather_snapshot
+from ..intacct.client import IntacctClient
+from ..intacct.envelope import SenderCredentials
+from ..intacct.errors import IntacctError
+from ..intacct.hardened_xml import parse_or_none
+from ..intacct.wire import HttpReply
+from ..run.settings import Settings
 from .cassette import Cassette, CassetteProblem, load_cassette, record_again, recorded_command
-from .intacct.client import IntacctClient
-from .intacct.envelope import SenderCredentials
-from .intacct.errors import IntacctError
-from .intacct.hardened_xml import parse_or_none
-from .intacct.wire import HttpReply
-from .probe import PROBE_DOCUMENT_PREFIX
 from .request_meaning import difference
-from .settings import Settings
-from .snapshot import CompanySnapshot, gather_snapshot
 
 
 class NetworkBlocked(RuntimeError):

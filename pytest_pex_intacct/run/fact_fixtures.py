@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from ..company.facts import GlAccount, ProbeOutcome, RoleAssignments, UddReadability, UserRecord
+    from ..company.sign_in import SignIn
     from .check import Check
-    from .facts import GlAccount, ProbeOutcome, RoleAssignments, UddReadability, UserRecord
-    from .sign_in import SignIn
 
 
 @pytest.fixture
 def sign_in(intacct: Check) -> SignIn:
     """How Intacct answered the sign-in of PEX's sender and the Web Services user."""
-    from .sign_in import SignIn
+    from ..company.sign_in import SignIn
 
     return intacct.fact(SignIn)
 
@@ -28,7 +28,7 @@ def sign_in(intacct: Check) -> SignIn:
 @pytest.fixture
 def web_services_user(intacct: Check) -> UserRecord:
     """The Web Services user's USERINFO record (with its USERRESTRICTION rows)."""
-    from .facts import UserRecord
+    from ..company.facts import UserRecord
 
     return intacct.fact(UserRecord)
 
@@ -36,7 +36,7 @@ def web_services_user(intacct: Check) -> UserRecord:
 @pytest.fixture
 def user_roles(intacct: Check) -> RoleAssignments:
     """The roles assigned to the Web Services user, directly or through user groups."""
-    from .facts import RoleAssignments
+    from ..company.facts import RoleAssignments
 
     return intacct.fact(RoleAssignments)
 
@@ -44,7 +44,7 @@ def user_roles(intacct: Check) -> RoleAssignments:
 @pytest.fixture
 def pex_gl_account(intacct: Check) -> GlAccount | None:
     """The GL account PEX posts to (by ``--intacct-gl-account``), or None when no account has that name."""
-    from .facts import GlLookup
+    from ..company.facts import GlLookup
 
     return intacct.fact(GlLookup).account
 
@@ -52,7 +52,7 @@ def pex_gl_account(intacct: Check) -> GlAccount | None:
 @pytest.fixture
 def user_defined_dimensions(intacct: Check) -> UddReadability:
     """What reading each user-defined dimension as the Web Services user showed."""
-    from .facts import UddReadability
+    from ..company.facts import UddReadability
 
     return intacct.fact(UddReadability)
 
@@ -60,6 +60,6 @@ def user_defined_dimensions(intacct: Check) -> UddReadability:
 @pytest.fixture
 def attachment_probe(intacct: Check) -> ProbeOutcome:
     """What creating an attachment without an ID showed (only with ``--intacct-write-probe``)."""
-    from .facts import ProbeOutcome
+    from ..company.facts import ProbeOutcome
 
     return intacct.fact(ProbeOutcome)

@@ -21,8 +21,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from . import __version__
-from .report_page import (
+from .. import __version__
+from .page import (
     RESULTS_ELEMENT_ID,
     SECTION_ID,
     display_text,

@@ -10,6 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..intacct.client import IntacctClient
+from ..intacct.envelope import LoginCredentials
+from ..intacct.errors import (
+    ErrorDetail,
+    IntacctError,
+    ProtocolError,
+    TransportError,
+    describe_errors,
+    is_busy,
+    is_permission_refusal,
+    is_unknown_object,
+)
+from ..intacct.functions import GetDimensions, IntacctFunction, ListSupdocFolders, Query, ReadByName
+from ..intacct.response import Record, Response, Result
+from ..run.settings import DEFAULT_GL_ACCOUNT, Settings
 from .facts import (
     GlLookup,
     ProbeOutcome,
@@ -22,23 +37,8 @@ from .facts import (
     gl_account,
     parse_bool,
 )
-from .intacct.client import IntacctClient
-from .intacct.envelope import LoginCredentials
-from .intacct.errors import (
-    ErrorDetail,
-    IntacctError,
-    ProtocolError,
-    TransportError,
-    describe_errors,
-    is_busy,
-    is_permission_refusal,
-    is_unknown_object,
-)
-from .intacct.functions import GetDimensions, IntacctFunction, ListSupdocFolders, Query, ReadByName
-from .intacct.response import Record, Response, Result
 from .probe import PROBE_FOLDER, run_attachment_probe
 from .readings import Unavailable
-from .settings import DEFAULT_GL_ACCOUNT, Settings
 from .sign_in import SignIn, classify_sign_in
 
 USER = "user"

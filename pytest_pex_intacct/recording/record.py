@@ -4,7 +4,7 @@ One cassette per company run (``<cassettes>/<company>.yaml``, vcrpy's YAML forma
 session ids are scrubbed from every request and response before anything is written, and the
 file is checked for the run's passwords before it replaces the old one. A run that verified
 nothing (no usable answer, or a refusal of PEX's own sender credentials) leaves the old cassette as it
-was: a good recording is never replaced by a recording of an outage. ``replay.py`` plays it back.
+was: a good recording is never replaced by a recording of an outage. ``recording/replay.py`` plays it back.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from lxml import etree
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.serialize import deserialize, serialize
 
-from . import __version__
-from .atomic_write import write_text_atomically
-from .intacct.hardened_xml import parse_or_none
-from .options import RECORDED
-from .readings import Unavailable
+from .. import __version__
+from ..atomic_write import write_text_atomically
+from ..company.readings import Unavailable
+from ..company.sign_in import SignIn
+from ..company.snapshot import CompanySnapshot
+from ..intacct.hardened_xml import parse_or_none
+from ..run.options import RECORDED
+from ..run.settings import Settings
 from .request_meaning import difference
-from .settings import Settings
-from .sign_in import SignIn
-from .snapshot import CompanySnapshot
 
 PLACEHOLDER = "REDACTED"
 _SECRET_PATHS = ("control/password", "operation/authentication/login/password", "operation/authentication/sessionid")

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .options import CASSETTES, ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, OPTIONS, RECORDED, Option, SettingsError
+from ..run.options import CASSETTES, ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, OPTIONS, RECORDED, Option, SettingsError
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..run.settings import Settings
 
 # The demo companies' recordings, installed with the package (in a checkout, the repository's cassettes/).
-BUNDLED_DIR = (Path(__file__).parent / "demo_cassettes").resolve()
+# The demo recordings ship inside the package (a link to cassettes/ in a checkout).
+BUNDLED_DIR = (Path(__file__).resolve().parent.parent / "demo_cassettes").resolve()
 DEMO_RECORDER = "python -m pytest_pex_intacct.simulator.demos"
 
 

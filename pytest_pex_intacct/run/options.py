@@ -1,8 +1,8 @@
 """Every command-line option of the checks, declared once: flag, environment variable, default, help,
 validation, and whether it decides what is asked of Intacct (and so is stored in a recording).
 
-``plugin.py`` registers the options from this table, ``settings.py`` resolves them, ``recording.py``
-stores the asked ones in the cassette and ``replay.py`` builds its commands from them. Adding an
+``plugin.py`` registers the options from this table, ``run/settings.py`` resolves them, ``recording/record.py``
+stores the asked ones in the cassette and ``recording/replay.py`` builds its commands from them. Adding an
 option is one entry here plus, if the checks read it, one field of :class:`~.settings.Settings`.
 Stdlib only: it is imported for every pytest run.
 """
@@ -16,9 +16,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from .intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
-from .intacct.errors import ConfigurationError
-from .requirements import CATALOGUE
+from ..intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
+from ..intacct.errors import ConfigurationError
+from ..requirements import CATALOGUE
 
 DEFAULT_USER = "pex_connector"
 DEFAULT_SENDER_ID = "PEX MPP"

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .facts import ProbeOutcome, field_text
-from .intacct.client import IntacctClient
-from .intacct.envelope import LoginCredentials
-from .intacct.errors import ProtocolError, TransportError, describe_errors
-from .intacct.functions import (
+from ..intacct.client import IntacctClient
+from ..intacct.envelope import LoginCredentials
+from ..intacct.errors import ProtocolError, TransportError, describe_errors
+from ..intacct.functions import (
     CreateSupdoc,
     CreateSupdocFolder,
     DeleteSupdoc,
@@ -22,9 +21,10 @@ from .intacct.functions import (
     IntacctFunction,
     ListSupdocs,
 )
-from .intacct.response import Result
+from ..intacct.response import Result
+from ..verdict import CLEANUP_FAILED
+from .facts import ProbeOutcome, field_text
 from .readings import Unavailable
-from .verdict import CLEANUP_FAILED
 
 PROBE_FOLDER = "PEX acceptance probe"
 # Each run names its attachment uniquely, so the listing that confirms its key finds only this run's.

@@ -17,12 +17,12 @@ from typing import ClassVar, TypeAlias, TypeVar
 
 import pytest
 
-from .facts import ProbeOutcome, UserRecord
-from .readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
-from .requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement, RequirementId
+from ..company.facts import ProbeOutcome, UserRecord
+from ..company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
+from ..company.snapshot import CompanySnapshot
+from ..requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement, RequirementId
+from ..verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResult
 from .settings import Settings
-from .snapshot import CompanySnapshot
-from .verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResult
 
 FactT = TypeVar("FactT")
 Fact: TypeAlias = Reading | ProbeOutcome | None

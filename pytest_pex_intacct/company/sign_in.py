@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .intacct.errors import ErrorDetail, describe_errors, is_busy
-from .intacct.response import Response
+from ..intacct.errors import ErrorDetail, describe_errors, is_busy
+from ..intacct.response import Response
 from .readings import Evidence, Unavailable
 
 WEB_SERVICES = "STEP2-WEB-SERVICES"

@@ -1,0 +1,1 @@
+"""The results document as a page (no pytest), its signatures and verify; the pytest-html hooks apart."""

@@ -27,9 +27,12 @@ from .run.fact_fixtures import (  # noqa: F401
 if TYPE_CHECKING:
     from .company.snapshot import CompanySnapshot
     from .run.check import Check
+    from .run.fleet_run import FleetRun
     from .run.settings import Settings
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
+# A fleet run (--intacct-fleet) keeps its FleetRun here instead of one company's settings.
+FLEET_RUN_KEY = pytest.StashKey["FleetRun"]()
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
 
 
@@ -59,6 +62,9 @@ def _raw_options(config: pytest.Config) -> dict[str, object]:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the setup-guide requirement a bundled Intacct check verifies")
+    if config.option.intacct_fleet is not None:
+        _configure_fleet(config)
+        return
     # An ordinary run stops here, before anything of ours beyond this module is imported.
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         _refuse_checks_options_without_a_company(config)
@@ -97,9 +103,34 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
+def _configure_fleet(config: pytest.Config) -> None:
+    """``--intacct-fleet``: every company's settings resolved (or one usage error) before any traffic."""
+    from .fleet.fleet_settings import resolve_fleet
+    from .recording.cassette import read_recording
+    from .run.settings import SettingsError
+
+    try:
+        fleet = resolve_fleet(
+            _raw_options(config),
+            os.environ,
+            config.rootpath,
+            config.invocation_params.dir,
+            read_recording=None if config.option.collectonly else read_recording,
+        )
+    except SettingsError as error:
+        raise pytest.UsageError(str(error)) from None
+    ignored = _collect_only_the_bundled_checks(config)
+
+    from .run.fleet_run import FleetRun
+
+    run = FleetRun(config, fleet, ignored)
+    config.stash[FLEET_RUN_KEY] = run
+    config.pluginmanager.register(run, "pex-intacct-run")
+
+
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     """The bundled checks collected without a company (``--pyargs pytest_pex_intacct.checks``) check nothing."""
-    if SETTINGS_KEY in config.stash:
+    if SETTINGS_KEY in config.stash or FLEET_RUN_KEY in config.stash:
         return
     if any(item.get_closest_marker(MARKER) is not None for item in items):
         raise pytest.UsageError(
@@ -178,6 +209,9 @@ def intacct(request: pytest.FixtureRequest) -> Check:
     from .run.acceptance_run import CHECK_KEY
     from .run.check import Check
 
+    fleet_run: FleetRun | None = request.config.stash.get(FLEET_RUN_KEY, None)
+    if fleet_run is not None:
+        return fleet_run.check(request, request.param)
     check = Check(BY_ID[request.param], settings_of(request.config))
     request.node.stash[CHECK_KEY] = check
     if check.needs_intacct():

@@ -12,6 +12,7 @@ naming the file and the command that records it again.
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -85,28 +86,42 @@ def recorded_with(recorded: Mapping[str, Any]) -> str:
     return f"; it was recorded with {recorded_command(recorded)}"
 
 
+_guard_lock = threading.Lock()
+_guard_depth = 0
+_originals: tuple[Any, ...] = ()
+
+
 @contextmanager
 def network_blocked() -> Iterator[None]:
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-    original_getaddrinfo = socket.getaddrinfo
-    original_create_connection = socket.create_connection
+    """No connection can be opened inside; nestable and shared by threads (a fleet replays its
+    companies concurrently): the socket functions are swapped by the first to enter and restored
+    by the last to leave, never by one thread under another's feet."""
+    global _guard_depth, _originals
+    with _guard_lock:
+        if _guard_depth == 0:
+            _originals = (socket.socket.connect, socket.socket.connect_ex, socket.getaddrinfo, socket.create_connection)
 
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        target = args[1] if len(args) > 1 else args[0] if args else "?"
-        raise NetworkBlocked(f"replay mode blocked a network connection to {target!r}")
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                target = args[1] if len(args) > 1 else args[0] if args else "?"
+                raise NetworkBlocked(f"replay mode blocked a network connection to {target!r}")
 
-    socket.socket.connect = refuse  # type: ignore[method-assign]
-    socket.socket.connect_ex = refuse  # type: ignore[method-assign]
-    socket.getaddrinfo = refuse
-    socket.create_connection = refuse
+            socket.socket.connect = refuse  # type: ignore[method-assign]
+            socket.socket.connect_ex = refuse  # type: ignore[method-assign]
+            socket.getaddrinfo = refuse
+            socket.create_connection = refuse
+        _guard_depth += 1
     try:
         yield
     finally:
-        socket.socket.connect = original_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = original_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = original_getaddrinfo
-        socket.create_connection = original_create_connection
+        with _guard_lock:
+            _guard_depth -= 1
+            if _guard_depth == 0:
+                (
+                    socket.socket.connect,  # type: ignore[method-assign]
+                    socket.socket.connect_ex,  # type: ignore[method-assign]
+                    socket.getaddrinfo,
+                    socket.create_connection,
+                ) = _originals
 
 
 def recorded_probe_run_id(cassette: Cassette) -> str | None:

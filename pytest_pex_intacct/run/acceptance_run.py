@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,13 +213,17 @@ class AcceptanceRun:
                 f"  remediation:  {requirement.remediation}"
             )
         elif result.outcome == ERROR:
-            first = self.explained.setdefault(result.observed, requirement.id)
+            first = self._explained(item).setdefault(result.observed, requirement.id)
             report.longrepr = (
                 f"{requirement.id} could not be verified (error, not the company's setup): {result.observed}"
                 if first == requirement.id
                 else f"{requirement.id} could not be verified: the same error as {first}, shown above"
             )
         return report
+
+    def _explained(self, item: pytest.Item) -> dict[str, str]:
+        """The errors already shown in full, by their text (a fleet keeps them per company)."""
+        return self.explained
 
     def _result(
         self, requirement: Requirement, report: pytest.TestReport, call: pytest.CallInfo[None], check: object
@@ -274,45 +278,11 @@ class AcceptanceRun:
         # --collect-only checks nothing: no results document, no verdict, pytest's own exit code.
         if self.is_worker or self.config.option.collectonly:
             return
-        from ..report.html_hooks import collected_environment
-        from ..report.page import without_machine_paths
-        from ..report.signing import file_sha256, sign_document
-
         stopped_early = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail or session.shouldstop)
-        results = complete(self.results, STOPPED_EARLY if stopped_early else NOT_SELECTED)
-        if self.settings.udd:
-            # The optional requirement the run asked for (--intacct-udd) is mandatory for this run: an
-            # unverified UDD-READ leaves it incomplete, as any other would.
-            results = [
-                dataclasses.replace(result, requirement=dataclasses.replace(result.requirement, mandatory=True))
-                if result.requirement.id == UDD_READ
-                else result
-                for result in results
-            ]
+        results = final_results(self.results, self.settings, stopped_early)
         self.final = results
         settings = self.settings
-        unsigned = results_document(
-            company_id=settings.company_id,
-            mode=settings.mode,
-            # The document goes onto the customer's ticket: observations (a replay error names its
-            # cassette) keep file names, not the paths of the machine that ran the checks.
-            results=[dataclasses.replace(one, observed=without_machine_paths(one.observed)) for one in results],
-            plugin_version=__version__,
-            user_id=settings.user_id,
-            sender_id=settings.sender_id,
-            started_at=self.started_at,
-            finished_at=_utc_now(),
-            signoff=str(settings.signoff) if settings.signoff else None,
-            ticket=settings.ticket,
-            # By name: where the recording lives on this machine is nobody's business on the ticket.
-            cassette=settings.cassette_path.name if settings.mode != Mode.LIVE else None,
-            # Hashed after the run: in record mode this is the file just written.
-            cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
-        )
-        environment = collected_environment(self.config)
-        if environment is not None:
-            unsigned["environment"] = environment
-        self.document = sign_document(unsigned, os.environ, self.signer)
+        self.document = company_document(self.config, settings, results, self.started_at, self.signer)
         if settings.json_path is not None:
             write_json_atomically(settings.json_path, self.document)
         # 0 only when accepted, 1 otherwise (an interrupted or half-collected run included);
@@ -361,6 +331,59 @@ class AcceptanceRun:
         if path.is_file() and path.stat().st_mtime >= started - 1:
             return f"cassette written to {path}"
         return f"cassette not written ({path} was left as it was; the errors above say why)"
+
+
+def final_results(
+    results: Mapping[str, RequirementResult], settings: Settings, stopped_early: bool
+) -> list[RequirementResult]:
+    """Every catalogue requirement once (unreported ones not-run), as the verdict of ``settings``' run judges them."""
+    final = complete(results, STOPPED_EARLY if stopped_early else NOT_SELECTED)
+    if not settings.udd:
+        return final
+    # The optional requirement the run asked for (--intacct-udd) is mandatory for this run: an
+    # unverified UDD-READ leaves it incomplete, as any other would.
+    return [
+        dataclasses.replace(result, requirement=dataclasses.replace(result.requirement, mandatory=True))
+        if result.requirement.id == UDD_READ
+        else result
+        for result in final
+    ]
+
+
+def company_document(
+    config: pytest.Config,
+    settings: Settings,
+    results: list[RequirementResult],
+    started_at: str,
+    signer: Signer | None,
+) -> dict[str, object]:
+    """The signed results document (docs/results-json.md) of one company's run."""
+    from ..report.html_hooks import collected_environment
+    from ..report.page import without_machine_paths
+    from ..report.signing import file_sha256, sign_document
+
+    unsigned = results_document(
+        company_id=settings.company_id,
+        mode=settings.mode,
+        # The document goes onto the customer's ticket: observations (a replay error names its
+        # cassette) keep file names, not the paths of the machine that ran the checks.
+        results=[dataclasses.replace(one, observed=without_machine_paths(one.observed)) for one in results],
+        plugin_version=__version__,
+        user_id=settings.user_id,
+        sender_id=settings.sender_id,
+        started_at=started_at,
+        finished_at=_utc_now(),
+        signoff=str(settings.signoff) if settings.signoff else None,
+        ticket=settings.ticket,
+        # By name: where the recording lives on this machine is nobody's business on the ticket.
+        cassette=settings.cassette_path.name if settings.mode != Mode.LIVE else None,
+        # Hashed after the run: in record mode this is the file just written.
+        cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
+    )
+    environment = collected_environment(config)
+    if environment is not None:
+        unsigned["environment"] = environment
+    return sign_document(unsigned, os.environ, signer)
 
 
 def manual_guidance(requirement: Requirement, settings: Settings) -> str:

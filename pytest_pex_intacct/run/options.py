@@ -211,6 +211,59 @@ def _json_path(given: Given) -> Path:
     return path
 
 
+def _fleet(given: Given) -> Path:
+    if not given.value.strip():
+        raise SettingsError(f"{given.label} is empty; pass the fleet file, e.g. --intacct-fleet=fleet.toml")
+    return Path(given.value)
+
+
+# A fleet never floods Intacct: at most this many companies are read at the same time.
+MAX_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 8
+
+
+def _concurrency(given: Given) -> int:
+    value = given.value.strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_CONCURRENCY:
+        raise SettingsError(
+            f"{given.label} {given.value!r} is not a number of companies from 1 to {MAX_CONCURRENCY}, "
+            f"e.g. --intacct-concurrency={DEFAULT_CONCURRENCY}"
+        )
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The ``index``-th (1-based) of ``count`` disjoint slices of a fleet, by company id order."""
+
+    index: int
+    count: int
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+_SHARD = re.compile(r"(?P<index>[0-9]{1,4})/(?P<count>[0-9]{1,4})")
+
+
+def _shard(given: Given) -> Shard:
+    match = _SHARD.fullmatch(given.value.strip())
+    if not match or not 1 <= int(match.group("index")) <= int(match.group("count")):
+        raise SettingsError(
+            f"{given.label} {given.value!r} is not K/N with 1 <= K <= N, e.g. --intacct-shard=1/4 for the first of four"
+        )
+    return Shard(int(match.group("index")), int(match.group("count")))
+
+
+def _directory(given: Given) -> Path:
+    path = Path(given.value)
+    if not given.value.strip() or not path.is_dir():
+        raise SettingsError(
+            f"{given.label} {given.value!r} is not a directory; pass the --intacct-json DIR of an earlier run"
+        )
+    return path
+
+
 def _attested(given: Given) -> str:
     requirement_id = given.value.strip()
     if requirement_id not in ATTESTABLE:
@@ -252,6 +305,14 @@ CASSETTES = Option(
     metavar="DIR",
     default=DEFAULT_CASSETTES,
     validate=_cassettes,
+)
+
+FLEET = Option(
+    "--intacct-fleet",
+    "fleet_path",
+    "check every company listed in this TOML file (instead of --intacct-company); see docs/fleet.md",
+    metavar="FLEET.toml",
+    validate=_fleet,
 )
 
 OPTIONS: tuple[Option, ...] = (
@@ -332,10 +393,42 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--intacct-json",
         "json_path",
-        "write the results document (JSON, one entry per requirement) to PATH",
+        "write the results document (JSON, one entry per requirement) to PATH; with --intacct-fleet, PATH is a "
+        "directory: one document per company (<company>.json) and fleet.json",
         metavar="PATH",
         validate=_json_path,
     ),
+    FLEET,
+    Option(
+        "--intacct-concurrency",
+        "concurrency",
+        f"with --intacct-fleet: how many companies are read at the same time (default {DEFAULT_CONCURRENCY}, "
+        f"at most {MAX_CONCURRENCY})",
+        metavar="N",
+        default=str(DEFAULT_CONCURRENCY),
+        validate=_concurrency,
+    ),
+    Option(
+        "--intacct-shard",
+        "shard",
+        "with --intacct-fleet: check only the K-th of N disjoint slices of the companies (by company ID order), "
+        "to split a fleet over CI jobs",
+        metavar="K/N",
+        validate=_shard,
+    ),
+    Option(
+        "--intacct-baseline",
+        "baseline_dir",
+        "compare with the per-company results documents in DIR (the --intacct-json of an earlier run) and report "
+        "every requirement whose outcome changed",
+        metavar="DIR",
+        validate=_directory,
+    ),
+)
+
+# Options that only a fleet run reads; a single-company run refuses them rather than ignore them.
+FLEET_ONLY: tuple[Option, ...] = tuple(
+    option for option in OPTIONS if option.field in ("concurrency", "shard", "baseline_dir")
 )
 
 BY_FIELD = {option.field: option for option in OPTIONS}

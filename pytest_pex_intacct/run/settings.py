@@ -22,12 +22,15 @@ from .options import (
     CASSETTES,
     COMPANY,
     DEFAULT_CASSETTES,
+    DEFAULT_CONCURRENCY,
     DEFAULT_GL_ACCOUNT,
     DEFAULT_SENDER_ID,
     DEFAULT_USER,
     ENV_COMPANY,
     ENV_SENDER_PASSWORD,
     ENV_USER_PASSWORD,
+    FLEET,
+    FLEET_ONLY,
     MODE,
     MODES,
     OPTIONS,
@@ -36,6 +39,7 @@ from .options import (
     Mode,
     Option,
     SettingsError,
+    Shard,
     SignOff,
     sendable,
 )
@@ -77,6 +81,11 @@ class Settings:
     user_password: str = field(default="", repr=False)
     # The cassette is a bundled demo recording (its fix is the demo recorder, not a live re-record).
     bundled_demo: bool = False
+    # Fleet runs only (fleet/fleet_settings.py); a single-company run refuses them when given.
+    fleet_path: Path | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    shard: Shard | None = None
+    baseline_dir: Path | None = None
 
     @property
     def cassette_path(self) -> Path:
@@ -157,6 +166,12 @@ def resolve_settings(
     """
     if requested_company(raw, environ) is None:
         raise SettingsError(f"no company: pass --intacct-company=ID or set {ENV_COMPANY}")
+    if raw.get(FLEET.field) is not None:
+        raise SettingsError(f"{FLEET.flag} and --intacct-company (or {ENV_COMPANY}) exclude each other; pass one")
+    for option in FLEET_ONLY:
+        label = _explicit(option, raw, environ)
+        if label is not None:
+            raise SettingsError(f"{label} applies only to a fleet run; pass {FLEET.flag}=FLEET.toml or leave it out")
     values = {option.field: _value(option, raw, environ) for option in OPTIONS if option is not CASSETTES}
     try:
         Timeouts.from_environment(environ)

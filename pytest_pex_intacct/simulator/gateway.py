@@ -100,6 +100,10 @@ class Gateway:
         with self._lock:
             return len(self._state.sessions)
 
+    def has_session(self, session_id: str) -> bool:
+        with self._lock:
+            return session_id in self._state.sessions
+
     # -- entry points
 
     def handle(self, body: bytes, *, fail_deletes: bool = False) -> GatewayResponse:

@@ -10,6 +10,7 @@ import sys
 import threading
 import traceback
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -18,8 +19,10 @@ from lxml import etree
 
 from .company_state import Attachment
 from .faults import TEXT_CONTENT_TYPE, Fault, NoFault, send
+from .fleet_gateway import FleetGateway, ScenarioSource
 from .gateway import Gateway
 from .request_log import RequestLog, RequestSummary
+from .request_parsing import load_schema
 from .responses import GatewayResponse
 from .scenario import Scenario, load_scenario
 
@@ -35,6 +38,8 @@ class _Closing(Exception):
 class _Entry:
     fault: Fault
     remaining: int | None
+    # Only requests for this company (a fleet gateway); None: any request.
+    company: str | None = None
 
 
 class _FaultQueue:
@@ -44,21 +49,27 @@ class _FaultQueue:
         self._lock = threading.Lock()
         self._entries: deque[_Entry] = deque()
 
-    def add(self, fault: Fault, times: int | None) -> None:
+    def add(self, fault: Fault, times: int | None, company: str | None = None) -> None:
         if times is not None and times < 1:
             raise ValueError(f"times must be at least 1 (or None for every request), got {times}")
         with self._lock:
-            self._entries.append(_Entry(fault, times))
+            self._entries.append(_Entry(fault, times, company))
 
-    def take(self) -> Fault | None:
+    @property
+    def for_companies(self) -> bool:
         with self._lock:
-            if not self._entries:
+            return any(entry.company is not None for entry in self._entries)
+
+    def take(self, company: str | None = None) -> Fault | None:
+        """The first fault that applies to a request for ``company``."""
+        with self._lock:
+            entry = next((one for one in self._entries if one.company is None or one.company == company), None)
+            if entry is None:
                 return None
-            entry = self._entries[0]
             if entry.remaining is not None:
                 entry.remaining -= 1
                 if entry.remaining == 0:
-                    self._entries.popleft()
+                    self._entries.remove(entry)
             return entry.fault
 
     def clear(self) -> None:
@@ -73,7 +84,7 @@ class _FaultQueue:
 class _Exchange:
     """The request body and, once a fault or the normal path asks for it, the gateway's response."""
 
-    def __init__(self, gateway: Gateway, body: bytes) -> None:
+    def __init__(self, gateway: Gateway | FleetGateway, body: bytes) -> None:
         self._gateway = gateway
         self.body = body
         self._processed: tuple[GatewayResponse, RequestSummary] | None = None
@@ -194,7 +205,7 @@ class _Handler(BaseHTTPRequestHandler):
                 send(wire, 404, TEXT_CONTENT_TYPE, b"404 Not Found\n")
                 return
             wire.pause(simulator.latency)
-            (simulator._take_fault() or NoFault()).deliver(wire, exchange)
+            (simulator._take_fault(exchange) or NoFault()).deliver(wire, exchange)
         except _Closing:
             wire.drop()
         except OSError:
@@ -224,12 +235,14 @@ class _Handler(BaseHTTPRequestHandler):
 class SimulatorServer:
     """Intacct's XML gateway for one scenario, served on 127.0.0.1 (random port) in a background thread.
 
+    Given a mapping of company id → scenario instead, it serves all those companies at once, each
+    request answered by the company its sign-in names (``fleet_gateway.py``), as for a fleet run.
     Starts on construction; use as a context manager or call :meth:`close`.
     """
 
     def __init__(
         self,
-        scenario: Scenario | str | os.PathLike[str] = "ready",
+        scenario: ScenarioSource | Mapping[str, ScenarioSource] = "ready",
         *,
         schema: etree.XMLSchema | str | os.PathLike[str] | None = None,
         latency: float = 0.0,
@@ -237,16 +250,25 @@ class SimulatorServer:
         support_ids: bool = True,
         fail_deletes: bool = False,
     ) -> None:
-        if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
         self.latency = latency
         self._faults = _FaultQueue()
         self._httpd = _HTTPServer(self, port)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}{GATEWAY_PATH}"
-        self.gateway = Gateway(
-            scenario, schema=schema, endpoint=self.url, support_ids=support_ids, fail_deletes=fail_deletes
-        )
+        compiled = load_schema(schema) if schema is not None and not isinstance(schema, etree.XMLSchema) else schema
+        self.gateway: Gateway | FleetGateway
+        if isinstance(scenario, Mapping):
+            self.gateway = FleetGateway(
+                scenario, schema=compiled, endpoint=self.url, support_ids=support_ids, fail_deletes=fail_deletes
+            )
+        else:
+            self.gateway = Gateway(
+                scenario if isinstance(scenario, Scenario) else load_scenario(scenario),
+                schema=compiled,
+                endpoint=self.url,
+                support_ids=support_ids,
+                fail_deletes=fail_deletes,
+            )
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -271,9 +293,10 @@ class SimulatorServer:
     def folder_names(self) -> tuple[str, ...]:
         return self.gateway.folder_names
 
-    def inject(self, fault: Fault, times: int | None = 1) -> None:
-        """Answer the next ``times`` requests (None: every request) with ``fault``, after earlier faults."""
-        self._faults.add(fault, times)
+    def inject(self, fault: Fault, times: int | None = 1, company: str | None = None) -> None:
+        """Answer the next ``times`` requests (None: every request) with ``fault``, after earlier faults;
+        with ``company``, only requests for that company (e.g. one company of a fleet unreachable)."""
+        self._faults.add(fault, times, company)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -282,8 +305,10 @@ class SimulatorServer:
     def pending_faults(self) -> int:
         return len(self._faults)
 
-    def _take_fault(self) -> Fault | None:
-        return self._faults.take()
+    def _take_fault(self, exchange: _Exchange) -> Fault | None:
+        # Reading the request's company costs a parse: only when some fault is for one company.
+        company = exchange.summary().company_id if self._faults.for_companies else None
+        return self._faults.take(company)
 
     def close(self) -> None:
         """Stop serving; responses in flight are abandoned. Idempotent."""

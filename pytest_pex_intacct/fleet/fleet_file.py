@@ -1,0 +1,102 @@
+"""The fleet file (``--intacct-fleet=fleet.toml``): which companies to check, and how, one table each.
+
+Standard library only (``tomllib``): it is read while pytest configures, before any traffic. Every
+problem is one :class:`~..run.options.SettingsError` line naming the file and the entry. Passwords are
+never in the file: an entry names the environment variable that holds its user's password.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from ..run.options import SettingsError
+
+_T = TypeVar("_T")
+TABLE = "company"
+_KEYS = ("id", "user", "gl_account", "udd", "write_probe", "password_env")
+# What a POSIX shell accepts as a variable name: anything else could never have been exported.
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class FleetEntry:
+    """One company of the fleet as the file lists it; None means "as the command line says"."""
+
+    company_id: str
+    user: str | None = None
+    gl_account: str | None = None
+    udd: bool | None = None
+    write_probe: bool | None = None
+    password_env: str | None = None
+
+
+def read_fleet_file(path: Path) -> tuple[FleetEntry, ...]:
+    """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry."""
+    where = f"--intacct-fleet {str(path)!r}"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{where}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise SettingsError(f"{where}: cannot be read ({reason})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{where}: not valid TOML ({error})") from None
+    unknown = sorted(set(data) - {TABLE})
+    if unknown:
+        raise SettingsError(f"{where}: unknown top-level key {unknown[0]!r}; list companies as [[{TABLE}]] tables")
+    tables = data.get(TABLE)
+    if not isinstance(tables, list) or not tables:
+        raise SettingsError(f"{where}: no companies; list each as a [[{TABLE}]] table with an id")
+    entries: list[FleetEntry] = []
+    seen: set[str] = set()
+    for number, table in enumerate(tables, start=1):
+        entry = _entry(table, f"{where}: [[{TABLE}]] #{number}")
+        if entry.company_id in seen:
+            raise SettingsError(f"{where}: [[{TABLE}]] #{number}: company {entry.company_id!r} is listed twice")
+        seen.add(entry.company_id)
+        entries.append(entry)
+    return tuple(entries)
+
+
+def _entry(table: object, where: str) -> FleetEntry:
+    if not isinstance(table, dict):
+        raise SettingsError(f"{where}: must be a table")
+    company_id = table.get("id")
+    if not isinstance(company_id, str) or not company_id.strip():
+        raise SettingsError(f"{where}: 'id' (the Intacct company ID, a string) is missing or empty")
+    where = f"{where} ({company_id})"
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise SettingsError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(_KEYS)}")
+    strings = {key: _typed(table, key, str, where) for key in ("user", "gl_account", "password_env")}
+    flags = {key: _typed(table, key, bool, where) for key in ("udd", "write_probe")}
+    password_env = strings["password_env"]
+    if password_env is not None and not _ENV_NAME.fullmatch(password_env):
+        raise SettingsError(
+            f"{where}: 'password_env' must be the name of an environment variable (e.g. ACME_INTACCT_PASSWORD), "
+            "never a password"
+        )
+    return FleetEntry(
+        company_id=company_id,
+        user=strings["user"],
+        gl_account=strings["gl_account"],
+        udd=flags["udd"],
+        write_probe=flags["write_probe"],
+        password_env=password_env,
+    )
+
+
+def _typed(table: dict[str, object], key: str, kind: type[_T], where: str) -> _T | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not isinstance(value, kind):
+        wanted = "true or false" if kind is bool else "a string"
+        # The value itself is not repeated: a misplaced password must not reach a CI log.
+        raise SettingsError(f"{where}: {key!r} must be {wanted}, not a TOML {type(value).__name__}")
+    return value

@@ -1,0 +1,168 @@
+"""``--intacct-fleet`` → one validated :class:`Fleet`: a :class:`Settings` per company, or one usage-error line.
+
+Each company's settings are resolved exactly as a single-company run's are (``run/settings.py``), from
+the command line with the fleet file's entry laid over it, so every rule (defaults, replay from the
+company's own cassette, passwords only from the environment) holds per company. Runs before any traffic.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..run.options import ENV_COMPANY, ENV_USER_PASSWORD, FLEET, FLEET_ONLY, Mode, SettingsError, Shard
+from ..run.settings import RecordingReader, Settings, _ensure_writable_directory, resolve_settings
+from .fleet_file import FleetEntry, read_fleet_file
+
+FLEET_DOCUMENT = "fleet.json"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    path: Path
+    # The companies this run checks (this shard's), in company id order.
+    companies: tuple[Settings, ...]
+    concurrency: int
+    shard: Shard | None = None
+    json_dir: Path | None = None
+    baseline_dir: Path | None = None
+    # The earlier run's document per company (company id → document), for drift.
+    baselines: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False)
+    # How many companies the file lists (all shards).
+    listed: int = 0
+
+    @property
+    def mode(self) -> Mode:
+        return self.companies[0].mode
+
+    def company(self, company_id: str) -> Settings:
+        return next(settings for settings in self.companies if settings.company_id == company_id)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(secret for settings in self.companies for secret in settings.secrets)
+
+
+def in_shard(company_ids: list[str], shard: Shard | None) -> list[str]:
+    """This shard's companies: every N-th of the sorted ids, so the N shards are disjoint and cover all."""
+    ordered = sorted(company_ids)
+    if shard is None:
+        return ordered
+    return [company for index, company in enumerate(ordered) if index % shard.count == shard.index - 1]
+
+
+def resolve_fleet(
+    raw: Mapping[str, object],
+    environ: Mapping[str, str],
+    rootdir: Path,
+    invocation_dir: Path | None = None,
+    read_recording: RecordingReader | None = None,
+) -> Fleet:
+    """``raw`` maps Settings fields to what pytest parsed, as for ``resolve_settings``."""
+    fleet_value = raw.get(FLEET.field)
+    assert isinstance(fleet_value, str)
+    if raw.get("company_id") is not None or environ.get(ENV_COMPANY):
+        source = "--intacct-company" if raw.get("company_id") is not None else ENV_COMPANY
+        raise SettingsError(f"{FLEET.flag} and {source} exclude each other; pass one (unset {ENV_COMPANY})")
+    path = Path(fleet_value)
+    if not path.is_absolute():
+        path = (invocation_dir or Path.cwd()) / path
+    entries = {entry.company_id: entry for entry in read_fleet_file(path)}
+    where = f"{FLEET.flag} {fleet_value!r}"
+    values = {
+        option.field: option.validate(given) if option.validate else given.value
+        for option in FLEET_ONLY
+        if (given := option.given(raw.get(option.field), environ)) is not None
+    }
+    shard = values.get("shard")
+    assert shard is None or isinstance(shard, Shard)
+    concurrency = values.get("concurrency")
+    assert isinstance(concurrency, int)
+    chosen = in_shard(list(entries), shard)
+    companies = tuple(
+        _company_settings(entries[company], raw, environ, rootdir, invocation_dir, read_recording, where)
+        for company in chosen
+    )
+    json_dir = _json_dir(raw.get("json_path"))
+    baseline_dir = values.get("baseline_dir")
+    assert baseline_dir is None or isinstance(baseline_dir, Path)
+    baselines = _baselines(baseline_dir, chosen) if baseline_dir is not None else {}
+    if not companies:
+        # An empty shard is not an error (more shards than companies), but it checks nothing.
+        raise SettingsError(f"{where}: shard {shard} holds none of its {len(entries)} companies; use fewer shards")
+    return Fleet(path, companies, concurrency, shard, json_dir, baseline_dir, baselines, listed=len(entries))
+
+
+def _company_settings(
+    entry: FleetEntry,
+    raw: Mapping[str, object],
+    environ: Mapping[str, str],
+    rootdir: Path,
+    invocation_dir: Path | None,
+    read_recording: RecordingReader | None,
+    where: str,
+) -> Settings:
+    fleet_fields = {FLEET.field, "json_path", *(option.field for option in FLEET_ONLY)}
+    company_raw = {name: value for name, value in raw.items() if name not in fleet_fields}
+    company_raw["company_id"] = entry.company_id
+    for name, value in (("user_id", entry.user), ("gl_account", entry.gl_account)):
+        if value is not None:
+            company_raw[name] = value
+    for name, flag in (("udd", entry.udd), ("write_probe", entry.write_probe)):
+        if flag is not None:
+            company_raw[name] = flag
+    company_environ = {name: value for name, value in environ.items() if name != ENV_COMPANY}
+    replay = str(raw.get("mode") or "live") == Mode.REPLAY
+    if entry.password_env is not None:
+        password = environ.get(entry.password_env, "")
+        if not password and not replay:
+            raise SettingsError(
+                f"{where}: company {entry.company_id}: password_env {entry.password_env} is not set or empty; "
+                "export the user's password in it (a replay needs none)"
+            )
+        company_environ[ENV_USER_PASSWORD] = password
+    try:
+        return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, read_recording)
+    except SettingsError as error:
+        raise SettingsError(f"{where}: company {entry.company_id}: {error}") from None
+
+
+def _json_dir(value: object) -> Path | None:
+    if value is None:
+        return None
+    text = str(value)
+    path = Path(text)
+    if not text.strip() or (path.exists() and not path.is_dir()):
+        raise SettingsError(
+            f"--intacct-json {text!r}: with {FLEET.flag} this is a directory (one document per company and "
+            f"{FLEET_DOCUMENT}); pass e.g. --intacct-json=results/"
+        )
+    _ensure_writable_directory(path, "--intacct-json")
+    return path
+
+
+def _baselines(directory: Path, company_ids: list[str]) -> dict[str, Mapping[str, object]]:
+    """The earlier run's document of each company that has one; a company without one shows no drift."""
+    documents: dict[str, Mapping[str, object]] = {}
+    for company in company_ids:
+        path = directory / f"{company}.json"
+        if not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SettingsError(f"--intacct-baseline: {path.name} cannot be read ({type(error).__name__})") from None
+        requirements = document.get("requirements") if isinstance(document, dict) else None
+        if (
+            not isinstance(requirements, list)
+            or document.get("company") != company
+            or not all(isinstance(entry, dict) and "id" in entry and "outcome" in entry for entry in requirements)
+        ):
+            raise SettingsError(
+                f"--intacct-baseline: {path.name} is not a results document of company {company} "
+                "(written by --intacct-json)"
+            )
+        documents[company] = document
+    return documents

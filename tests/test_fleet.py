@@ -1,0 +1,452 @@
+"""Fleet runs (``--intacct-fleet``) end to end: pytester against one simulated gateway serving many companies."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_pex_intacct.fleet.drift import Drift, drift
+from pytest_pex_intacct.fleet.fleet_settings import in_shard
+from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.run.options import Shard
+from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults, raw_scenario
+
+SENDER_PASSWORD = "fleet-Sender-pw-5521"
+ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
+ALL_IDS = [requirement.id for requirement in CATALOGUE]
+
+
+def password_of(company: str) -> str:
+    """Distinctive per company, so a leak names the company it came from."""
+    return f"pw-{company.lower()}-Zq81x7"
+
+
+def env_of(company: str) -> str:
+    return f"{company.replace('-', '_')}_INTACCT_PASSWORD"
+
+
+def company_scenario(base: str = "ready", **changes: Any) -> Scenario:
+    """A shipped scenario; ``user_*`` / ``gl_*`` change the first user / GL account."""
+    data = copy.deepcopy(raw_scenario(base))
+    for key, value in changes.items():
+        if key.startswith("user_"):
+            data["users"][0][key.removeprefix("user_")] = value
+        elif key.startswith("gl_"):
+            data["gl_accounts"][0][key.removeprefix("gl_")] = value
+        else:
+            data[key] = value
+    return Scenario.from_dict(data)
+
+
+class FleetResult:
+    def __init__(self, result: pytest.RunResult, json_dir: Path) -> None:
+        self.result = result
+        self.json_dir = json_dir
+
+    @property
+    def fleet(self) -> dict[str, Any]:
+        return json.loads((self.json_dir / "fleet.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    def document(self, company: str) -> dict[str, Any]:
+        return json.loads((self.json_dir / f"{company}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+    def outcomes(self, company: str) -> dict[str, str]:
+        return {entry["id"]: entry["outcome"] for entry in self.document(company)["requirements"]}
+
+    def entry(self, company: str) -> dict[str, Any]:
+        return next(entry for entry in self.fleet["companies"] if entry["company"] == company)
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {entry["company"]: entry["verdict"] for entry in self.fleet["companies"]}
+
+
+@pytest.fixture
+def fleet_simulator(intacct_schema: Any) -> Iterator[Callable[..., SimulatorServer]]:
+    started: list[SimulatorServer] = []
+
+    def start(companies: dict[str, Scenario | str], **options: Any) -> SimulatorServer:
+        scenarios = {}
+        for company, source in companies.items():
+            scenario = source if isinstance(source, Scenario) else company_scenario(source)
+            scenarios[company] = scenario.with_passwords(
+                sender_password=SENDER_PASSWORD, user_password=password_of(company)
+            )
+        options.setdefault("schema", intacct_schema)
+        server = SimulatorServer(scenarios, **options)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+@pytest.fixture
+def run_fleet(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., FleetResult]:
+    """Write a fleet file for ``companies`` and run the bundled checks over it."""
+
+    def run(
+        server: SimulatorServer | None,
+        companies: list[str],
+        *args: str,
+        entries: dict[str, dict[str, Any]] | None = None,
+        json_dir: str = "results",
+        passwords: bool = True,
+        subprocess: bool = False,
+    ) -> FleetResult:
+        for name in ("INTACCT_COMPANY_ID", "INTACCT_USER_ID", "INTACCT_USER_PASSWORD", "INTACCT_ENDPOINT_URL"):
+            monkeypatch.delenv(name, raising=False)
+        # Short budgets: an unreachable company gives up in seconds (its own budget, nobody else's).
+        monkeypatch.setenv("PEX_INTACCT_TIMEOUTS", "1,1,3")
+        for company in companies:
+            if passwords:
+                monkeypatch.setenv(env_of(company), password_of(company))
+            else:
+                monkeypatch.delenv(env_of(company), raising=False)
+        if passwords:
+            monkeypatch.setenv("INTACCT_SENDER_PASSWORD", SENDER_PASSWORD)
+        else:
+            monkeypatch.delenv("INTACCT_SENDER_PASSWORD", raising=False)
+        lines = []
+        for company in companies:
+            lines += ["[[company]]", f'id = "{company}"', f'password_env = "{env_of(company)}"']
+            for key, value in (entries or {}).get(company, {}).items():
+                lines.append(f"{key} = {json.dumps(value)}")
+            lines.append("")
+        (pytester.path / "fleet.toml").write_text("\n".join(lines), encoding="utf-8")
+        arguments = ["--intacct-fleet=fleet.toml", f"--intacct-json={json_dir}", "-p", "no:cacheprovider", *args]
+        if server is not None:
+            arguments.insert(1, f"--intacct-endpoint={server.url}")
+        runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
+        return FleetResult(runner(*arguments), pytester.path / json_dir)
+
+    return run
+
+
+def requests_per_company(server: SimulatorServer) -> dict[str | None, int]:
+    tally: dict[str | None, int] = {}
+    for record in server.log.records:
+        tally[record.company_id] = tally.get(record.company_id, 0) + 1
+    return tally
+
+
+# -- each company its own outcome ----------------------------------------------------------------------
+
+
+def test_healthy_misconfigured_and_unreachable_companies_each_get_their_own_verdict(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready"})
+    server.inject(faults.HttpError(503), times=None, company="GAMMA")
+    run = run_fleet(server, ["ACME", "BETA", "GAMMA"], *ATTEST)
+
+    assert run.result.ret == 1
+    assert run.verdicts == {"ACME": "accepted", "BETA": "not-accepted", "GAMMA": "incomplete"}
+    assert run.fleet["verdict"] == "not-accepted"
+    # The healthy company is exactly as it would be alone: untouched by its neighbours' outage and failures.
+    assert set(run.outcomes("ACME").values()) == {"passed", "manual", "not-applicable"}
+    assert run.outcomes("ACME")["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    assert run.document("ACME")["verdict"] == "accepted"
+    beta = run.outcomes("BETA")
+    assert beta["STEP3-ADMIN-FULL"] == beta["STEP3-ROLE"] == beta["STEP4-NORMAL-BALANCE"] == "failed"
+    assert beta["STEP2-SENDER-ID"] == "passed"
+    assert run.entry("BETA")["failed"] == [
+        requirement_id for requirement_id, outcome in beta.items() if outcome == "failed"
+    ]
+    # The outage is an error, never a misconfiguration of GAMMA.
+    gamma = run.outcomes("GAMMA")
+    assert "failed" not in gamma.values()
+    assert gamma["STEP2-WEB-SERVICES"] == gamma["STEP4-NORMAL-BALANCE"] == "error"
+    assert "503" in run.document("GAMMA")["requirements"][1]["observed"]
+    # One request per healthy company; the unreachable one's retries are its own.
+    tally = requests_per_company(server)
+    assert tally["ACME"] == tally["BETA"] == 1
+    assert tally["GAMMA"] > 1
+    for company in ("ACME", "BETA", "GAMMA"):
+        assert run.entry(company)["digest"] == run.document(company)["digest"]
+        assert run.entry(company)["counts"] == run.document(company)["counts"]
+    stdout = run.result.stdout
+    stdout.fnmatch_lines(
+        [
+            "NOT-ACCEPTED  BETA: failed STEP3-EMAIL*STEP3-ADMIN-FULL*STEP4-NORMAL-BALANCE*",
+            "INCOMPLETE    GAMMA: 10 could not be verified (*503*",
+            "pex-intacct fleet verdict: NOT-ACCEPTED (3 companies: 1 accepted, 1 not-accepted, 1 incomplete)",
+        ]
+    )
+    assert not any(line.startswith(("NOT-ACCEPTED  ACME", "INCOMPLETE    ACME")) for line in stdout.lines)
+
+
+def test_node_ids_name_company_and_requirement_and_k_selects_a_company(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "-k", "ACME", "-v")
+    run.result.stdout.fnmatch_lines(["*test_user_has_a_role[[]ACME-STEP3-ROLE[]] PASSED*"])
+    assert "BETA-" not in run.result.stdout.str().replace("deselected", "")
+    assert run.result.ret == 0
+    assert run.verdicts == {"ACME": "accepted"}
+    assert not (run.json_dir / "BETA.json").exists()
+    # BETA was not read at all.
+    assert requests_per_company(server) == {"ACME": 1}
+    run.result.stdout.fnmatch_lines(["1 companies of the fleet were not selected*", "*fleet verdict: ACCEPTED*"])
+
+
+def test_every_company_accepted_exits_zero_with_one_request_each(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    companies = [f"CO-{number}" for number in range(6)]
+    server = fleet_simulator(dict.fromkeys(companies, "ready"))
+    run = run_fleet(server, companies, *ATTEST, "--intacct-concurrency=3")
+    assert run.result.ret == 0
+    assert set(run.verdicts.values()) == {"accepted"}
+    assert requests_per_company(server) == dict.fromkeys(companies, 1)
+    run.result.stdout.fnmatch_lines(["pex-intacct fleet verdict: ACCEPTED (6 companies: 6 accepted)"])
+
+
+def test_per_company_options_from_the_file(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    """udd and gl_account per entry: one company asks two requests (UDD), the other names its account by number."""
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, entries={"ACME": {"udd": True}, "BETA": {"gl_account": "6700"}})
+    assert run.result.ret == 0, run.result.stdout.str()
+    assert run.outcomes("ACME")["UDD-READ"] == "passed"
+    assert run.outcomes("BETA")["UDD-READ"] == "not-applicable"
+    assert requests_per_company(server) == {"ACME": 2, "BETA": 1}
+
+
+def test_xdist_reads_each_company_once_on_one_worker(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    companies = ["ACME", "BETA", "GAMMA", "DELTA"]
+    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready", "DELTA": "ready"})
+    run = run_fleet(server, companies, *ATTEST, "-n", "2", subprocess=True)
+    run.result.stdout.fnmatch_lines(["*2 workers*"])
+    assert run.result.ret == 1
+    assert run.verdicts == {"ACME": "accepted", "BETA": "not-accepted", "DELTA": "accepted", "GAMMA": "accepted"}
+    assert requests_per_company(server) == dict.fromkeys(companies, 1)
+
+
+# -- secrets, record and replay ------------------------------------------------------------------------
+
+
+def test_record_then_replay_the_fleet_offline_and_no_secret_in_any_artefact(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult], pytester: pytest.Pytester
+) -> None:
+    companies = ["ACME", "BETA"]
+    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured"})
+    recorded = run_fleet(
+        server,
+        companies,
+        *ATTEST,
+        "--intacct-mode=record",
+        "--intacct-cassettes=cassettes",
+        "--html=report.html",
+        "--self-contained-html",
+        "--showlocals",
+    )
+    assert recorded.verdicts == {"ACME": "accepted", "BETA": "not-accepted"}
+    assert sorted(path.name for path in (pytester.path / "cassettes").iterdir()) == ["ACME.yaml", "BETA.yaml"]
+    server.close()
+
+    replayed = run_fleet(
+        None,
+        companies,
+        *ATTEST,
+        "--intacct-mode=replay",
+        "--intacct-cassettes=cassettes",
+        json_dir="replayed",
+        passwords=False,
+    )
+    assert replayed.result.ret == 1
+    assert replayed.verdicts == recorded.verdicts
+    for company in companies:
+        assert replayed.outcomes(company) == recorded.outcomes(company)
+        assert replayed.document(company)["cassette"] == f"{company}.yaml"
+
+    secrets = [SENDER_PASSWORD, *(password_of(company) for company in companies)]
+    artefacts = [path for path in pytester.path.rglob("*") if path.is_file()]
+    assert {"report.html", "fleet.json", "ACME.yaml", "ACME.json"} <= {path.name for path in artefacts}
+    for path in artefacts:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for secret in secrets:
+            assert secret not in text, f"{secret} in {path.name}"
+    for output in (recorded.result, replayed.result):
+        for secret in secrets:
+            assert secret not in output.stdout.str() + output.stderr.str()
+
+
+# -- sharding ------------------------------------------------------------------------------------------
+
+
+def test_shards_cover_every_company_exactly_once(run_fleet: Callable[..., FleetResult]) -> None:
+    companies = ["ZETA", "ACME", "MU", "BETA", "KAPPA", "ETA", "IOTA"]
+    seen: list[str] = []
+    for index in (1, 2, 3):
+        run = run_fleet(None, companies, f"--intacct-shard={index}/3", "--collect-only", "-q")
+        assert run.result.ret == 0
+        shard_companies = {
+            line.split("[", 1)[1].split("-STEP", 1)[0].split("-UDD", 1)[0]
+            for line in run.result.stdout.lines
+            if "::" in line and "[" in line
+        }
+        assert shard_companies
+        seen.extend(sorted(shard_companies))
+    assert sorted(seen) == sorted(companies)
+
+
+def test_shards_are_deterministic_slices_by_company_id() -> None:
+    companies = [f"C{number:02d}" for number in range(10)]
+    shards = [in_shard(list(reversed(companies)), Shard(index, 4)) for index in range(1, 5)]
+    assert sorted(company for shard in shards for company in shard) == companies
+    assert shards[0] == ["C00", "C04", "C08"]
+    assert in_shard(companies, None) == companies
+
+
+# -- drift ---------------------------------------------------------------------------------------------
+
+
+def test_drift_finds_a_flipped_normal_balance_and_a_removed_role(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    companies = ["ACME", "BETA", "GAMMA"]
+    before = fleet_simulator(dict.fromkeys(companies, "ready"))
+    baseline = run_fleet(before, companies, *ATTEST, json_dir="signed-off")
+    assert set(baseline.verdicts.values()) == {"accepted"}
+    after = fleet_simulator(
+        {
+            "ACME": company_scenario(gl_normal_balance="credit"),
+            "BETA": company_scenario(user_roles=[]),
+            "GAMMA": "ready",
+        }
+    )
+    run = run_fleet(after, companies, *ATTEST, "--intacct-baseline=signed-off", json_dir="tonight")
+    assert run.result.ret == 1
+    assert run.entry("ACME")["drift"] == [
+        {"id": "STEP4-NORMAL-BALANCE", "before": "passed", "after": "failed", "regression": True}
+    ]
+    assert run.entry("BETA")["drift"] == [
+        {"id": "STEP3-ROLE", "before": "passed", "after": "failed", "regression": True}
+    ]
+    assert run.entry("GAMMA")["drift"] == []
+    assert run.entry("GAMMA")["baseline"] is True
+    run.result.stdout.fnmatch_lines(
+        [
+            "*pex-intacct fleet*",
+            "DRIFT ACME STEP4-NORMAL-BALANCE: passed -> failed (regression)",
+            "DRIFT BETA STEP3-ROLE: passed -> failed (regression)",
+            "NOT-ACCEPTED  ACME: failed STEP4-NORMAL-BALANCE",
+        ]
+    )
+
+
+def test_drift_lists_regressions_first_the_worst_first() -> None:
+    def document(**outcomes: str) -> dict[str, object]:
+        return {"requirements": [{"id": key.replace("_", "-"), "outcome": value} for key, value in outcomes.items()]}
+
+    before = document(STEP2_SENDER_ID="passed", STEP3_EMAIL="failed", STEP3_ROLE="passed", STEP3_ADMIN_FULL="passed")
+    after = document(STEP2_SENDER_ID="error", STEP3_EMAIL="passed", STEP3_ROLE="failed", STEP3_ADMIN_FULL="passed")
+    assert drift(before, after) == [
+        Drift("STEP3-ROLE", "passed", "failed"),
+        Drift("STEP2-SENDER-ID", "passed", "error"),
+        Drift("STEP3-EMAIL", "failed", "passed"),
+    ]
+    assert [change.regression for change in drift(before, after)] == [True, True, False]
+    assert drift(before, before) == []
+
+
+# -- a bad fleet file is one usage error before any traffic ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fleet_file", "extra", "environment", "message"),
+    [
+        (None, [], {}, "*--intacct-fleet*fleet.toml*no such file*"),
+        ('[[company]\nid = "ACME"', [], {}, "*fleet.toml*not valid TOML*"),
+        ('[[company]]\nid = "ACME"\npasword_env = "X"', [], {}, "*#1 (ACME): unknown key 'pasword_env'*"),
+        ('[[company]]\nid = "ACME"\n[[company]]\nid = "ACME"', [], {}, "*#2: company 'ACME' is listed twice*"),
+        (
+            '[[company]]\nid = "ACME"\npassword_env = "NOPE_PW"',
+            [],
+            {},
+            "*ACME: password_env NOPE_PW is not set*",
+        ),
+        ('[[company]]\nid = "ACME"\npassword_env = "EMPTY_PW"', [], {"EMPTY_PW": ""}, "*password_env EMPTY_PW is not*"),
+        ('[[company]]\nid = "ACME"\nudd = "yes"', [], {}, "*(ACME): 'udd' must be true or false, not a TOML str*"),
+        ("[[company]]\nid = 7", [], {}, "*#1: 'id' (the Intacct company ID, a string) is missing or empty*"),
+        (
+            '[[company]]\nid = "AC ME"',
+            [],
+            {},
+            "*AC ME: --intacct-company 'AC ME' is not an Intacct*",
+        ),
+        (
+            '[[company]]\nid = "ACME"\npassword_env = "hunter2 pw"',
+            [],
+            {},
+            "*must be the name of an environment var*",
+        ),
+        ('companies = ["ACME"]', [], {}, "*unknown top-level key 'companies'*"),
+        ('[[company]]\nid = "ACME"', ["--intacct-company=ACME"], {}, "*--intacct-fleet and --intacct-company exclude*"),
+        ('[[company]]\nid = "ACME"', ["--intacct-shard=4/3"], {}, "*--intacct-shard '4/3' is not K/N*"),
+        ('[[company]]\nid = "ACME"', ["--intacct-concurrency=0"], {}, "*--intacct-concurrency '0' is not a number*"),
+        ('[[company]]\nid = "ACME"', ["--intacct-baseline=nowhere"], {}, "*--intacct-baseline 'nowhere' is not a dir*"),
+    ],
+)
+def test_a_bad_fleet_is_one_usage_error_before_any_traffic(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    fleet_simulator: Callable[..., SimulatorServer],
+    fleet_file: str | None,
+    extra: list[str],
+    environment: dict[str, str],
+    message: str,
+) -> None:
+    server = fleet_simulator({"ACME": "ready"})
+    monkeypatch.delenv("INTACCT_COMPANY_ID", raising=False)
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", SENDER_PASSWORD)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", password_of("ACME"))
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    if fleet_file is not None:
+        (pytester.path / "fleet.toml").write_text(fleet_file, encoding="utf-8")
+    result = pytester.runpytest("--intacct-fleet=fleet.toml", f"--intacct-endpoint={server.url}", *extra)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.strip()]
+    assert len(errors) == 1, errors
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert server.log.count == 0
+
+
+def test_fleet_only_options_are_refused_in_a_single_company_run(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--intacct-company=ACME", "--intacct-mode=replay", "--intacct-shard=1/2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --intacct-shard applies only to a fleet run*"])
+
+
+# -- the simulator serves many companies ---------------------------------------------------------------
+
+
+def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callable[..., SimulatorServer]) -> None:
+    from pytest_pex_intacct.company.company_run import take_snapshot
+    from pytest_pex_intacct.run.settings import resolve_settings
+
+    server = fleet_simulator({"ACME": "ready", "BETA": company_scenario(gl_normal_balance="credit")})
+
+    def snapshot(company: str, password: str) -> Any:
+        environ = {"INTACCT_SENDER_PASSWORD": SENDER_PASSWORD, "INTACCT_USER_PASSWORD": password}
+        raw = {"company_id": company, "endpoint": server.url}
+        return take_snapshot(resolve_settings(raw, environ, Path.cwd()))
+
+    assert snapshot("ACME", password_of("ACME")).gl.account.normal_balance.value == "debit"
+    assert snapshot("BETA", password_of("BETA")).gl.account.normal_balance.value == "credit"
+    # Another company's password does not open a company; an unlisted company is refused as Intacct refuses it.
+    assert not snapshot("BETA", password_of("ACME")).sign_in.user_signed_in
+    assert not snapshot("OMEGA", password_of("ACME")).sign_in.user_signed_in
+    assert [record.company_id for record in server.log.records] == ["ACME", "BETA", "BETA", "OMEGA"]

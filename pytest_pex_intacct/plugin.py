@@ -91,13 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     run = AcceptanceRun(config, settings, ignored)
     config.pluginmanager.register(run, "pex-intacct-run")
-    # pytest-html builds its report only on the controller, and only with --html; its hookspecs
-    # exist only while it is loaded (-p no:html), so the report hooks live on a separate object.
-    if (
-        config.pluginmanager.hasplugin("html")
-        and config.getoption("htmlpath", None)
-        and not hasattr(config, "workerinput")
-    ):
+    if _writes_html_report(config):
         from .report.html_hooks import HtmlReport
 
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
@@ -126,6 +120,20 @@ def _configure_fleet(config: pytest.Config) -> None:
     run = FleetRun(config, fleet, ignored)
     config.stash[FLEET_RUN_KEY] = run
     config.pluginmanager.register(run, "pex-intacct-run")
+    if _writes_html_report(config):
+        from .report.html_hooks import FleetHtmlReport
+
+        config.pluginmanager.register(FleetHtmlReport(config, run), "pex-intacct-html")
+
+
+def _writes_html_report(config: pytest.Config) -> bool:
+    # pytest-html builds its report only on the controller, and only with --html; its hookspecs
+    # exist only while it is loaded (-p no:html), so the report hooks live on a separate object.
+    return bool(
+        config.pluginmanager.hasplugin("html")
+        and config.getoption("htmlpath", None)
+        and not hasattr(config, "workerinput")
+    )
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:

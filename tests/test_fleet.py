@@ -450,3 +450,52 @@ def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callabl
     assert not snapshot("BETA", password_of("ACME")).sign_in.user_signed_in
     assert not snapshot("OMEGA", password_of("ACME")).sign_in.user_signed_in
     assert [record.company_id for record in server.log.records] == ["ACME", "BETA", "BETA", "OMEGA"]
+
+
+# -- the report ----------------------------------------------------------------------------------------
+
+
+def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult], pytester: pytest.Pytester
+) -> None:
+    from lxml import html as lxml_html
+
+    companies = ["ACME", "BETA", "GAMMA"]
+    before = fleet_simulator(dict.fromkeys(companies, "ready"))
+    run_fleet(before, companies, *ATTEST, json_dir="signed-off")
+    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready"})
+    server.inject(faults.HttpError(503), times=None, company="GAMMA")
+    run = run_fleet(
+        server, companies, *ATTEST, "--intacct-baseline=signed-off", "--html=fleet.html", "--self-contained-html"
+    )
+    assert run.result.ret == 1
+    page = lxml_html.fromstring((pytester.path / "fleet.html").read_text(encoding="utf-8"))
+    assert page.findtext(".//title").startswith("Fleet of 3 companies: NOT ACCEPTED")
+    section = page.get_element_by_id("pex-intacct")
+    # The matrix comes before the companies' sections, and the drift before both.
+    kinds = [element.get("id") or element.get("class") for element in section.iterchildren("header", "section")]
+    assert kinds[:3] == ["pex-verdict bad", "pex-list", "pex-list"]
+    assert kinds[3:] == ["pex-intacct-company-BETA", "pex-intacct-company-GAMMA", "pex-intacct-company-ACME"]
+    assert section.xpath("string(.//section[1]/h2)") == "Changed since the baseline"
+    rows = page.get_element_by_id("pex-intacct-matrix").xpath(".//tbody/tr")
+    assert [row.xpath("string(td[1])") for row in rows] == ["BETA", "GAMMA", "ACME"]
+    assert [row.xpath("string(td[2])") for row in rows] == ["NOT ACCEPTED", "INCOMPLETE", "ACCEPTED"]
+    header = [cell.text for cell in page.get_element_by_id("pex-intacct-matrix").xpath(".//thead/tr/th")]
+    assert header[2:] == ALL_IDS
+    for row, company in zip(rows, ["BETA", "GAMMA", "ACME"], strict=True):
+        cells = row.xpath("td")[2:]
+        assert len(cells) == len(ALL_IDS)
+        outcomes = run.outcomes(company)
+        for cell, requirement_id in zip(cells, ALL_IDS, strict=True):
+            tone = {"passed": "good", "failed": "bad", "not-applicable": "quiet", "error": "warn"}.get(
+                outcomes[requirement_id], "warn" if requirement_id != "STEP1-ATTACHMENT-NUMBERING" else "good"
+            )
+            assert cell.get("class") == f"pex-cell {tone}", (company, requirement_id)
+        # Each company's name links to its own section, which shows its verdict and its requirements.
+        link = row.xpath("td[1]/a/@href")[0]
+        company_section = page.get_element_by_id(link.removeprefix("#"))
+        assert company_section.get_element_by_id(f"pex-intacct-{company}-company").text == company
+        assert len(company_section.xpath(".//table[@class='pex-requirements']//tr[starts-with(@id, 'pex-')]")) == 12
+    drift_lines = [item.text_content() for item in page.get_element_by_id("pex-intacct-drift")]
+    assert drift_lines[0].startswith("BETA STEP3-EMAIL: passed → failed (regression)")
+    assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)

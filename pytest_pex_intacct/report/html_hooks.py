@@ -33,6 +33,7 @@ from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
 
 if TYPE_CHECKING:
     from ..run.acceptance_run import AcceptanceRun
+    from ..run.fleet_run import FleetRun
     from ..run.settings import Settings
 
 REDACTED = "[redacted]"
@@ -151,5 +152,47 @@ class HtmlReport:
             self._report_data.title = report_title(document)
         prefix.append(render_summary(document))
         environment = environment_of(document)
+        if environment:
+            _replace_environment(self.config, environment)
+
+
+class FleetHtmlReport(HtmlReport):
+    """The fleet report (``--intacct-fleet`` with ``--html``): the matrix, the drift and a section per company.
+
+    Not sealed: the file digest and signature seal one company's report, which ``verify`` re-renders from
+    its one embedded document. The fleet page shows each company's document digest instead; a
+    company's signed document (``--intacct-json=DIR/``) is what goes on its ticket.
+    """
+
+    def __init__(self, config: pytest.Config, run: FleetRun) -> None:
+        super().__init__(config, run.settings, run)
+        self.fleet_run = run
+
+    def seal(self) -> bool:
+        return False
+
+    def pytest_html_report_title(self, report: Any) -> None:
+        self._report_data = report
+        report.title = "PEX Sage Intacct fleet report (no results)"
+
+    def pytest_html_results_table_html(self, data: list[str]) -> None:
+        secrets = self.fleet_run.fleet.secrets
+        for index, line in enumerate(data):
+            for secret in secrets:
+                line = line.replace(secret, REDACTED).replace(html.escape(secret), REDACTED)
+            data[index] = line
+
+    def pytest_html_results_summary(self, prefix: list[str]) -> None:
+        from .fleet_page import fleet_title, render_fleet_summary
+
+        fleet_document = self.fleet_run.fleet_document
+        if fleet_document is None:
+            prefix.append("<p><strong>pex-intacct: no results were recorded; this is not an acceptance.</strong></p>")
+            return
+        if self._report_data is not None:
+            self._report_data.title = fleet_title(fleet_document)
+        prefix.append(render_fleet_summary(fleet_document, self.fleet_run.documents))
+        first = next(iter(self.fleet_run.documents.values()), None)
+        environment = environment_of(first) if first is not None else []
         if environment:
             _replace_environment(self.config, environment)

@@ -158,8 +158,8 @@ def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
     ]
     if given:
         raise pytest.UsageError(
-            f"{given[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
-            "without one no Intacct check runs"
+            f"{given[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID), or "
+            "--intacct-fleet=FLEET.toml; without one no Intacct check runs"
         )
 
 

@@ -397,6 +397,7 @@ def test_drift_lists_regressions_first_the_worst_first() -> None:
         ('[[company]]\nid = "ACME"', ["--intacct-shard=4/3"], {}, "*--intacct-shard '4/3' is not K/N*"),
         ('[[company]]\nid = "ACME"', ["--intacct-concurrency=0"], {}, "*--intacct-concurrency '0' is not a number*"),
         ('[[company]]\nid = "ACME"', ["--intacct-baseline=nowhere"], {}, "*--intacct-baseline 'nowhere' is not a dir*"),
+        ('[[company]]\nid = "ACME"', ["--intacct-mode=replay", "--intacct-cassettes=none"], {}, "*company ACME: *"),
     ],
 )
 def test_a_bad_fleet_is_one_usage_error_before_any_traffic(
@@ -499,3 +500,36 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
     drift_lines = [item.text_content() for item in page.get_element_by_id("pex-intacct-drift")]
     assert drift_lines[0].startswith("BETA STEP3-EMAIL: passed → failed (regression)")
     assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)
+
+
+def test_the_simulator_command_serves_a_fleet_and_its_banner_runs_as_printed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    for name in ("INTACCT_COMPANY_ID", "INTACCT_USER_PASSWORD", "INTACCT_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    command = [sys.executable, "-m", "pytest_pex_intacct.simulator", "--company", "ACME=ready"]
+    process = subprocess.Popen([*command, "--company", "BETA-2=user-misconfigured"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        while not lines or lines[-1] != "Stop it with Ctrl-C.":
+            lines.append(process.stdout.readline().rstrip("\n"))
+        assert lines[0].startswith("Intacct simulator for 2 companies (ACME, BETA-2) listening on http://127.0.0.1:")
+        for name, value in re.findall(r"^  export (\w+)=(\S+)$", "\n".join(lines), re.MULTILINE):
+            monkeypatch.setenv(name, shlex.split(value)[0])
+        start = lines.index("then write these lines to fleet.toml:") + 1
+        end = lines.index("and run:")
+        (pytester.path / "fleet.toml").write_text("\n".join(lines[start:end]) + "\n", encoding="utf-8")
+        pasted = shlex.split(lines[end + 1])
+        result = pytester.runpytest_subprocess(*pasted[1:], *ATTEST)
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)
+    result.stdout.fnmatch_lines(
+        ["NOT-ACCEPTED  BETA-2: failed *", "pex-intacct fleet verdict: NOT-ACCEPTED (2 companies: 1 accepted, 1 not-*"]
+    )

@@ -102,6 +102,8 @@ def test_a_project_ini_cannot_hide_the_bundled_checks(
         "--intacct-udd",
         "--intacct-write-probe",
         "--intacct-attest=STEP1-ATTACHMENT-NUMBERING",
+        "--intacct-shard=1/2",
+        "--intacct-concurrency=4",
     ],
 )
 def test_a_checks_option_without_a_company_is_a_usage_error(
@@ -112,8 +114,8 @@ def test_a_checks_option_without_a_company_is_a_usage_error(
     result = pytester.runpytest(option, "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert [line for line in result.stderr.lines if line.strip()] == [
-        f"ERROR: {option.split('=')[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID); "
-        "without one no Intacct check runs"
+        f"ERROR: {option.split('=')[0]} needs a company: pass --intacct-company=ID (or set INTACCT_COMPANY_ID), "
+        "or --intacct-fleet=FLEET.toml; without one no Intacct check runs"
     ]
     assert not (pytester.path / "r.json").exists()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -44,6 +45,7 @@ from .acceptance_run import (
     write_json_atomically,
 )
 from .check import Check
+from .options import Mode
 
 PROP_COMPANY = "company"
 FLEET_SCHEMA_VERSION = 1
@@ -269,6 +271,8 @@ class FleetRun(AcceptanceRun):
             for result in results:
                 for leftover in result.leftovers:
                     write(f"WRITE PROBE LEFT DATA IN COMPANY {company_id}: {leftover}", red=True)
+        if self.fleet.mode == Mode.RECORD:
+            write(self._cassettes_line())
         if self.fleet.json_dir is not None:
             write(f"results written to {self.fleet.json_dir} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
         unselected = len(self.fleet.companies) - len(self.documents)
@@ -291,6 +295,20 @@ class FleetRun(AcceptanceRun):
             bold=True,
             **markup,
         )
+
+    def _cassettes_line(self) -> str:
+        started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
+        written: list[str] = []
+        kept: list[str] = []
+        for company in self.documents:
+            path = self.fleet.company(company).cassette_path
+            # Under xdist a worker records, so the controller judges by the files themselves.
+            fresh = path.is_file() and path.stat().st_mtime >= started - 1
+            (written if fresh else kept).append(path.name)
+        line = f"cassettes written to {self.settings.cassette_dir}: {', '.join(written) or 'none'}"
+        if kept:
+            line += f"; left as they were (the errors above say why): {', '.join(kept)}"
+        return line
 
     def _why(self, company: str) -> str:
         """What keeps the company from being accepted, in one short line (the details are above and in its document)."""

@@ -10,7 +10,7 @@ import sys
 import threading
 import traceback
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -204,8 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
             if self.path.split("?", 1)[0] != GATEWAY_PATH:
                 send(wire, 404, TEXT_CONTENT_TYPE, b"404 Not Found\n")
                 return
-            wire.pause(simulator.latency)
-            (simulator._take_fault(exchange) or NoFault()).deliver(wire, exchange)
+            with simulator.in_flight():
+                wire.pause(simulator.latency)
+                (simulator._take_fault(exchange) or NoFault()).deliver(wire, exchange)
         except _Closing:
             wire.drop()
         except OSError:
@@ -252,6 +253,10 @@ class SimulatorServer:
     ) -> None:
         self.latency = latency
         self._faults = _FaultQueue()
+        # Requests being answered at once, and the most there ever were (a fleet's concurrency bound).
+        self._in_flight_lock = threading.Lock()
+        self._in_flight = 0
+        self.max_in_flight = 0
         self._httpd = _HTTPServer(self, port)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}{GATEWAY_PATH}"
@@ -309,6 +314,17 @@ class SimulatorServer:
         # Reading the request's company costs a parse: only when some fault is for one company.
         company = exchange.summary().company_id if self._faults.for_companies else None
         return self._faults.take(company)
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        with self._in_flight_lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
 
     def close(self) -> None:
         """Stop serving; responses in flight are abandoned. Idempotent."""

@@ -517,6 +517,8 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
                 outcomes[requirement_id], "warn" if requirement_id != "STEP1-ATTACHMENT-NUMBERING" else "good"
             )
             assert cell.get("class") == f"pex-cell {tone}", (company, requirement_id)
+        marks = {"passed": "✓", "failed": "✗", "error": "E", "not-applicable": "n/a", "manual": "A"}
+        assert [cell.text for cell in cells] == [marks[outcomes[requirement_id]] for requirement_id in ALL_IDS]
         # Each company's name links to its own section, which shows its verdict and its requirements.
         link = row.xpath("td[1]/a/@href")[0]
         company_section = page.get_element_by_id(link.removeprefix("#"))

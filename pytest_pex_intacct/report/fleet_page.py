@@ -90,10 +90,11 @@ def _cell(entry: Mapping[str, object] | None) -> str:
         return '<td class="pex-cell quiet">·</td>'
     outcome = display_text(entry.get("outcome"))
     words, tone = OUTCOME_WORDS.get(outcome, (outcome, "quiet"))
+    mark = CELL_MARKS.get(outcome, "?")
     if outcome == "manual" and entry.get("attested_by"):
-        words, tone = "Confirmed by a person", "good"
+        words, tone, mark = "Confirmed by a person", "good", "A"
     title = f"{display_text(entry.get('id'))}: {words}"
-    return f'<td class="pex-cell {tone}" title="{html.escape(title)}">{html.escape(CELL_MARKS.get(outcome, "?"))}</td>'
+    return f'<td class="pex-cell {tone}" title="{html.escape(title)}">{html.escape(mark)}</td>'
 
 
 def _matrix(fleet: Mapping[str, object], documents: Mapping[str, Mapping[str, object]]) -> str:
@@ -119,7 +120,8 @@ def _matrix(fleet: Mapping[str, object], documents: Mapping[str, Mapping[str, ob
         '<section class="pex-list"><h2>Every company, every requirement</h2>'
         '<table class="pex-matrix" id="pex-intacct-matrix"><thead><tr><th>Company</th><th>Verdict</th>'
         f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "<p>✓ passed · ✗ failed · B blocked · E could not be verified · M needs a person · n/a not applicable · "
+        "<p>✓ passed · ✗ failed · B blocked · E could not be verified · M needs a person · A confirmed by a person · "
+        "n/a not applicable · "
         "- not run</p></section>"
     )
 

@@ -118,12 +118,9 @@ class Check:
         if requirement.id in self.settings.attested and self.settings.signoff is not None:
             signer = str(self.settings.signoff)
             self._skip(MANUAL, f"attested by {signer}; Intacct showed: {reason}", attested_by=signer)
-        self._skip(
-            MANUAL,
-            f"{reason}. Confirm it in Intacct ({requirement.where}), then attest it with "
-            f'--intacct-attest={requirement.id} --intacct-signoff="Name <email>"'
-            + (", or let --intacct-write-probe verify it" if requirement.id == ATTACHMENT_NUMBERING else ""),
-        )
+        # Customer's words: the report shows this. The terminal summary tells the operator the flags
+        # that conclude it (attest, or the probe for Step 1).
+        self._skip(MANUAL, f"{reason}. A person confirms it in Intacct ({requirement.where})")
 
     def needs_intacct(self) -> bool:
         """Decide what needs no company data (manual, attested, not requested); True if Intacct must be asked.

@@ -147,9 +147,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="The PEX GL account exists, is active, and its Normal Balance is Debit",
         where="General Ledger > All tab > General Ledger accounts > Edit",
         remediation=(
-            'Open the GL account the customer set up for PEX (the guide\'s example title is "PEX GL Account"; '
-            "the run names it with --intacct-gl-account=NUMBER_OR_TITLE), set its Status to Active and its "
-            "Normal Balance to Debit, and Save."
+            "Open the GL account set up for PEX (the one this report names; the guide's example title is "
+            '"PEX GL Account"), set its Status to Active and its Normal Balance to Debit, and Save. If there is '
+            "no such account yet, create it with those settings and tell PEX its number."
         ),
     ),
     Requirement(

@@ -602,7 +602,7 @@ def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> N
     check = check_of("STEP3-ROOT-LEVEL")
     undecided = user(restriction=Unavailable("USERRESTRICTION refused"))
     with pytest.raises(
-        pytest.skip.Exception, match=r"^MANUAL: .*USERRESTRICTION refused.*--intacct-attest=STEP3-ROOT-LEVEL"
+        pytest.skip.Exception, match=r"^MANUAL: .*USERRESTRICTION refused.*A person confirms it in Intacct \(switch"
     ):
         check.prepare(snapshot_of(undecided))
     assert check.decided is not None and check.decided.outcome == "manual"

@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from conftest import UNRESOLVABLE_HOST
-from pytest_pex_intacct.intacct.transport import TIMEOUTS_ENVIRONMENT_VARIABLE, RetryPolicy, Timeouts
+from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
+from pytest_pex_intacct.intacct.transport import RetryPolicy
 from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.simulator import SimulatorServer, faults, load_scenario, scenario_names
 

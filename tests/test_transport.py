@@ -40,16 +40,11 @@ from pytest_pex_intacct.intacct.errors import (
 )
 from pytest_pex_intacct.intacct.functions import CreateSupdoc, IntacctFunction, Query, ReadByName
 from pytest_pex_intacct.intacct.response import MAX_RESPONSE_BYTES, Response
-from pytest_pex_intacct.intacct.transport import (
-    TIMEOUTS_ENVIRONMENT_VARIABLE,
-    HttpTransport,
-    RetryPolicy,
-    Timeouts,
-    is_transient,
-)
+from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
+from pytest_pex_intacct.intacct.transport import HttpTransport, RetryPolicy, is_transient
 from pytest_pex_intacct.intacct.wire import HttpReply
 from pytest_pex_intacct.simulator import SimulatorServer, faults
-from pytest_pex_intacct.simulator.gateway import status_only_failure
+from pytest_pex_intacct.simulator.responses import status_only_failure
 
 TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
 RETRY = RetryPolicy(backoff_seconds=0.01)
@@ -621,11 +616,7 @@ def test_bad_timeouts_environment_variable_is_a_one_line_configuration_error(val
     assert "\n" not in str(raised.value)
 
 
-def test_the_timeouts_module_is_light_and_re_exported() -> None:
-    from pytest_pex_intacct.intacct import timeouts, transport
-
-    assert transport.Timeouts is timeouts.Timeouts
-    assert transport.TIMEOUTS_ENVIRONMENT_VARIABLE == timeouts.TIMEOUTS_ENVIRONMENT_VARIABLE
+def test_the_timeouts_module_is_light() -> None:
     # Settings validates the variable before any traffic: that import must not load the HTTP stack.
     probe = (
         "import sys, pytest_pex_intacct.intacct.timeouts; "

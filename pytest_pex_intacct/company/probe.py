@@ -138,7 +138,12 @@ def _create(
 
 
 def _confirmed_id(listing: Result, document: str, key: str) -> str | None:
-    """The supdocid to delete: the one attachment named ``document`` whose id or record number is ``key``."""
+    """The supdocid to delete: the one attachment named ``document`` whose id or record number is ``key``.
+
+    Recorded create_supdoc answers carry a number as ``<key>``; whether it is the record number or
+    the generated supdocid is [unconfirmed], so either is accepted, and only a listing that shows
+    exactly one attachment of this run's unique name confirms what delete_supdoc (by supdocid) removes.
+    """
     if not listing.ok:
         return None
     named = [

@@ -2,7 +2,7 @@
 
 Stdlib (and ``.errors``) only, never requests or lxml: settings can read the variable before any
 traffic, so a malformed value is a usage error up front instead of a failure at run time, without
-making option parsing pay for the HTTP stack. ``transport`` re-exports everything here.
+making option parsing pay for the HTTP stack.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ A loopback endpoint (the simulator) is always reached directly, never through a 
 environment: the request carries the passwords in the clear there.
 
 ``PEX_INTACCT_TIMEOUTS="connect,read,total"`` shortens the default timeouts for tests and CI only
-(:meth:`Timeouts.from_environment`, in the light ``timeouts`` module, re-exported here); it is
+(:meth:`Timeouts.from_environment`, in the light ``timeouts`` module); it is
 deliberately not a command-line option.
 """
 
@@ -34,19 +34,8 @@ import urllib3.response
 from .endpoint import is_loopback_host
 from .errors import TransportError, mentions_busy
 from .response import MAX_RESPONSE_BYTES
-from .timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
+from .timeouts import Timeouts
 from .wire import HttpReply
-
-# Timeouts live in the light ``timeouts`` module (settings reads them without the HTTP stack); they
-# stay importable from here for existing callers.
-__all__ = [
-    "TIMEOUTS_ENVIRONMENT_VARIABLE",
-    "HttpTransport",
-    "RetryPolicy",
-    "Timeouts",
-    "is_loopback_host",
-    "is_transient",
-]
 
 _CHUNK = 64 * 1024
 NOT_THE_COMPANY = "This is a network or Intacct problem, not the company's setup; run again later"

@@ -17,6 +17,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..verdict import (
+    ACCEPTED,
+    BLOCKED,
+    ERROR,
+    FAILED,
+    INCOMPLETE,
+    MANUAL,
+    NOT_ACCEPTED,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    PASSED,
+)
 from .signing import (
     DIGEST_FIELD,
     HMAC_SHA256,
@@ -32,18 +44,8 @@ RESULTS_ELEMENT_ID = "pex-intacct-results"
 SECTION_ID = "pex-intacct"
 VERIFY_COMMAND = "python -m pytest_pex_intacct verify"
 
-# The results document's outcome and verdict values, spelled out so that this module needs nothing
-# of the run. An outcome this version does not know is still shown, in its own words.
-PASSED = "passed"
-FAILED = "failed"
-BLOCKED = "blocked"
-ERROR = "error"
-NOT_APPLICABLE = "not-applicable"
-MANUAL = "manual"
-NOT_RUN = "not-run"
-ACCEPTED = "accepted"
-NOT_ACCEPTED = "not-accepted"
-INCOMPLETE = "incomplete"
+# An outcome or verdict this version does not know (a document from a later one) is still shown, in
+# its own words.
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ class VerdictWords:
     tone: str
 
 
-VERDICTS = {
+VERDICTS: dict[str, VerdictWords] = {
     ACCEPTED: VerdictWords(
         "ACCEPTED",
         "Every mandatory requirement of PEX's setup guide is met: PEX can switch the Intacct sync on.",
@@ -74,7 +76,7 @@ VERDICTS = {
 }
 
 # The outcome in words (never pytest's Skipped / XFailed / Rerun), and the colour family of its row.
-OUTCOME_WORDS = {
+OUTCOME_WORDS: dict[str, tuple[str, str]] = {
     PASSED: ("Passed", "good"),
     FAILED: ("Failed", "bad"),
     BLOCKED: ("Blocked", "warn"),
@@ -85,7 +87,7 @@ OUTCOME_WORDS = {
 }
 
 # What Intacct showed, in plain words; the raw reading follows on a smaller line.
-PLAIN_WORDS = {
+PLAIN_WORDS: dict[str, str] = {
     PASSED: "Intacct shows it is set as the guide requires.",
     FAILED: "Intacct shows it is not set as the guide requires.",
     BLOCKED: "Not checked: a requirement it depends on failed first, so there was nothing to read.",

@@ -25,27 +25,29 @@ from ..verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResul
 from .settings import Settings
 
 FactT = TypeVar("FactT")
-Fact: TypeAlias = Reading | ProbeOutcome | None
+# Facts are the typed objects a body judges (UserRecord, GlLookup …); a requirement's reading says
+# whether its fact can be judged. The probe's outcome is its own reading; None: not asked for.
+RequirementReading: TypeAlias = Reading | ProbeOutcome | None
 
 
-def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], Fact]:
+def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], RequirementReading]:
     """A reading of the USERINFO record, or why the record itself is missing (blocked or error)."""
 
-    def fact(snapshot: CompanySnapshot) -> Fact:
+    def reading(snapshot: CompanySnapshot) -> RequirementReading:
         return snapshot.user if isinstance(snapshot.user, Unavailable) else read(snapshot.user)
 
-    return fact
+    return reading
 
 
-def _roles_reading(snapshot: CompanySnapshot) -> Fact:
+def _roles_reading(snapshot: CompanySnapshot) -> RequirementReading:
     return snapshot.roles if isinstance(snapshot.roles, Unavailable) else snapshot.roles.reading
 
 
-def _gl_reading(snapshot: CompanySnapshot) -> Fact:
+def _gl_reading(snapshot: CompanySnapshot) -> RequirementReading:
     return snapshot.gl if isinstance(snapshot.gl, Unavailable) else snapshot.gl.reading
 
 
-def _udd_reading(snapshot: CompanySnapshot) -> Fact:
+def _udd_reading(snapshot: CompanySnapshot) -> RequirementReading:
     udd = snapshot.udd
     return udd if udd is None or isinstance(udd, Unavailable) else udd.reading
 
@@ -53,7 +55,7 @@ def _udd_reading(snapshot: CompanySnapshot) -> Fact:
 # What each requirement needs established before its check can judge it, read from the snapshot.
 # What it demands is in the check's body. Callables (not attribute paths) so that mypy checks every
 # one; tests check that the keys are exactly the catalogue.
-NEEDS: dict[RequirementId, Callable[[CompanySnapshot], Fact]] = {
+NEEDS: dict[RequirementId, Callable[[CompanySnapshot], RequirementReading]] = {
     ATTACHMENT_NUMBERING: lambda snapshot: snapshot.probe,
     RequirementId.STEP2_WEB_SERVICES: lambda snapshot: snapshot.sign_in.web_services,
     RequirementId.STEP2_SENDER_ID: lambda snapshot: snapshot.sign_in.sender,
@@ -89,7 +91,7 @@ class Check:
     leftovers: tuple[str, ...] = ()
     decided: RequirementResult | None = field(default=None, repr=False)
 
-    def _fact(self) -> Fact:
+    def _reading(self) -> RequirementReading:
         if self.snapshot is None:
             raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
         return NEEDS[self.requirement.id](self.snapshot)
@@ -116,12 +118,9 @@ class Check:
         if requirement.id in self.settings.attested and self.settings.signoff is not None:
             signer = str(self.settings.signoff)
             self._skip(MANUAL, f"attested by {signer}; Intacct showed: {reason}", attested_by=signer)
-        self._skip(
-            MANUAL,
-            f"{reason}. Confirm it in Intacct ({requirement.where}), then attest it with "
-            f'--intacct-attest={requirement.id} --intacct-signoff="Name <email>"'
-            + (", or let --intacct-write-probe verify it" if requirement.id == ATTACHMENT_NUMBERING else ""),
-        )
+        # Customer's words: the report shows this. The terminal summary tells the operator the flags
+        # that conclude it (attest, or the probe for Step 1).
+        self._skip(MANUAL, f"{reason}. A person confirms it in Intacct ({requirement.where})")
 
     def needs_intacct(self) -> bool:
         """Decide what needs no company data (manual, attested, not requested); True if Intacct must be asked.
@@ -139,7 +138,7 @@ class Check:
     def prepare(self, snapshot: CompanySnapshot) -> None:
         """Blocked, manual and not-applicable become skips, an unverifiable fact a setup error, before the body runs."""
         self.snapshot = snapshot
-        fact = self._fact()
+        fact = self._reading()
         if isinstance(fact, ProbeOutcome | Unavailable):
             self.leftovers = fact.leftovers
         if isinstance(fact, Unavailable):

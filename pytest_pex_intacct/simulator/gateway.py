@@ -34,13 +34,8 @@ from .responses import (
     authentication_success,
     function_result,
     serialize,
-    status_only_failure,
 )
 from .scenario import Scenario
-
-# GatewayError, GatewayResponse and status_only_failure live in responses.py; they stay importable
-# from here because callers (tests/test_transport.py among them) imported them from the gateway.
-__all__ = ["DEFAULT_ENDPOINT", "Gateway", "GatewayError", "GatewayResponse", "status_only_failure"]
 
 DEFAULT_ENDPOINT = "http://127.0.0.1/ia/xml/xmlgw.phtml"
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from ..verdict import ACCEPTED, INCOMPLETE, NOT_ACCEPTED
 from .page import (
-    ACCEPTED,
-    INCOMPLETE,
-    NOT_ACCEPTED,
     OUTCOME_WORDS,
     SECTION_ID,
     STYLE,
@@ -50,7 +48,7 @@ CELL_MARKS = {
     "not-run": "-",
 }
 # Failures first, then what could not be confirmed, then the accepted.
-_VERDICT_ORDER = {NOT_ACCEPTED: 0, INCOMPLETE: 1, ACCEPTED: 2}
+_VERDICT_ORDER: dict[str, int] = {NOT_ACCEPTED: 0, INCOMPLETE: 1, ACCEPTED: 2}
 
 
 def _e(value: object) -> str:

@@ -132,10 +132,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     Each pytester test drops the modules imported after its snapshot; requests does not survive a
     second import in one process (its cookie classes change identity), so it must predate them.
-    A company run from this checkout (``--intacct-company``) is left alone: a replay must not load
-    the HTTP stack it never uses.
+    A company or fleet run from this checkout (``--intacct-company``, ``--intacct-fleet``) is left
+    alone: a replay must not load the HTTP stack it never uses.
     """
-    if config.getoption("intacct_company", None) or os.environ.get("INTACCT_COMPANY_ID"):
+    if (
+        config.getoption("intacct_company", None)
+        or config.getoption("intacct_fleet", None)
+        or os.environ.get("INTACCT_COMPANY_ID")
+    ):
         return
     # The client imports requests lazily (replays never need it), so its module is named explicitly.
     for module in ("company.company_run", "intacct.transport", "recording.replay"):

@@ -307,7 +307,7 @@ class FleetRun(AcceptanceRun):
             (written if fresh else kept).append(path.name)
         line = f"cassettes written to {self.settings.cassette_dir}: {', '.join(written) or 'none'}"
         if kept:
-            line += f"; left as they were (the errors above say why): {', '.join(kept)}"
+            line += f"; not written (nothing usable was read; the errors above say why): {', '.join(kept)}"
         return line
 
     def _why(self, company: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -46,6 +46,9 @@ from .acceptance_run import (
 )
 from .check import Check
 from .options import Mode
+
+if TYPE_CHECKING:
+    from ..fleet.reads import FleetReads
 
 PROP_COMPANY = "company"
 FLEET_SCHEMA_VERSION = 1
@@ -97,7 +100,7 @@ class FleetRun(AcceptanceRun):
         self.finals: dict[str, list[RequirementResult]] = {}
         self.drifts: dict[str, list[Drift]] = {}
         self.fleet_document: dict[str, object] | None = None
-        self._reads: Any = None
+        self._reads: FleetReads | None = None
         self._wanted: dict[str, bool] = {}
 
     # -- collection ---------------------------------------------------------------------------
@@ -179,7 +182,7 @@ class FleetRun(AcceptanceRun):
             # each when it reaches it (the workers are the concurrency). Alone, the run starts them all now.
             if not self.is_worker:
                 self._reads.start(wanted)
-        return self._reads.snapshot(company_id, self._wanted.get(company_id, False))  # type: ignore[no-any-return]
+        return self._reads.snapshot(company_id, self._wanted.get(company_id, False))
 
     def pytest_unconfigure(self) -> None:
         if self._reads is not None:

@@ -55,6 +55,10 @@ class FleetResult:
     def document(self, company: str) -> dict[str, Any]:
         return json.loads((self.json_dir / f"{company}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
+    def requirement_observed(self, company: str, requirement_id: str) -> str:
+        entries = self.document(company)["requirements"]
+        return str(next(entry["observed"] for entry in entries if entry["id"] == requirement_id))
+
     def outcomes(self, company: str) -> dict[str, str]:
         return {entry["id"]: entry["outcome"] for entry in self.document(company)["requirements"]}
 
@@ -236,13 +240,26 @@ def test_at_most_concurrency_companies_are_read_at_once(
 def test_per_company_options_from_the_file(
     fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
 ) -> None:
-    """udd and gl_account per entry: one company asks two requests (UDD), the other names its account by number."""
-    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
-    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, entries={"ACME": {"udd": True}, "BETA": {"gl_account": "6700"}})
-    assert run.result.ret == 0, run.result.stdout.str()
+    """udd, gl_account and write_probe per entry, each for its company only."""
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready", "GAMMA": "ready"})
+    entries = {"ACME": {"udd": True}, "BETA": {"gl_account": "6700"}, "GAMMA": {"write_probe": True}}
+    run = run_fleet(
+        server, ["ACME", "BETA", "GAMMA"], "--intacct-signoff=Dana Smith <dana@pex.example>", entries=entries
+    )
+    assert run.result.ret == 1, run.result.stdout.str()
     assert run.outcomes("ACME")["UDD-READ"] == "passed"
     assert run.outcomes("BETA")["UDD-READ"] == "not-applicable"
-    assert requests_per_company(server) == {"ACME": 2, "BETA": 1}
+    assert "6700" in run.requirement_observed("BETA", "STEP4-NORMAL-BALANCE")
+    # Only GAMMA asked for the probe: its Step 1 is verified, the others' need a person.
+    assert run.outcomes("GAMMA")["STEP1-ATTACHMENT-NUMBERING"] == "passed"
+    assert run.outcomes("ACME")["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    assert run.verdicts == {"ACME": "incomplete", "BETA": "incomplete", "GAMMA": "accepted"}
+    assert requests_per_company(server) == {"ACME": 2, "BETA": 1, "GAMMA": 3}
+    assert [record.writes for record in server.log.records if record.writes] == [
+        ("create_supdocfolder", "create_supdoc"),
+        ("delete_supdoc", "delete_supdocfolder"),
+    ]
+    assert server.attachments == ()
 
 
 def test_xdist_reads_each_company_once_on_one_worker(

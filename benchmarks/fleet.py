@@ -3,7 +3,7 @@
 One simulator serves N healthy companies (default 100) with the same injected latency per request
 (default 200 ms, like a distant gateway). Prints the wall time of one
 `pytest --intacct-fleet=fleet.toml --intacct-concurrency=8` run, the wall time of N
-`pytest --intacct-company=ID` runs one after another, their ratio (SPEC §10 budget: under 0.2), and
+`pytest --intacct-company=ID` runs one after another, their ratio (budget: under 0.2), and
 the requests each company cost in each (must be exactly 1).
 
     python benchmarks/fleet.py [--companies 100] [--latency 0.2] [--concurrency 8]

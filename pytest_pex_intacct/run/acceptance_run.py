@@ -153,18 +153,24 @@ class AcceptanceRun:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        """Under xdist, every check of the run goes to one worker, so the snapshot is taken once.
+        """Under xdist, every check of one company goes to one worker, so its snapshot is taken once.
 
         (xdist's own ``loadgroup`` cannot do it with pytest 9.2: it renames items through an
         attribute pytest no longer reads.)
         """
         from xdist.scheduler import LoadScopeScheduling
 
+        scope_of = self.xdist_scope
+
         class OneCompanyPerWorker(LoadScopeScheduling):  # type: ignore[misc]
             def _split_scope(self, nodeid: str) -> str:
-                return "pex-intacct-company-run"
+                return scope_of(nodeid)
 
         return OneCompanyPerWorker(config, log)
+
+    def xdist_scope(self, nodeid: str) -> str:
+        """The xdist scope of a test: one company run is one scope."""
+        return "pex-intacct-company-run"
 
     def pytest_report_header(self) -> list[str]:
         settings = self.settings

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -126,20 +126,9 @@ class FleetRun(AcceptanceRun):
         for item in ours:
             item.user_properties.append((PROP_COMPANY, company_of_item(item)))
 
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        """Under xdist each company's checks go to one worker, so every company is read once, on one worker.
-
-        (xdist's own ``loadgroup`` cannot do it with pytest 9.2: it renames items through an
-        attribute pytest no longer reads.)
-        """
-        from xdist.scheduler import LoadScopeScheduling
-
-        class CompanyPerWorker(LoadScopeScheduling):  # type: ignore[misc]
-            def _split_scope(self, nodeid: str) -> str:
-                return company_of_nodeid(nodeid) or nodeid
-
-        return CompanyPerWorker(config, log)
+    def xdist_scope(self, nodeid: str) -> str:
+        """Each company is a scope of its own: read once, on one worker."""
+        return company_of_nodeid(nodeid) or nodeid
 
     def pytest_report_header(self) -> list[str]:
         fleet = self.fleet

@@ -7,8 +7,9 @@ and one marker is registered, and nothing heavy (lxml, requests, vcrpy) is impor
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 
@@ -34,6 +35,7 @@ SETTINGS_KEY = pytest.StashKey["Settings"]()
 # A fleet run (--intacct-fleet) keeps its FleetRun here instead of one company's settings.
 FLEET_RUN_KEY = pytest.StashKey["FleetRun"]()
 CHECKS_PACKAGE = "pytest_pex_intacct.checks"
+ResolvedT = TypeVar("ResolvedT")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,20 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         _refuse_checks_options_without_a_company(config)
         return
-    from .recording.cassette import read_recording
-    from .run.settings import SettingsError, resolve_settings
+    from .run.settings import resolve_settings
 
-    try:
-        settings = resolve_settings(
-            _raw_options(config),
-            os.environ,
-            config.rootpath,
-            config.invocation_params.dir,
-            # --collect-only checks nothing, so it needs no recording.
-            read_recording=None if config.option.collectonly else read_recording,
-        )
-    except SettingsError as error:
-        raise pytest.UsageError(str(error)) from None
+    settings = _resolved(config, resolve_settings)
     config.stash[SETTINGS_KEY] = settings
 
     ignored = _collect_only_the_bundled_checks(config)
@@ -97,22 +88,29 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
-def _configure_fleet(config: pytest.Config) -> None:
-    """``--intacct-fleet``: every company's settings resolved (or one usage error) before any traffic."""
-    from .fleet.fleet_settings import resolve_fleet
+def _resolved(config: pytest.Config, resolve: Callable[..., ResolvedT]) -> ResolvedT:
+    """Options and environment resolved by ``resolve`` (one company or a fleet), or one usage error."""
     from .recording.cassette import read_recording
     from .run.settings import SettingsError
 
     try:
-        fleet = resolve_fleet(
+        return resolve(
             _raw_options(config),
             os.environ,
             config.rootpath,
             config.invocation_params.dir,
+            # --collect-only checks nothing, so it needs no recording.
             read_recording=None if config.option.collectonly else read_recording,
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def _configure_fleet(config: pytest.Config) -> None:
+    """``--intacct-fleet``: every company's settings resolved (or one usage error) before any traffic."""
+    from .fleet.fleet_settings import resolve_fleet
+
+    fleet = _resolved(config, resolve_fleet)
     ignored = _collect_only_the_bundled_checks(config)
 
     from .run.fleet_run import FleetRun

@@ -131,6 +131,9 @@ class AcceptanceRun:
         requirement_id = str(marker.args[0]) if marker.args else ""
         if requirement_id not in BY_ID:
             raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown requirement id {requirement_id!r}")
+        self.parametrize_checks(metafunc, requirement_id)
+
+    def parametrize_checks(self, metafunc: pytest.Metafunc, requirement_id: str) -> None:
         # The requirement id becomes part of the test id: visible in -v, JUnit and the report.
         metafunc.parametrize("intacct", [requirement_id], indirect=True, ids=[requirement_id])
 

@@ -20,7 +20,7 @@ import pytest
 from ..company.snapshot import CompanySnapshot
 from ..fleet.drift import Drift, drift
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
-from ..requirements import ATTACHMENT_NUMBERING, BY_ID, MARKER, RequirementId
+from ..requirements import ATTACHMENT_NUMBERING, BY_ID, RequirementId
 from ..verdict import (
     ACCEPTED,
     ERROR,
@@ -104,13 +104,7 @@ class FleetRun(AcceptanceRun):
         self._wanted: dict[str, bool] = {}
 
     # -- collection ---------------------------------------------------------------------------
-    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        marker = metafunc.definition.get_closest_marker(MARKER)
-        if marker is None or "intacct" not in metafunc.fixturenames:
-            return
-        requirement_id = str(marker.args[0]) if marker.args else ""
-        if requirement_id not in BY_ID:
-            raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown requirement id {requirement_id!r}")
+    def parametrize_checks(self, metafunc: pytest.Metafunc, requirement_id: str) -> None:
         params = [
             CompanyRequirement(settings.company_id, BY_ID[requirement_id].id) for settings in self.fleet.companies
         ]

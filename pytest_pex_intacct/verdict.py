@@ -156,6 +156,7 @@ def results_document(
     ticket: str | None,
     cassette: str | None,
     cassette_sha256: str | None = None,
+    recorded_at: str | None = None,
 ) -> dict[str, object]:
     """The stable results document (docs/results-json.md); ``schema`` changes only when a field changes meaning.
 
@@ -176,6 +177,7 @@ def results_document(
         "ticket": ticket,
         "cassette": cassette,
         "cassette_sha256": cassette_sha256,
+        "recorded_at": recorded_at,
         "counts": counts(results),
         "requirements": [result.to_json() for result in results],
     }

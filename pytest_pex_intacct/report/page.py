@@ -334,6 +334,18 @@ def _item_list(name: str, lines: list[str]) -> str:
     return f'<ul id="{SECTION_ID}-{name}">{items}</ul>'
 
 
+def _when_checked(document: Mapping[str, object]) -> list[str]:
+    finished = display_text(document.get("finished_at"))
+    if document.get("mode") != "replay":
+        return [f"<dt>Checked (UTC)</dt><dd>{_field('span', 'checked', finished)}</dd>"]
+    # A replay judges answers Intacct gave when the recording was made: that is the date that counts.
+    recorded = display_text(document.get("recorded_at")) or "not stated in the recording"
+    return [
+        f"<dt>Intacct read (UTC)</dt><dd>{_field('span', 'recorded-at', recorded)}</dd>",
+        f"<dt>Replayed (UTC)</dt><dd>{_field('span', 'checked', finished)}</dd>",
+    ]
+
+
 def _signoff_block(document: Mapping[str, object]) -> str:
     signer = document.get("signoff")
     parts = ['<section class="pex-signoff">']
@@ -344,7 +356,7 @@ def _signoff_block(document: Mapping[str, object]) -> str:
         "<h2>Sign-off</h2><dl>",
         f"<dt>Signed off by</dt><dd>{_field('span', 'signoff', display_text(signer) or 'nobody (DRAFT)')}</dd>",
         f"<dt>Ticket</dt><dd>{_field('span', 'ticket', display_text(document.get('ticket')) or 'none')}</dd>",
-        f"<dt>Checked (UTC)</dt><dd>{_field('span', 'checked', display_text(document.get('finished_at')))}</dd>",
+        *_when_checked(document),
         f"<dt>Attestations</dt><dd>{_item_list('attestations', attestation_lines(document))}</dd>",
         "</dl></section>",
     ]

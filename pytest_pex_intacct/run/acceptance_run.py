@@ -388,6 +388,8 @@ def company_document(
         cassette=settings.cassette_path.name if settings.mode != Mode.LIVE else None,
         # Hashed after the run: in record mode this is the file just written.
         cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
+        # A replay judges answers read when the recording was made, not at the time of the replay.
+        recorded_at=settings.recorded_at if settings.mode == Mode.REPLAY else None,
     )
     environment = collected_environment(config)
     if environment is not None:

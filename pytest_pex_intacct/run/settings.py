@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..intacct.errors import ConfigurationError
@@ -86,6 +87,8 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     shard: Shard | None = None
     baseline_dir: Path | None = None
+    # A replay only: when its recording was made (UTC, as the results document writes times), if it says.
+    recorded_at: str | None = None
 
     @property
     def cassette_path(self) -> Path:
@@ -234,7 +237,21 @@ def _as_recorded(
                 f"{recorded_command(recorded, option)}; {replay_fix(settings, option)}"
             )
         changes[option.field] = stored
+    changes["recorded_at"] = _utc_time(recorded.get("recorded_at"))
     return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def _utc_time(stamp: object) -> str | None:
+    """A recording's timestamp in the results document's form; None when it is absent or not a time."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check_json_path(path: Path) -> None:

@@ -140,6 +140,8 @@ CATALOGUE: tuple[Requirement, ...] = (
             "Assign the role PEX's guide describes (Roles information > Add Role) and Save. (A company on "
             "user-based permissions has no roles: there the requirement does not apply.)"
         ),
+        # An empty role listing leaves the permission model to a person (company/facts.py RoleCatalogue).
+        attestable=True,
     ),
     Requirement(
         id=RequirementId.STEP4_NORMAL_BALANCE,

@@ -521,17 +521,26 @@ def test_empty_email_remediation_names_the_guide_field(simulator: Callable[..., 
     assert '"Email address"' in remediation and "step 3.4" in remediation.lower()
 
 
-@pytest.mark.parametrize("scenario", ["user-based-permissions", "user-based-empty-roles"])
-def test_user_based_permissions_make_the_role_not_applicable(
-    simulator: Callable[..., Any], run_checks: Any, scenario: str
-) -> None:
-    run = run_checks(simulator(scenario), *ATTEST)
+def test_user_based_permissions_make_the_role_not_applicable(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("user-based-permissions"), *ATTEST)
     entry = run.requirement("STEP3-ROLE")
     assert entry["outcome"] == "not-applicable"
     assert "user-based permissions" in entry["observed"] and "ROLES" in entry["observed"]
     assert "assign" not in (entry["remediation"] or "")
     assert run.verdict == "accepted"
     assert run.result.ret == 0
+
+
+def test_empty_role_listings_need_a_person_who_may_attest(simulator: Callable[..., Any], run_checks: Any) -> None:
+    """An empty ROLES listing may be user-based permissions or roles this user cannot see: never a verdict."""
+    run = run_checks(simulator("user-based-empty-roles"), *ATTEST)
+    entry = run.requirement("STEP3-ROLE")
+    assert entry["outcome"] == "manual"
+    assert "ROLES lists none" in entry["observed"] and "user-based" in entry["observed"]
+    assert run.verdict == "incomplete"
+    attested = run_checks(simulator("user-based-empty-roles"), *ATTEST, "--intacct-attest=STEP3-ROLE")
+    assert attested.requirement("STEP3-ROLE")["attested_by"] == "Dana Smith <dana@pex.example>"
+    assert attested.verdict == "accepted"
 
 
 def test_role_based_company_whose_user_has_no_role_still_fails(simulator: Callable[..., Any], run_checks: Any) -> None:

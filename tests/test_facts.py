@@ -20,6 +20,7 @@ from pytest_pex_intacct.company.facts import (
     NormalBalance,
     Placement,
     RoleAssignments,
+    RoleCatalogue,
     UddAccess,
     UddReadability,
     UserRecord,
@@ -271,10 +272,16 @@ def test_an_owning_entity_fails() -> None:
     assert "MEGAENTITYID=E100, MEGAENTITYKEY=1" in shown(record.placement_reading)
 
 
-def test_an_entity_session_fails_even_with_empty_entity_fields() -> None:
-    record = user(session_location_id="E100")
-    assert record.placement is Placement.OWNED_BY_ENTITY
-    assert "sign-in landed in entity 'E100'" in shown(record.placement_reading)
+def test_an_entity_session_alone_needs_a_person_never_a_verdict() -> None:
+    """Where the session lands is an inference about ownership: it neither fails nor passes the user."""
+    for restriction in (UserRestriction(("true",), ()), Unavailable("USERRESTRICTION returned no row")):
+        record = user(session_location_id="E100", restriction=restriction)
+        assert record.placement is None
+        reading = record.placement_reading
+        assert isinstance(reading, NeedsPerson), reading
+        assert "sign-in landed in entity 'E100'" in reading.observed
+    owned = user(session_location_id="E100", MEGAENTITYID="E100")
+    assert owned.placement is Placement.OWNED_BY_ENTITY
 
 
 def test_a_user_restricted_to_entities_fails() -> None:
@@ -378,12 +385,20 @@ def test_no_role_on_a_role_based_company_fails(direct: Result) -> None:
     assert "role-based permissions (ROLES lists 4 role(s))" in observed
 
 
-@pytest.mark.parametrize("catalogue", [NO_ROLES, NO_ROLE_OBJECT])
-def test_no_role_on_user_based_permissions_is_not_applicable(catalogue: Result) -> None:
+def test_no_role_on_user_based_permissions_is_not_applicable() -> None:
     for listings in ((listing("c"), listing("d")), (NO_ROLE_OBJECT, NO_ROLE_OBJECT)):
-        reading = roles_reading(*listings, catalogue=catalogue)
+        reading = roles_reading(*listings, catalogue=NO_ROLE_OBJECT)
         assert isinstance(reading, NotApplicable), reading
-        assert reading.reason.startswith("the company uses user-based permissions: it defines no roles (ROLES ")
+        assert reading.reason.startswith("the company uses user-based permissions: it defines no roles (ROLES is not")
+
+
+def test_an_empty_roles_listing_needs_a_person_never_a_verdict() -> None:
+    """No role anywhere may be user-based permissions, or roles this user cannot see: neither is shown."""
+    reading = roles_reading(listing("c"), listing("d"), catalogue=NO_ROLES)
+    assert isinstance(reading, NeedsPerson), reading
+    assert "ROLES lists none (totalcount=0)" in reading.observed
+    assert "user-based" in reading.observed and "Add Role" in reading.observed
+    assert isinstance(roles_reading(NO_ROLE_OBJECT, NO_ROLE_OBJECT, catalogue=NO_ROLES), Unavailable)
 
 
 def test_no_role_when_roles_cannot_be_listed_is_an_error_never_a_failure() -> None:
@@ -416,9 +431,10 @@ def test_both_listings_refused_names_the_missing_permission() -> None:
 
 
 def test_role_assignments_reading_without_snapshot() -> None:
-    assert shown(RoleAssignments((), ("ROLEUSERS",), company_has_roles=True).reading).startswith("roles: none")
+    defines = RoleCatalogue.DEFINES_ROLES
+    assert shown(RoleAssignments((), ("ROLEUSERS",), catalogue=defines).reading).startswith("roles: none")
     assert "ROLEUSERS unreadable (down)" in unverifiable(
-        RoleAssignments((), ("USERROLES",), "down", company_has_roles=True).reading
+        RoleAssignments((), ("USERROLES",), "down", catalogue=RoleCatalogue.DEFINES_ROLES).reading
     )
 
 
@@ -560,7 +576,9 @@ def snapshot_of(user_record: UserRecord) -> CompanySnapshot:
         user_id="pex_connector",
         sign_in=SignIn(signed_in, signed_in, signed_in),
         user=user_record,
-        roles=RoleAssignments((), ("USERROLES",), "BL01001973 Permission denied", company_has_roles=True),
+        roles=RoleAssignments(
+            (), ("USERROLES",), "BL01001973 Permission denied", catalogue=RoleCatalogue.DEFINES_ROLES
+        ),
         gl=GlLookup("PEX GL Account", (account("sideways"),)),
         udd=None,
         probe=None,
@@ -628,7 +646,9 @@ def test_an_attestation_never_overrides_a_verified_failure() -> None:
 def test_prepare_turns_not_applicable_into_a_skip_with_the_reason() -> None:
     check = check_of("STEP3-ROLE")
     snapshot = snapshot_of(user())
-    user_based = RoleAssignments((), ("ROLEUSERS",), company_has_roles=False, catalogue_observed="ROLES lists none")
+    user_based = RoleAssignments(
+        (), ("ROLEUSERS",), catalogue=RoleCatalogue.NOT_AN_OBJECT, catalogue_observed="ROLES is not an object"
+    )
     with pytest.raises(pytest.skip.Exception, match="NOT APPLICABLE: the company uses user-based permissions"):
         check.prepare(CompanySnapshot(**{**snapshot.__dict__, "roles": user_based}))
 

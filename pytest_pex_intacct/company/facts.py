@@ -244,19 +244,22 @@ class UserRecord:
 
     @property
     def placement(self) -> Placement | None:
-        """Owned by an entity (a MEGAENTITY field with a value, or a sign-in that landed in an entity),
-        restricted to entities (USERRESTRICTION), or top level only when USERRESTRICTION says
-        UNRESTRICTED=true and nothing names an owner; None when nothing establishes it."""
-        owned = any(value.strip() for _, value in present_fields(self.record, *ENTITY_PATHS))
-        if owned or self.session_location_id:
+        """Owned by an entity (a MEGAENTITY field with a value), restricted to entities (USERRESTRICTION),
+        or top level only when USERRESTRICTION says UNRESTRICTED=true and nothing points at an entity;
+        None when nothing establishes it.
+
+        A sign-in that landed in an entity points at an entity-owned user, but that reading of the
+        session's location is an inference [unconfirmed]: it only keeps the placement from being
+        established (a person settles it), never fails the user on its own.
+        """
+        if any(value.strip() for _, value in present_fields(self.record, *ENTITY_PATHS)):
             return Placement.OWNED_BY_ENTITY
         restriction = self.restriction
-        if isinstance(restriction, UserRestriction):
-            flag = restriction.unrestricted_flag
-            if flag is False and restriction.locations:
-                return Placement.RESTRICTED_TO_ENTITIES
-            if flag is True:
-                return Placement.TOP_LEVEL
+        flag = restriction.unrestricted_flag if isinstance(restriction, UserRestriction) else None
+        if flag is False and isinstance(restriction, UserRestriction) and restriction.locations:
+            return Placement.RESTRICTED_TO_ENTITIES
+        if flag is True and not self.session_location_id:
+            return Placement.TOP_LEVEL
         return None
 
     # -- readings: whether the fact is established, and what Intacct showed
@@ -329,6 +332,18 @@ class UserRecord:
         return Observed(observed)
 
 
+class RoleCatalogue(Enum):
+    """What the ROLES listing showed about the company's roles."""
+
+    DEFINES_ROLES = "defines roles"
+    # "Object definition ROLES not found": integration guides report the Role table missing on
+    # user-based permissions, the one answer read as that setting.
+    NOT_AN_OBJECT = "ROLES is not an object"
+    # An empty listing may also be roles this user cannot see: it establishes neither setting.
+    LISTS_NONE = "ROLES lists none"
+    UNREAD = "ROLES could not be read"
+
+
 @dataclass(frozen=True)
 class RoleAssignments:
     """The user's roles from the listings that could be read, and what shows the company uses roles at all."""
@@ -337,9 +352,7 @@ class RoleAssignments:
     sources: tuple[str, ...]
     # Why ROLEUSERS (computed: direct and group-inherited roles) could not be read; None when it was.
     computed_problem: str | None = None
-    # True: the company defines roles (ROLES lists one); False: it has none, i.e. user-based
-    # permissions; None: not shown (ROLES could not be read).
-    company_has_roles: bool | None = None
+    catalogue: RoleCatalogue = RoleCatalogue.UNREAD
     catalogue_observed: str = ""
 
     @property
@@ -348,7 +361,7 @@ class RoleAssignments:
         sources = ", ".join(self.sources)
         if self.roles:
             return Observed(f"roles: {', '.join(repr(role) for role in self.roles)} (from {sources})")
-        if self.company_has_roles is False:
+        if self.catalogue is RoleCatalogue.NOT_AN_OBJECT:
             return NotApplicable(
                 f"the company uses user-based permissions: it defines no roles ({self.catalogue_observed}), so "
                 "there is no role to assign; the user's permissions are set on the user itself"
@@ -358,7 +371,14 @@ class RoleAssignments:
                 f"ROLEUSERS unreadable ({self.computed_problem}); USERROLES lists no direct role, "
                 "and roles inherited from user groups cannot be seen"
             )
-        if self.company_has_roles is None:
+        if self.catalogue is RoleCatalogue.LISTS_NONE:
+            return NeedsPerson(
+                f"roles: none (from {sources}), and {self.catalogue_observed}: the company may use user-based "
+                "permissions (then no role is needed) or hold roles this user cannot see. Check in Intacct "
+                "whether the company uses roles (Company > Admin tab > Roles) and, if it does, that the Web "
+                "Services user has one (Web Services users > Edit > Add Role)"
+            )
+        if self.catalogue is RoleCatalogue.UNREAD:
             return Unavailable(
                 f"roles: none (from {sources}), but whether the company uses roles at all is not shown "
                 f"({self.catalogue_observed}): on user-based permissions there are no roles to assign"

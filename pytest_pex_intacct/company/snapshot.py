@@ -29,6 +29,7 @@ from .facts import (
     GlLookup,
     ProbeOutcome,
     RoleAssignments,
+    RoleCatalogue,
     UddAccess,
     UddReadability,
     UserRecord,
@@ -210,28 +211,32 @@ def _role_names(result: Result, login_field: str, login_id: str) -> tuple[tuple[
     return tuple(names), None
 
 
-def _company_has_roles(result: Result) -> tuple[bool | None, str]:
-    """Whether the company defines any role, and what ROLES showed.
+def _role_catalogue(result: Result) -> tuple[RoleCatalogue, str]:
+    """What ROLES showed about the company's roles, in words for ``observed``.
 
-    What a company on user-based permissions answers is [unconfirmed]: an unknown-object failure and
-    an empty listing are both read as "no roles"; a refusal or any other failure shows nothing.
+    What a company on user-based permissions answers is [unconfirmed]: an unknown-object failure is
+    read as that setting; an empty listing is reported as what it is, for a person to settle.
     """
     if result.ok:
         total = result.data_attributes.get("totalcount") or result.data_attributes.get("count") or "?"
         if result.records:
-            return True, f"ROLES lists {total} role(s)"
-        return False, f"ROLES lists none (totalcount={total})"
+            return RoleCatalogue.DEFINES_ROLES, f"ROLES lists {total} role(s)"
+        return RoleCatalogue.LISTS_NONE, f"ROLES lists none (totalcount={total})"
     if is_unknown_object(result.errors):
-        return False, f"ROLES is not an object of this company: {describe_errors(result.errors)}"
-    return None, f"ROLES could not be read: {describe_errors(result.errors)}"
+        return RoleCatalogue.NOT_AN_OBJECT, f"ROLES is not an object of this company: {describe_errors(result.errors)}"
+    return RoleCatalogue.UNREAD, f"ROLES could not be read: {describe_errors(result.errors)}"
 
 
 def _roles(computed: Result, direct: Result, catalogue: Result, login_id: str) -> RoleAssignments | Unavailable:
     """The user's roles (``login_id``: the LOGINID USERINFO returned, else the one typed)."""
     computed_roles, computed_problem = _role_names(computed, "USERLOGINID", login_id)
     direct_roles, direct_problem = _role_names(direct, "USERID", login_id)
-    has_roles, catalogue_observed = _company_has_roles(catalogue)
-    if computed_problem is not None and direct_problem is not None and has_roles is not False:
+    role_catalogue, catalogue_observed = _role_catalogue(catalogue)
+    if (
+        computed_problem is not None
+        and direct_problem is not None
+        and role_catalogue is not RoleCatalogue.NOT_AN_OBJECT
+    ):
         errors = computed.errors + direct.errors
         if is_permission_refusal(errors) or is_busy(errors):
             return Unavailable(
@@ -247,9 +252,8 @@ def _roles(computed: Result, direct: Result, catalogue: Result, login_id: str) -
     )
     # Whether "no role" is verified depends on ROLEUSERS (it includes group-inherited roles) and on the
     # company using roles at all: the reading decides.
-    return RoleAssignments(
-        tuple(dict.fromkeys(computed_roles + direct_roles)), sources, computed_problem, has_roles, catalogue_observed
-    )
+    roles = tuple(dict.fromkeys(computed_roles + direct_roles))
+    return RoleAssignments(roles, sources, computed_problem, role_catalogue, catalogue_observed)
 
 
 def _gl(result: Result, settings: Settings) -> GlLookup | Unavailable:

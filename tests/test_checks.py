@@ -212,13 +212,32 @@ def test_network_failure_is_an_error_for_every_check(simulator: Callable[..., An
     assert run.outcomes["UDD-READ"] == "not-applicable"
 
 
-def test_write_probe_without_autonumbering_fails_and_cleans_up(simulator: Callable[..., Any], run_checks: Any) -> None:
+def test_write_probe_refused_without_autonumbering_needs_a_person_and_cleans_up(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
+    """What Intacct answers without numbering is undocumented: its refusal is not proof enough for `failed`."""
     server = simulator("no-autonumbering")
     run = run_checks(server, "--intacct-write-probe")
-    assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "failed"
-    assert "refused an attachment without an ID" in run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
+    assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
+    observed = run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
+    assert "refused an attachment created without an ID (BL01001973 Attachment ID is required)" in observed
+    assert "a person confirms" in observed
     assert server.attachments == ()
     assert "PEX acceptance probe" not in server.folder_names
+    run.result.stdout.fnmatch_lines(
+        ["*To conclude it, run without --intacct-write-probe, confirm it in Intacct*--intacct-attest=STEP1-*"]
+    )
+
+
+def test_write_probe_left_without_a_number_fails(simulator: Callable[..., Any], run_checks: Any) -> None:
+    """An attachment Intacct keeps with an empty supdocid is evidence: nothing numbered it."""
+    server = simulator("ready")
+    server.inject(EditedAnswer(set_field("supdocid", "")), times=None)
+    run = run_checks(server, "--intacct-write-probe")
+    entry = run.requirement("STEP1-ATTACHMENT-NUMBERING")
+    assert entry["outcome"] == "failed"
+    assert "listing it shows an empty supdocid" in entry["observed"]
+    assert "by hand" in entry["observed"]
 
 
 def test_write_probe_reports_what_it_could_not_delete(simulator: Callable[..., Any], run_checks: Any) -> None:

@@ -21,10 +21,10 @@ from ..intacct.functions import (
     IntacctFunction,
     ListSupdocs,
 )
-from ..intacct.response import Result
+from ..intacct.response import Record, Result
 from ..verdict import CLEANUP_FAILED
 from .facts import ProbeOutcome, field_text
-from .readings import Unavailable
+from .readings import NeedsPerson, Unavailable
 
 PROBE_FOLDER = "PEX acceptance probe"
 # Each run names its attachment uniquely, so the listing that confirms its key finds only this run's.
@@ -40,8 +40,8 @@ _CREATE_ATTACHMENT = "probe-create-attachment"
 _CONFIRM_ATTACHMENT = "probe-confirm-attachment"
 # Said wherever the probe is offered or reported: the customer's sequence moves on by one.
 USES_A_NUMBER = "a successful probe uses up one number of the Attachments sequence"
-# The exact refusal text without auto-numbering is unconfirmed: these are the
-# words any plausible wording contains. Anything else is reported as an error, never as the customer's.
+# The refusal Intacct gives without auto-numbering is [unconfirmed]: a refusal in these words is
+# likely that, so a person confirms it (manual); any other refusal is an error. Neither is a `failed`.
 _NEEDS_AN_ID = ("supdocid", "attachment id", "id is required", "document sequence", "numbering")
 
 
@@ -65,12 +65,12 @@ def _names(result: Result) -> list[str]:
 
 def run_attachment_probe(
     client: IntacctClient, login: LoginCredentials, folders: Result, run_id: str
-) -> ProbeOutcome | Unavailable:
+) -> ProbeOutcome | NeedsPerson | Unavailable:
     if not folders.ok:
         return Unavailable(f"could not list attachment folders before the probe: {describe_errors(folders.errors)}")
     document = probe_document(run_id)
     created = _Created()
-    outcome: ProbeOutcome | Unavailable = Unavailable("the write probe did not finish")
+    outcome: ProbeOutcome | NeedsPerson | Unavailable = Unavailable("the write probe did not finish")
     try:
         outcome = _create(client, login, PROBE_FOLDER in _names(folders), document, created)
     finally:
@@ -80,12 +80,13 @@ def run_attachment_probe(
     leftover = "; ".join(problems)
     if isinstance(outcome, ProbeOutcome):
         return ProbeOutcome(outcome.numbered, f"{outcome.observed}. {CLEANUP_FAILED}: {leftover}", tuple(problems))
-    return Unavailable(f"{outcome.reason}. {CLEANUP_FAILED}: {leftover}", leftovers=tuple(problems))
+    said = outcome.reason if isinstance(outcome, Unavailable) else outcome.observed
+    return Unavailable(f"{said}. {CLEANUP_FAILED}: {leftover}", leftovers=tuple(problems))
 
 
 def _create(
     client: IntacctClient, login: LoginCredentials, folder_exists: bool, document: str, created: _Created
-) -> ProbeOutcome | Unavailable:
+) -> ProbeOutcome | NeedsPerson | Unavailable:
     functions: list[IntacctFunction] = []
     if not folder_exists:
         functions.append(
@@ -118,7 +119,16 @@ def _create(
         if not attachment.key:
             created.unknown_attachment = True
             return Unavailable("Intacct reported the probe attachment created but returned no key")
-        confirmed = _confirmed_id(response.result(_CONFIRM_ATTACHMENT), document, attachment.key)
+        listing = response.result(_CONFIRM_ATTACHMENT)
+        if _listed_without_an_id(listing, document):
+            # Intacct kept it without a number: the sequence is not set up, and there is no ID to delete it by.
+            created.unknown_attachment = True
+            return ProbeOutcome(
+                False,
+                f"Intacct accepted an attachment created without an ID (key {attachment.key!r}) and left it "
+                "without one: listing it shows an empty supdocid",
+            )
+        confirmed = _confirmed_id(listing, document, attachment.key)
         if confirmed is None:
             created.unknown_attachment = True
         else:
@@ -133,8 +143,26 @@ def _create(
         return Unavailable(folder_problem)
     text = describe_errors(attachment.errors)
     if any(needle in text.lower() for needle in _NEEDS_AN_ID):
-        return ProbeOutcome(False, f"Intacct refused an attachment without an ID, so it does not number them: {text}")
+        return NeedsPerson(
+            f"Intacct refused an attachment created without an ID ({text}): most likely the Attachments sequence "
+            "is not set up, but what Intacct answers then is not documented, so a person confirms the setting"
+        )
     return Unavailable(f"the probe attachment could not be created for a reason other than numbering: {text}")
+
+
+def _named(listing: Result, document: str) -> list[Record]:
+    return [record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document]
+
+
+def _listed_without_an_id(listing: Result, document: str) -> bool:
+    """The listing shows this run's one attachment, with an empty supdocid: proof it was not numbered."""
+    if not listing.ok:
+        return False
+    named = _named(listing, document)
+    if len(named) != 1:
+        return False
+    supdoc_id = field_text(named[0], "supdocid")
+    return supdoc_id is not None and not supdoc_id[1].strip()
 
 
 def _confirmed_id(listing: Result, document: str, key: str) -> str | None:
@@ -146,9 +174,7 @@ def _confirmed_id(listing: Result, document: str, key: str) -> str | None:
     """
     if not listing.ok:
         return None
-    named = [
-        record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document
-    ]
+    named = _named(listing, document)
     if len(named) != 1:
         return None
     supdoc_id = field_text(named[0], "supdocid")

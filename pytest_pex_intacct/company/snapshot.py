@@ -39,7 +39,7 @@ from .facts import (
     parse_bool,
 )
 from .probe import PROBE_FOLDER, run_attachment_probe
-from .readings import Unavailable
+from .readings import NeedsPerson, Unavailable
 from .sign_in import SignIn, classify_sign_in
 
 USER = "user"
@@ -74,7 +74,7 @@ class CompanySnapshot:
     roles: RoleAssignments | Unavailable
     gl: GlLookup | Unavailable
     udd: UddReadability | Unavailable | None
-    probe: ProbeOutcome | Unavailable | None
+    probe: ProbeOutcome | NeedsPerson | Unavailable | None
 
     @classmethod
     def unavailable(cls, settings: Settings, reason: str) -> CompanySnapshot:

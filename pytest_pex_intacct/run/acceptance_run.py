@@ -401,7 +401,10 @@ def manual_guidance(requirement: Requirement, settings: Settings) -> str:
     """How to conclude a requirement that needs a person: the two ways, with their exact flags."""
     signoff = f'--intacct-signoff="{settings.signoff}"' if settings.signoff else '--intacct-signoff="Name <email>"'
     probe = ""
-    if requirement.id == ATTACHMENT_NUMBERING:
+    if requirement.id == ATTACHMENT_NUMBERING and settings.write_probe:
+        # The probe ran and could not settle it: attesting replaces the probe (both at once is refused).
+        probe = " run without --intacct-write-probe,"
+    elif requirement.id == ATTACHMENT_NUMBERING:
         probe = (
             " let the checks verify it by adding --intacct-write-probe (creates and deletes one attachment, "
             "using up one number of the Attachments sequence), or"

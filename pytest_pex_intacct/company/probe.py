@@ -151,7 +151,9 @@ def _create(
 
 
 def _named(listing: Result, document: str) -> list[Record]:
-    return [record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document]
+    return [
+        record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document
+    ]
 
 
 def _listed_without_an_id(listing: Result, document: str) -> bool:

@@ -147,19 +147,47 @@ def read_problem(errors: tuple[ErrorDetail, ...], what: str, object_name: str, u
     return f"Intacct could not {what}: {shown}"
 
 
-def _user(
-    response: Response, settings: Settings, restriction: UserRestriction | Unavailable
+def _user(result: Result, wanted: str, location: str, restriction: UserRestriction | Unavailable) -> UserRecord | None:
+    """The record of ``wanted`` (compared whatever the case) in a USERINFO answer, if it holds one."""
+    for record in result.records:
+        login = field_text(record, "LOGINID")
+        if login and login[1].casefold() == wanted.casefold():
+            return UserRecord(login[1], record, location, restriction)
+    return None
+
+
+def _read_user(
+    client: IntacctClient,
+    login: LoginCredentials,
+    response: Response,
+    settings: Settings,
+    explain: Callable[[IntacctError], str],
 ) -> UserRecord | Unavailable:
+    """The checked user's record; when USERINFO keys it in another case than typed, read again by that key.
+
+    The user signed in with the ID as typed, so a record stored as ``PEX_Connector`` is that user: the
+    second read (one more request, only then) lets it be judged instead of asking for a re-run.
+    """
     result = response.result(USER)
     wanted = settings.user_id
     if not result.ok:
         return Unavailable(read_problem(result.errors, f"read USERINFO {wanted!r}", "USERINFO", wanted))
-    for record in result.records:
-        login = field_text(record, "LOGINID")
-        if login and login[1].casefold() == wanted.casefold():
-            location = response.authentication.location_id if response.authentication else ""
-            return UserRecord(login[1], record, location, restriction)
+    location = response.authentication.location_id if response.authentication else ""
+    restriction = _restriction(response.result(RESTRICTION), wanted)
+    found = _user(result, wanted, location, restriction)
+    if found is not None:
+        return found
     stored = _login_ids(response.result(USER_ANY_CASE))
+    if len(stored) == 1:
+        try:
+            again = client.send(login, [ReadByName(USER, "USERINFO", (stored[0],))]).result(USER)
+        except IntacctError as error:
+            return Unavailable(f"reading USERINFO again by its stored key {stored[0]!r} failed: {explain(error)}")
+        if not again.ok:
+            return Unavailable(read_problem(again.errors, f"read USERINFO {stored[0]!r}", "USERINFO", wanted))
+        found = _user(again, stored[0], location, restriction)
+        if found is not None:
+            return found
     if stored:
         return Unavailable(
             f"USERINFO has no record keyed exactly {wanted!r}, but a lookup whatever the case found "
@@ -372,7 +400,7 @@ def gather_snapshot(
 
     try:
         udd = _udd(client, login, response.result(DIMENSIONS), settings.user_id) if settings.udd else None
-        user = _user(response, settings, _restriction(response.result(RESTRICTION), settings.user_id))
+        user = _read_user(client, login, response, settings, explain)
         probe = (
             run_attachment_probe(client, login, response.result(PROBE_FOLDERS), run_id)
             if settings.write_probe and write_probe_selected

@@ -101,6 +101,9 @@ class Scenario:
     # Whether USERINFO carries MEGAENTITYKEY/ID/NAME at all (unconfirmed for USERINFO).
     user_entity_fields: bool = True
     supdoc_key: SupdocKey = "recordno"
+    # Whether the sign-in finds a user whatever the case of the typed ID ([unconfirmed] on real
+    # Intacct); readByName still compares its key exactly.
+    signin_user_id_any_case: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str = "scenario") -> Scenario:
@@ -118,6 +121,8 @@ class Scenario:
         return dataclasses.replace(self, senders=senders, users=users)
 
     def user(self, login_id: str) -> User | None:
+        if self.signin_user_id_any_case:
+            return next((user for user in self.users if user.login_id.casefold() == login_id.casefold()), None)
         return next((user for user in self.users if user.login_id == login_id), None)
 
     def authorized_sender(self, sender_id: str) -> AuthorizedSender | None:
@@ -244,6 +249,7 @@ def _read_scenario(doc: _Fields) -> Scenario:
         unreadable_objects=tuple(name.upper() for name in doc.strings("unreadable_objects")),
         user_entity_fields=doc.get("user_entity_fields", bool, default=True),
         supdoc_key=cast(SupdocKey, doc.choice("supdoc_key", ("recordno", "supdocid"), default="recordno")),
+        signin_user_id_any_case=doc.get("signin_user_id_any_case", bool, default=False),
     )
     doc.done()
     return scenario

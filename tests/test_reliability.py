@@ -108,7 +108,8 @@ MATRIX = {
     "200-rate-limit-in-control": Row(
         faults.BusyAnswer("control"), "busy or off-line after the retries (XL03000006 API rate limit", (2, ATTEMPTS)
     ),
-    "html-maintenance-page": Row(faults.MaintenancePage(), "HTML page (HTTP 200)", (1, 1)),
+    # Its title says "Temporarily Off-line": retried like any busy answer, then named.
+    "html-maintenance-page": Row(faults.MaintenancePage(), "HTML page (HTTP 200)", (2, ATTEMPTS)),
     "empty-body": Row(faults.EmptyBody(), "empty body", (1, 1)),
     "truncated-xml": Row(faults.Truncated(), "not well-formed XML", (1, 1)),
     "foreign-xml": Row(faults.ForeignXml(), "not an Intacct response", (1, 1)),

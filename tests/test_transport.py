@@ -368,6 +368,15 @@ def test_busy_words_in_company_data_are_not_a_fault() -> None:
     assert is_transient(HttpReply(200, "text/xml", busy_200("control", "API rate limit exceeded"), 1))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"API rate limit exceeded", b"<html><body>The Service is Temporarily Off-line. Try Again Later</body></html>"],
+)
+def test_busy_words_in_a_body_that_is_no_response_are_a_fault(body: bytes) -> None:
+    assert is_transient(HttpReply(200, "text/html", body, 1))
+    assert not is_transient(HttpReply(200, "text/html", b"<html><body>Maintenance notice</body></html>", 1))
+
+
 def test_writes_are_not_retried_on_busy_answers() -> None:
     rate_limited_200 = busy_200("control", "API rate limit exceeded")
     client = stub_client(lambda request: canned(200, rate_limited_200, XML), sleep=lambda seconds: None)
@@ -381,14 +390,13 @@ def test_writes_are_not_retried_on_busy_answers() -> None:
 @pytest.mark.parametrize(
     ("fault", "needle"),
     [
-        (faults.MaintenancePage(), "HTML page (HTTP 200)"),
         (faults.EmptyBody(), "empty body"),
         (faults.Truncated(), "not well-formed XML"),
         (faults.ForeignXml("foo"), "not an Intacct response (root element <foo>)"),
         (faults.ForeignXml("html"), "not an Intacct response (root element <html>)"),
         (faults.MismatchedControlIds(), "results do not answer the request"),
     ],
-    ids=["html", "empty", "truncated", "foreign-xml", "xhtml", "mismatched-control-ids"],
+    ids=["empty", "truncated", "foreign-xml", "xhtml", "mismatched-control-ids"],
 )
 def test_unusable_200_body_is_a_protocol_error_not_retried(
     gateway: SimulatorServer, fault: faults.Fault, needle: str
@@ -396,6 +404,12 @@ def test_unusable_200_body_is_a_protocol_error_not_retried(
     gateway.inject(fault, times=None)
     fails_with(ProtocolError, client_for(gateway.url), needle, bound=1.5)
     assert gateway.log.count == 1
+
+
+def test_a_maintenance_page_saying_off_line_is_retried_then_named(gateway: SimulatorServer) -> None:
+    gateway.inject(faults.MaintenancePage(), times=None)
+    fails_with(ProtocolError, client_for(gateway.url), "HTML page (HTTP 200)")
+    assert gateway.log.count == RETRY.attempts
 
 
 def test_xxe_body_never_reads_the_file(gateway: SimulatorServer, tmp_path: Path) -> None:

@@ -249,6 +249,14 @@ def test_write_probe_reports_what_it_could_not_delete(simulator: Callable[..., A
     run.result.stdout.fnmatch_lines(["WRITE PROBE LEFT DATA IN COMPANY ACME: *by hand*"])
 
 
+def test_an_attestation_intacct_settled_is_said_to_be_unused(simulator: Callable[..., Any], run_checks: Any) -> None:
+    run = run_checks(simulator("ready"), *ATTEST, "--intacct-attest=STEP3-ROOT-LEVEL")
+    assert run.outcomes["STEP3-ROOT-LEVEL"] == "passed"
+    assert run.requirement("STEP3-ROOT-LEVEL")["attested_by"] is None
+    run.result.stdout.fnmatch_lines(["--intacct-attest=STEP3-ROOT-LEVEL was not used: it is passed, not manual"])
+    assert "--intacct-attest=STEP1-ATTACHMENT-NUMBERING was not used" not in run.result.stdout.str()
+
+
 def test_manual_attachment_numbering_counts_only_when_attested(simulator: Callable[..., Any], run_checks: Any) -> None:
     unattested = run_checks(simulator("ready"))
     assert unattested.requirement("STEP1-ATTACHMENT-NUMBERING")["attested_by"] is None

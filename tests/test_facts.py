@@ -628,7 +628,7 @@ def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> N
 
 def test_prepare_counts_an_attested_needs_a_person_as_met_and_names_who() -> None:
     check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
-    with pytest.raises(pytest.skip.Exception, match=r"^MANUAL, attested by Dana Smith <dana@pex\.example>: "):
+    with pytest.raises(pytest.skip.Exception, match=r"^MANUAL: attested by Dana Smith <dana@pex\.example>; "):
         check.prepare(snapshot_of(user(restriction=Unavailable("USERRESTRICTION refused"))))
     decided = check.decided
     assert decided is not None and decided.attested_by == "Dana Smith <dana@pex.example>"

@@ -302,6 +302,17 @@ def test_an_option_contradicting_the_recording_is_one_usage_line(
     assert (tmp_path / "ACME.yaml").read_text() == original
 
 
+def test_names_typed_in_another_case_agree_with_the_recording(
+    simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
+) -> None:
+    """Intacct finds the user and the GL account whatever the case: those do not contradict a recording."""
+    server = simulator(secret_scenario())
+    recorded = record(run_checks, server, tmp_path)
+    run = replay(run_checks, tmp_path, "--intacct-gl-account=pex gl account", "--intacct-user=PEX_CONNECTOR")
+    assert run.outcomes == recorded.outcomes
+    assert run.document["user"] == "pex_connector"
+
+
 def test_a_request_the_recording_lacks_is_reported_once(
     simulator: Callable[..., Any], run_checks: Any, tmp_path: Path
 ) -> None:

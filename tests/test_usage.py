@@ -174,6 +174,11 @@ def test_company_from_the_environment_activates_the_checks(
         (["--intacct-company=ACME", "--intacct-attest=STEP2-SENDER-ID", GOOD_SIGNOFF], {}, "cannot be attested"),
         (["--intacct-company=ACME", "--intacct-attest=STEP1-ATTACHMENT-NUMBERING"], {}, "needs --intacct-signoff"),
         (
+            ["--intacct-company=ACME", "--intacct-attest=UDD-READ", GOOD_SIGNOFF],
+            {},
+            "UDD-READ is only checked with --intacct-udd; add --intacct-udd, or leave the attestation out",
+        ),
+        (
             [
                 "--intacct-company=ACME",
                 "--intacct-attest=STEP1-ATTACHMENT-NUMBERING",

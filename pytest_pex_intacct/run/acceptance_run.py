@@ -322,6 +322,10 @@ class AcceptanceRun:
         for result in results:
             if result.outcome == MANUAL and result.attested_by is None:
                 write(manual_guidance(result.requirement, self.settings))
+        for result in results:
+            if result.requirement.id in self.settings.attested and result.attested_by is None:
+                # The signer attested something Intacct settled (or the run never reached): say so.
+                write(f"--intacct-attest={result.requirement.id} was not used: it is {result.outcome}, not manual")
         if self.settings.mode == Mode.RECORD:
             write(self._cassette_line())
         if self.settings.json_path is not None:

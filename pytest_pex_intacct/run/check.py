@@ -104,7 +104,7 @@ class Check:
         )
         label = {
             BLOCKED: f"BLOCKED by {blocked_by}",
-            MANUAL: f"MANUAL, attested by {attested_by}" if attested_by else "MANUAL",
+            MANUAL: "MANUAL",
             NOT_APPLICABLE: "NOT APPLICABLE",
         }[outcome]
         pytest.skip(f"{label}: {reason}")

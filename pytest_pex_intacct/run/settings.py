@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..intacct.errors import ConfigurationError
 from ..intacct.timeouts import Timeouts
-from ..requirements import ATTACHMENT_NUMBERING
+from ..requirements import ATTACHMENT_NUMBERING, UDD_READ
 from .options import (
     ATTESTABLE,
     CASSETTES,
@@ -195,6 +195,11 @@ def resolve_settings(
     if mode == Mode.REPLAY and read_recording is not None:
         settings = _as_recorded(settings, read_recording(settings), raw, environ)
 
+    if UDD_READ in settings.attested and not settings.udd:
+        raise SettingsError(
+            f"--intacct-attest={UDD_READ}: the optional {UDD_READ} is only checked with --intacct-udd; "
+            "add --intacct-udd, or leave the attestation out"
+        )
     if settings.attested and settings.signoff is None:
         raise SettingsError('--intacct-attest needs --intacct-signoff="Name <email>" to record who attests')
     if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe and not raw.get("write_probe"):
@@ -230,7 +235,7 @@ def _as_recorded(
         stored = recorded[option.recorded_as]
         current = getattr(settings, option.field)
         label = _explicit(option, raw, environ)
-        if label is not None and current != stored:
+        if label is not None and not _agrees(option, current, stored):
             shown = option.flag if option.kind == "flag" else f"{label} {current!r}"
             raise SettingsError(
                 f"{shown} contradicts the recording {settings.cassette_path}, made with "
@@ -239,6 +244,17 @@ def _as_recorded(
         changes[option.field] = stored
     changes["recorded_at"] = _utc_time(recorded.get("recorded_at"))
     return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+# Names Intacct finds whatever the case (the user signs in, the GL account is looked up, either way):
+# typed in another case they ask for what the recording holds.
+_ANY_CASE_FIELDS = ("user_id", "gl_account")
+
+
+def _agrees(option: Option, given: object, stored: object) -> bool:
+    if option.field in _ANY_CASE_FIELDS and isinstance(given, str) and isinstance(stored, str):
+        return given.casefold() == stored.casefold()
+    return given == stored
 
 
 def _utc_time(stamp: object) -> str | None:

@@ -77,7 +77,9 @@ CATALOGUE: tuple[Requirement, ...] = (
         ),
         remediation=(
             "Add the sender ID exactly as `PEX MPP` (case-sensitive: upper case, one space) with Status "
-            "Active. A wrongly spelled entry cannot be edited: add a new one and delete the wrong one."
+            "Active. A wrongly spelled entry cannot be edited: add a new one and delete the wrong one. If it "
+            "is already there and active, Intacct's answer means the company has no Web Services subscription: "
+            "subscribe it (Company > Admin tab > Subscriptions > Web Services)."
         ),
     ),
     Requirement(

@@ -279,6 +279,23 @@ def test_replayed_report_names_the_cassette_by_file_name_and_hash(
     assert code == 1 and any("summary recorded-at" in line for line in out), out
 
 
+def test_one_cause_of_many_errors_is_told_once_on_the_page(
+    simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run, report = html_run(run_checks, pytester, simulator("ready"), *SIGNED, sender_password="not-the-password")
+    errors = [entry["id"] for entry in run.document["requirements"] if entry["outcome"] == "error"]
+    assert len(errors) > 2, run.outcomes
+    cause = run.requirement(errors[0])["observed"]
+    rows = report.rows
+    assert cause in rows[errors[0]].observed
+    for requirement_id in errors[1:]:
+        # The JSON keeps each row's full text; the page points back to the first.
+        assert run.requirement(requirement_id)["observed"] == cause
+        assert rows[requirement_id].observed.endswith(f"The same as {errors[0]}, above."), rows[requirement_id]
+    assert sum(cause in row.observed for row in rows.values()) == 1
+    assert verify(report.path, capsys)[0] == 0
+
+
 def test_deselected_requirements_are_rows_that_say_not_run(
     simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -372,12 +372,15 @@ def _badge(entry: Mapping[str, object]) -> str:
     return words
 
 
-def _row(entry: Mapping[str, object]) -> str:
+def _row(entry: Mapping[str, object], same_as: str | None = None) -> str:
     requirement_id = display_text(entry.get("id"))
     row_id = f"row-{requirement_id}"
     observed = display_text(entry.get("observed"))
     remediation = display_text(entry.get("remediation"))
     step = display_text(entry.get("guide_step"))
+    if same_as is not None:
+        # One cause (a refused sign-in, an outage) is told once: the rows after it point back to it.
+        observed = f"The same as {same_as}, above."
     raw = f'<div class="pex-raw">{_e(observed)}</div>' if observed else ""
     remedy = f'<div class="pex-remedy">{_prose(remediation)}</div>' if remediation else ""
     return (
@@ -399,9 +402,16 @@ def _requirements_block(document: Mapping[str, object]) -> str:
         "<thead><tr><th>Outcome</th><th>Requirement</th><th>What Intacct showed</th>"
         "<th>Where to fix it</th></tr></thead>",
     ]
+    first_with: dict[str, str] = {}
     for section, entries in grouped(document):
         parts.append(f'<tbody class="pex-group"><tr><th class="pex-step" colspan="4">{_e(section.heading)}</th></tr>')
-        parts += [_row(entry) for entry in entries]
+        for entry in entries:
+            same_as = None
+            observed = display_text(entry.get("observed"))
+            if display_text(entry.get("outcome")) == ERROR and observed:
+                same_as = first_with.get(observed)
+                first_with.setdefault(observed, display_text(entry.get("id")))
+            parts.append(_row(entry, same_as))
         parts.append("</tbody>")
     parts.append("</table></section>")
     return "".join(parts)

@@ -152,7 +152,7 @@ def test_an_unreadable_demo_cassette_names_the_demo_recorder(
     line = one_usage_line(
         pytester.runpytest("--intacct-company=demo-ready", "--intacct-mode=replay", "--intacct-cassettes=broken")
     )
-    assert f"{broken / 'demo-ready.yaml'} is not a usable recording: the cassette is not readable YAML" in line
+    assert f"{broken / 'demo-ready.yaml'} is not a usable recording: the cassette is not valid YAML (line" in line
     assert f"record the demos again with: {DEMO_RECORDER} --cassettes {broken}" in line
 
 

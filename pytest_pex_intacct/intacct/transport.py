@@ -274,7 +274,7 @@ def _describe_connection_error(host: str | None, error: Exception) -> str:
     if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
         return f"could not resolve the endpoint host {host} (DNS); check --intacct-endpoint and the network"
     if "Connection refused" in text or "ConnectionRefused" in text:
-        return f"connection to {host} refused; is the endpoint right and reachable?"
+        return f"connection to {host} refused: check that the endpoint is right and reachable"
     if "Read timed out" in text or "timed out" in text:
         return f"{host} did not answer in time"
     if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():

@@ -97,9 +97,13 @@ def _load(path: Path, mtime_ns: int, size: int) -> Cassette:
     try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except yaml.MarkedYAMLError as error:
+        # The parser's own words ("while parsing a flow node") mean nothing to a user: the line does.
+        line = f"line {error.problem_mark.line + 1}: " if error.problem_mark is not None else ""
+        raise CassetteProblem(f"the cassette is not valid YAML ({line}{error.problem or 'unreadable'})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CassetteProblem(f"the cassette is not readable YAML ({first})") from None
+        raise CassetteProblem(f"the cassette is not valid YAML ({first})") from None
     except OSError as error:
         raise CassetteProblem(f"the cassette cannot be read ({error.strerror or type(error).__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list) or not data["interactions"]:

@@ -506,11 +506,12 @@ def _appendix_block(document: Mapping[str, object]) -> str:
 
 
 def _how_to_verify(document: Mapping[str, object], signature: Mapping[str, object] | None) -> str:
-    command = f"<code>{VERIFY_COMMAND} report.html</code>"
+    # The page cannot know what its file is called on the reader's machine.
+    command = f"<code>{VERIFY_COMMAND} FILE</code>"
     text = (
-        f"To check that nothing in this file was changed since it was written, run {command} "
-        "(the pytest-pex-intacct package). It re-reads the results embedded in the file, recomputes their "
-        "digest and the file's, and compares every line shown above with them."
+        f"To check that nothing in this file was changed since it was written, run {command} with FILE this "
+        "report's file name (the pytest-pex-intacct package). It re-reads the results embedded in the file, "
+        "recomputes their digest and the file's, and compares every line shown above with them."
     )
     if signature is not None:
         text += (

@@ -546,6 +546,30 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
     assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)
 
 
+def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(
+    fleet_simulator: Callable[..., SimulatorServer],
+    run_fleet: Callable[..., FleetResult],
+    pytester: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_pex_intacct.__main__ import main
+
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "--html=fleet.html", "--self-contained-html")
+    assert run.result.ret == 0
+    capsys.readouterr()  # drop what the in-process run printed
+    # A wrong kind of file (exit 2), not an edited report (exit 1); no element id of the page's insides.
+    assert main(["verify", str(pytester.path / "fleet.html")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"verify: {pytester.path / 'fleet.html'}: a fleet report, which is not sealed as a whole, so verify cannot "
+        "check it; check each company instead: its signed results document (<company>.json, written with "
+        "--intacct-json=DIR/) or its own report (pytest --intacct-company=ID --html=REPORT.html, then verify "
+        "REPORT.html)"
+    ]
+
+
 def test_the_simulator_command_serves_a_fleet_and_its_banner_runs_as_printed(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ signature, verify, xdist, and a real browser (rendered text and print)."""
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import hmac
 import html
@@ -806,6 +807,32 @@ def test_verify_usage_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pyt
         assert len(capsys.readouterr().err.splitlines()) == 1
     for path in (tmp_path / "missing.html", not_a_report):
         assert verify(path, capsys)[0] == 2
+
+
+def test_verify_says_in_plain_words_why_it_cannot_read_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # paths as the user types them
+    Path("reports").mkdir()
+    Path("binary.html").write_bytes(b"\x89PNG\r\n\x1a\n\xff")
+    expected = {
+        "reports": "verify: reports is a directory, not a report file",
+        "nope.html": "verify: no such file: nope.html",
+        "binary.html": "verify: binary.html is not UTF-8 text, so not a report file",
+    }
+    read_bytes = Path.read_bytes
+
+    def refused(path: Path) -> bytes:  # what mode 000 gives (but not to root, who may run this suite)
+        if path.name == "locked.html":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    Path("locked.html").write_text("<html></html>", encoding="utf-8")
+    expected["locked.html"] = "verify: cannot read locked.html: Permission denied"
+    for argument, message in expected.items():
+        code, out, err = verify(Path(argument), capsys)
+        assert (code, out, err.splitlines()) == (2, [], [message]), argument
 
 
 def test_verify_says_a_page_without_pex_intacct_results_is_no_report_of_ours(

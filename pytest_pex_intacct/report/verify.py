@@ -8,8 +8,8 @@ recomputes the file digest, so any byte changed anywhere in the file (an injecte
 ``<script>`` or paragraph) is a difference; (4) re-renders from the embedded document what the page
 must show (``report_page``) and compares, to name *what* differs: the title, the verdict, the
 sign-off, every requirement row, the appendix. Exit 0 when all agree, 1 with one line per
-difference, 2 for usage errors (a page with no pex-intacct results, a fleet page, which is not
-sealed as a whole) and for a keyed report checked without the key. No pytest here.
+difference, 2 for usage errors (a file it cannot read, a page with no pex-intacct results, a fleet
+page, which is not sealed as a whole) and for a keyed report checked without the key. No pytest here.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ def verify_file(
         # No newline translation: the file digest covers the bytes on disk, "\r\n" included.
         markup = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        err.write(f"verify: cannot read {path}: {error}\n")
+        err.write(f"verify: {_unreadable(path, error)}\n")
         return 2
     try:
         verification = verify_html(markup, environ, public_key)
@@ -414,6 +414,17 @@ def verify_file(
     else:
         out.write(f"verified: {path}: {_verified_summary(verification)}\n")
     return verification.exit_code
+
+
+def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> str:
+    """Why ``path`` cannot be read, in words: one line, no Python error text (``[Errno 2] …``)."""
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a directory, not a report file"
+    if isinstance(error, FileNotFoundError):
+        return f"no such file: {path}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"{path} is not UTF-8 text, so not a report file"
+    return f"cannot read {path}: {error.strerror or type(error).__name__}"
 
 
 def _verified_summary(verification: Verification) -> str:

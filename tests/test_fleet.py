@@ -412,7 +412,13 @@ def test_drift_lists_regressions_first_the_worst_first() -> None:
         (None, [], {}, "*--intacct-fleet*fleet.toml*no such file*"),
         ('[[company]\nid = "ACME"', [], {}, "*fleet.toml*not valid TOML*"),
         ('[[company]]\nid = "ACME"\npasword_env = "X"', [], {}, "*#1 (ACME): unknown key 'pasword_env'*"),
-        ('[[company]]\nid = "ACME"\n[[company]]\nid = "ACME"', [], {}, "*#2: company 'ACME' is listed twice*"),
+        ('[[company]]\nid = "ACME"\n[[company]]\nid = "ACME"', [], {}, "*#2: company 'ACME' is listed twice"),
+        (
+            '[[company]]\nid = "ACME"\n[[company]]\nid = "BETA"\n[[company]]\nid = "acme"',
+            [],
+            {},
+            "*#3: company 'acme' is listed twice (#1 lists it as 'ACME'; company IDs ignore case)",
+        ),
         (
             '[[company]]\nid = "ACME"\npassword_env = "NOPE_PW"',
             [],

@@ -53,12 +53,21 @@ def read_fleet_file(path: Path) -> tuple[FleetEntry, ...]:
     if not isinstance(tables, list) or not tables:
         raise SettingsError(f"{where}: no companies; list each as a [[{TABLE}]] table with an id")
     entries: list[FleetEntry] = []
-    seen: set[str] = set()
+    # Intacct company IDs ignore case: ACME and acme are one company (and would share its files
+    # on a case-insensitive file system), so they are compared casefolded.
+    seen: dict[str, tuple[int, str]] = {}
     for number, table in enumerate(tables, start=1):
         entry = _entry(table, f"{where}: [[{TABLE}]] #{number}")
-        if entry.company_id in seen:
-            raise SettingsError(f"{where}: [[{TABLE}]] #{number}: company {entry.company_id!r} is listed twice")
-        seen.add(entry.company_id)
+        first = seen.get(entry.company_id.casefold())
+        if first is not None:
+            first_number, first_id = first
+            also = (
+                ""
+                if first_id == entry.company_id
+                else f" (#{first_number} lists it as {first_id!r}; company IDs ignore case)"
+            )
+            raise SettingsError(f"{where}: [[{TABLE}]] #{number}: company {entry.company_id!r} is listed twice{also}")
+        seen[entry.company_id.casefold()] = (number, entry.company_id)
         entries.append(entry)
     return tuple(entries)
 

@@ -470,6 +470,10 @@ def test_a_bad_fleet_is_one_usage_error_before_any_traffic(
     errors = [line for line in result.stderr.lines if line.strip()]
     assert len(errors) == 1, errors
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    # The fleet file is named as typed in every message, never as the path it resolves to.
+    assert str(pytester.path / "fleet.toml") not in errors[0]
+    if "fleet.toml" in errors[0]:
+        assert "--intacct-fleet 'fleet.toml'" in errors[0]
     assert server.log.count == 0
 
 

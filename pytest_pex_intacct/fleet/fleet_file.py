@@ -34,9 +34,13 @@ class FleetEntry:
     password_env: str | None = None
 
 
-def read_fleet_file(path: Path) -> tuple[FleetEntry, ...]:
-    """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry."""
-    where = f"--intacct-fleet {str(path)!r}"
+def read_fleet_file(path: Path, given: str | None = None) -> tuple[FleetEntry, ...]:
+    """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry.
+
+    ``given`` is the file as the user typed it (``path`` may be resolved against the invocation
+    directory): every message names it so, as every other message about the fleet does.
+    """
+    where = f"--intacct-fleet {str(path) if given is None else given!r}"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.run.options import Shard
+from pytest_pex_intacct.run.options import BY_FIELD, FLEET_ONLY, OPTIONS, Shard
 from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults, raw_scenario
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
@@ -475,6 +476,18 @@ def test_a_bad_fleet_is_one_usage_error_before_any_traffic(
     if "fleet.toml" in errors[0]:
         assert "--intacct-fleet 'fleet.toml'" in errors[0]
     assert server.log.count == 0
+
+
+def test_help_texts_stand_alone_without_repository_files() -> None:
+    """``pytest --help`` is read where the plugin is installed: no docs/ or source files, no internals."""
+    internal = re.compile(r"docs/|\.md\b|\.py\b|\bsee\b|Settings|\bsettings\b|\bSPEC\b|§|\.\./")
+    for option in OPTIONS:
+        assert not internal.search(option.help), (option.flag, option.help)
+    fleet_help = BY_FIELD["fleet_path"].help
+    for key in ("[[company]]", "id", "user", "gl_account", "udd", "write_probe", "password_env"):
+        assert key in fleet_help, key
+    for option in FLEET_ONLY:
+        assert option.help.startswith("with --intacct-fleet:"), option.flag
 
 
 def test_fleet_only_options_are_refused_in_a_single_company_run(pytester: pytest.Pytester) -> None:

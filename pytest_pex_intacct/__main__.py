@@ -2,7 +2,8 @@
 
 ``verify REPORT.html [--public-key PUB]``: exit 0 when the report is untouched (and, with
 ``--public-key``, signed by that key), 1 with one line per difference, 2 for a usage error (one
-line) or an HMAC-signed report checked without ``PEX_INTACCT_SIGNING_KEY``.
+line: a file that cannot be read or holds no single-company report, a fleet report included) or an
+HMAC-signed report checked without ``PEX_INTACCT_SIGNING_KEY``.
 
 ``keygen PATH``: write a new Ed25519 private key to PATH (PEM, mode 0600) and its public key to
 PATH.pub; never overwrites. Exit 0, or 2 with one line when either file exists or cannot be written.
@@ -19,8 +20,9 @@ USAGE = "usage: python -m pytest_pex_intacct verify REPORT.html [--public-key PU
 HELP = f"""{USAGE}
   verify REPORT.html [--public-key PUB]
       check a report against its embedded results: exit 0 untouched, 1 modified (one line per
-      difference), 2 usage error or HMAC signing key needed; with --public-key the report must also
-      carry a valid Ed25519 signature by that key
+      difference), 2 usage error (also a file that is no single-company pex-intacct report, such
+      as a fleet report) or HMAC signing key needed; with --public-key the report must also carry a
+      valid Ed25519 signature by that key
   keygen PATH
       write a new Ed25519 key pair: PATH (private, PEM, mode 0600; set PEX_INTACCT_SIGNING_KEY_FILE to
       it to sign reports) and PATH.pub (public: give it to whoever checks reports); never overwrites"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.run.options import Shard
+from pytest_pex_intacct.run.options import BY_FIELD, FLEET_ONLY, OPTIONS, Shard
 from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults, raw_scenario
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
@@ -412,7 +413,13 @@ def test_drift_lists_regressions_first_the_worst_first() -> None:
         (None, [], {}, "*--intacct-fleet*fleet.toml*no such file*"),
         ('[[company]\nid = "ACME"', [], {}, "*fleet.toml*not valid TOML*"),
         ('[[company]]\nid = "ACME"\npasword_env = "X"', [], {}, "*#1 (ACME): unknown key 'pasword_env'*"),
-        ('[[company]]\nid = "ACME"\n[[company]]\nid = "ACME"', [], {}, "*#2: company 'ACME' is listed twice*"),
+        ('[[company]]\nid = "ACME"\n[[company]]\nid = "ACME"', [], {}, "*#2: company 'ACME' is listed twice"),
+        (
+            '[[company]]\nid = "ACME"\n[[company]]\nid = "BETA"\n[[company]]\nid = "acme"',
+            [],
+            {},
+            "*#3: company 'acme' is listed twice (#1 lists it as 'ACME'; company IDs ignore case)",
+        ),
         (
             '[[company]]\nid = "ACME"\npassword_env = "NOPE_PW"',
             [],
@@ -464,7 +471,23 @@ def test_a_bad_fleet_is_one_usage_error_before_any_traffic(
     errors = [line for line in result.stderr.lines if line.strip()]
     assert len(errors) == 1, errors
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    # The fleet file is named as typed in every message, never as the path it resolves to.
+    assert str(pytester.path / "fleet.toml") not in errors[0]
+    if "fleet.toml" in errors[0]:
+        assert "--intacct-fleet 'fleet.toml'" in errors[0]
     assert server.log.count == 0
+
+
+def test_help_texts_stand_alone_without_repository_files() -> None:
+    """``pytest --help`` is read where the plugin is installed: no docs/ or source files, no internals."""
+    internal = re.compile(r"docs/|\.md\b|\.py\b|\bsee\b|Settings|\bsettings\b|\bSPEC\b|§|\.\./")
+    for option in OPTIONS:
+        assert not internal.search(option.help), (option.flag, option.help)
+    fleet_help = BY_FIELD["fleet_path"].help
+    for key in ("[[company]]", "id", "user", "gl_account", "udd", "write_probe", "password_env"):
+        assert key in fleet_help, key
+    for option in FLEET_ONLY:
+        assert option.help.startswith("with --intacct-fleet:"), option.flag
 
 
 def test_fleet_only_options_are_refused_in_a_single_company_run(pytester: pytest.Pytester) -> None:
@@ -544,6 +567,30 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
     drift_lines = [item.text_content() for item in page.get_element_by_id("pex-intacct-drift")]
     assert drift_lines[0].startswith("BETA STEP3-EMAIL: passed → failed (regression)")
     assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)
+
+
+def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(
+    fleet_simulator: Callable[..., SimulatorServer],
+    run_fleet: Callable[..., FleetResult],
+    pytester: pytest.Pytester,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pytest_pex_intacct.__main__ import main
+
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "--html=fleet.html", "--self-contained-html")
+    assert run.result.ret == 0
+    capsys.readouterr()  # drop what the in-process run printed
+    # A wrong kind of file (exit 2), not an edited report (exit 1); no element id of the page's insides.
+    assert main(["verify", str(pytester.path / "fleet.html")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"verify: {pytester.path / 'fleet.html'}: a fleet report, which is not sealed as a whole, so verify cannot "
+        "check it; check each company instead: its signed results document (<company>.json, written with "
+        "--intacct-json=DIR/) or its own report (pytest --intacct-company=ID --html=REPORT.html, then verify "
+        "REPORT.html)"
+    ]
 
 
 def test_the_simulator_command_serves_a_fleet_and_its_banner_runs_as_printed(

@@ -4,6 +4,7 @@ signature, verify, xdist, and a real browser (rendered text and print)."""
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import hmac
 import html
@@ -43,6 +44,7 @@ from pytest_pex_intacct.report.signing import (
 from pytest_pex_intacct.report.verify import (
     FILE_EDITED,
     FILE_SIGNATURE_MISMATCH,
+    NO_RESULTS,
     SIGNATURE_MISMATCH,
     SIGNATURE_MISSING,
     WRONG_HMAC,
@@ -473,6 +475,7 @@ def test_verify_names_every_edit(
         assert code == 1, name
         assert out and all("\n" not in line for line in out)
         assert any(named in line for line in out), (name, out)
+        assert not any("<script" in line or "pex-intacct-results" in line for line in out), (name, out)
         assert "NOT verified" in err
 
 
@@ -821,6 +824,48 @@ def test_verify_usage_errors_are_one_line_and_exit_2(tmp_path: Path, capsys: pyt
         assert len(capsys.readouterr().err.splitlines()) == 1
     for path in (tmp_path / "missing.html", not_a_report):
         assert verify(path, capsys)[0] == 2
+
+
+def test_verify_says_in_plain_words_why_it_cannot_read_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # paths as the user types them
+    Path("reports").mkdir()
+    Path("binary.html").write_bytes(b"\x89PNG\r\n\x1a\n\xff")
+    expected = {
+        "reports": "verify: reports is a directory, not a report file",
+        "nope.html": "verify: no such file: nope.html",
+        "binary.html": "verify: binary.html is not UTF-8 text, so not a report file",
+    }
+    read_bytes = Path.read_bytes
+
+    def refused(path: Path) -> bytes:  # what mode 000 gives (but not to root, who may run this suite)
+        if path.name == "locked.html":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    Path("locked.html").write_text("<html></html>", encoding="utf-8")
+    expected["locked.html"] = "verify: cannot read locked.html: Permission denied"
+    for argument, message in expected.items():
+        code, out, err = verify(Path(argument), capsys)
+        assert (code, out, err.splitlines()) == (2, [], [message]), argument
+
+
+def test_verify_says_a_page_without_pex_intacct_results_is_no_report_of_ours(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "edited" (exit 1), and no element id of ours: the user gave the wrong kind of file."""
+    pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
+    plain = pytester.path / "plain.html"
+    assert pytester.runpytest("-p", "no:cacheprovider", f"--html={plain}", "--self-contained-html").ret == 0
+    notes = pytester.path / "notes.html"
+    notes.write_text("<html><body>hello</body></html>", encoding="utf-8")
+    for path in (plain, notes):
+        code, out, err = verify(path, capsys)
+        assert (code, out) == (2, []), path
+        assert err.splitlines() == [f"verify: {path}: {NO_RESULTS}"]
+    assert NO_RESULTS == "the file holds no pex-intacct results (is it a pex-intacct report?)"
 
 
 def test_verify_runs_as_a_module_without_pytest(

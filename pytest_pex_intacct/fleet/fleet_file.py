@@ -34,9 +34,13 @@ class FleetEntry:
     password_env: str | None = None
 
 
-def read_fleet_file(path: Path) -> tuple[FleetEntry, ...]:
-    """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry."""
-    where = f"--intacct-fleet {str(path)!r}"
+def read_fleet_file(path: Path, given: str | None = None) -> tuple[FleetEntry, ...]:
+    """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry.
+
+    ``given`` is the file as the user typed it (``path`` may be resolved against the invocation
+    directory): every message names it so, as every other message about the fleet does.
+    """
+    where = f"--intacct-fleet {str(path) if given is None else given!r}"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -53,12 +57,21 @@ def read_fleet_file(path: Path) -> tuple[FleetEntry, ...]:
     if not isinstance(tables, list) or not tables:
         raise SettingsError(f"{where}: no companies; list each as a [[{TABLE}]] table with an id")
     entries: list[FleetEntry] = []
-    seen: set[str] = set()
+    # Intacct company IDs ignore case: ACME and acme are one company (and would share its files
+    # on a case-insensitive file system), so they are compared casefolded.
+    seen: dict[str, tuple[int, str]] = {}
     for number, table in enumerate(tables, start=1):
         entry = _entry(table, f"{where}: [[{TABLE}]] #{number}")
-        if entry.company_id in seen:
-            raise SettingsError(f"{where}: [[{TABLE}]] #{number}: company {entry.company_id!r} is listed twice")
-        seen.add(entry.company_id)
+        first = seen.get(entry.company_id.casefold())
+        if first is not None:
+            first_number, first_id = first
+            also = (
+                ""
+                if first_id == entry.company_id
+                else f" (#{first_number} lists it as {first_id!r}; company IDs ignore case)"
+            )
+            raise SettingsError(f"{where}: [[{TABLE}]] #{number}: company {entry.company_id!r} is listed twice{also}")
+        seen[entry.company_id.casefold()] = (number, entry.company_id)
         entries.append(entry)
     return tuple(entries)
 

@@ -69,7 +69,8 @@ def resolve_fleet(
     path = Path(fleet_value)
     if not path.is_absolute():
         path = (invocation_dir or Path.cwd()) / path
-    entries = {entry.company_id: entry for entry in read_fleet_file(path)}
+    # Every message names the file as it was given (not as resolved), like the option's own errors.
+    entries = {entry.company_id: entry for entry in read_fleet_file(path, given=fleet_value)}
     where = f"{FLEET.flag} {fleet_value!r}"
     values = {
         option.field: option.validate(given) if option.validate else given.value

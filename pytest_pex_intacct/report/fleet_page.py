@@ -49,6 +49,8 @@ CELL_MARKS = {
 }
 # Failures first, then what could not be confirmed, then the accepted.
 _VERDICT_ORDER: dict[str, int] = {NOT_ACCEPTED: 0, INCOMPLETE: 1, ACCEPTED: 2}
+# The matrix's element id: only a fleet page has one, so ``verify`` tells a fleet page by it.
+MATRIX_ID = f"{SECTION_ID}-matrix"
 
 
 def _e(value: object) -> str:
@@ -116,7 +118,7 @@ def _matrix(fleet: Mapping[str, object], documents: Mapping[str, Mapping[str, ob
         )
     return (
         '<section class="pex-list"><h2>Every company, every requirement</h2>'
-        '<table class="pex-matrix" id="pex-intacct-matrix"><thead><tr><th>Company</th><th>Verdict</th>'
+        f'<table class="pex-matrix" id="{MATRIX_ID}"><thead><tr><th>Company</th><th>Verdict</th>'
         f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<p>✓ passed · ✗ failed · B blocked · E could not be verified · M needs a person · A confirmed by a person · "
         "n/a not applicable · "

@@ -8,7 +8,8 @@ recomputes the file digest, so any byte changed anywhere in the file (an injecte
 ``<script>`` or paragraph) is a difference; (4) re-renders from the embedded document what the page
 must show (``report_page``) and compares, to name *what* differs: the title, the verdict, the
 sign-off, every requirement row, the appendix. Exit 0 when all agree, 1 with one line per
-difference, 2 for usage errors and for a keyed report checked without the key. No pytest here.
+difference, 2 for usage errors (a file it cannot read, a page with no pex-intacct results, a fleet
+page, which is not sealed as a whole) and for a keyed report checked without the key. No pytest here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
+from .fleet_page import MATRIX_ID
 from .page import (
     RESULTS_ELEMENT_ID,
     SECTION_ID,
@@ -136,7 +138,15 @@ def parse_page(markup: str) -> Page:
 
 
 class NotAReport(ValueError):
-    """The file is not a pytest-html report at all (a usage error, not a tampered report)."""
+    """The file is not a report verify can check (a usage error, not a tampered report)."""
+
+
+NO_RESULTS = "the file holds no pex-intacct results (is it a pex-intacct report?)"
+FLEET_REPORT = (
+    "a fleet report, which is not sealed as a whole, so verify cannot check it; check each company instead: its "
+    "signed results document (<company>.json, written with --intacct-json=DIR/) or its own report "
+    "(pytest --intacct-company=ID --html=REPORT.html, then verify REPORT.html)"
+)
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,8 @@ def _differs(what: str, shown: str, recorded: str) -> str:
 
 def _load_embedded(page: Page) -> tuple[Mapping[str, object] | None, list[str]]:
     if not page.embedded:
-        return None, [f'embedded results: missing (no <script id="{RESULTS_ELEMENT_ID}"> element)']
+        # Only a page that shows a report gets here (verify_html): its results were taken out.
+        return None, ["embedded results: missing: the page shows a pex-intacct report but the file holds no results"]
     problems = [] if len(page.embedded) == 1 else [f"embedded results: {len(page.embedded)} copies; a report has one"]
     try:
         document = json.loads(page.embedded[0])
@@ -327,8 +338,12 @@ def verify_html(markup: str, environ: Mapping[str, str], public_key: Ed25519Publ
     unsealed = unseal_text(markup)
     markup = unsealed.text
     page = parse_page(markup)
-    if not page.jsonblobs and not page.embedded:
-        raise NotAReport("not a pytest-html report (no results table and no embedded pex-intacct results)")
+    if not page.embedded:
+        if MATRIX_ID in page.texts:
+            # The fleet page is PEX's overview and deliberately unsealed: nothing in it to verify.
+            raise NotAReport(FLEET_REPORT)
+        if SECTION_ID not in page.texts:
+            raise NotAReport(NO_RESULTS)
     document, problems = _load_embedded(page)
     if document is None:
         return Verification(tuple(problems))
@@ -383,7 +398,7 @@ def verify_file(
         # No newline translation: the file digest covers the bytes on disk, "\r\n" included.
         markup = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        err.write(f"verify: cannot read {path}: {error}\n")
+        err.write(f"verify: {_unreadable(path, error)}\n")
         return 2
     try:
         verification = verify_html(markup, environ, public_key)
@@ -399,6 +414,17 @@ def verify_file(
     else:
         out.write(f"verified: {path}: {_verified_summary(verification)}\n")
     return verification.exit_code
+
+
+def _unreadable(path: Path, error: OSError | UnicodeDecodeError) -> str:
+    """Why ``path`` cannot be read, in words: one line, no Python error text (``[Errno 2] …``)."""
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a directory, not a report file"
+    if isinstance(error, FileNotFoundError):
+        return f"no such file: {path}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"{path} is not UTF-8 text, so not a report file"
+    return f"cannot read {path}: {error.strerror or type(error).__name__}"
 
 
 def _verified_summary(verification: Verification) -> str:

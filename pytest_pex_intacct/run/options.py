@@ -310,7 +310,9 @@ CASSETTES = Option(
 FLEET = Option(
     "--intacct-fleet",
     "fleet_path",
-    "check every company listed in this TOML file (instead of --intacct-company); see docs/fleet.md",
+    "check every company listed in this TOML file instead of one --intacct-company: a [[company]] table per "
+    "company with its id and optionally user, gl_account, udd, write_probe and password_env (the name of the "
+    "environment variable holding that user's password; never the password itself)",
     metavar="FLEET.toml",
     validate=_fleet,
 )
@@ -419,8 +421,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--intacct-baseline",
         "baseline_dir",
-        "compare with the per-company results documents in DIR (the --intacct-json of an earlier run) and report "
-        "every requirement whose outcome changed",
+        "with --intacct-fleet: compare with the per-company results documents in DIR (the --intacct-json of an "
+        "earlier run) and report every requirement whose outcome changed",
         metavar="DIR",
         validate=_directory,
     ),

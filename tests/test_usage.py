@@ -124,10 +124,12 @@ def test_empty_variables_fall_back_to_the_defaults(pytester: pytest.Pytester, mo
     for name in ("INTACCT_ENDPOINT_URL", "INTACCT_USER_ID", "INTACCT_SENDER_ID"):
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
-    result = pytester.runpytest_subprocess("--intacct-mode=replay", "--collect-only")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    result = pytester.runpytest_subprocess("--collect-only")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
-        ["*user pex_connector, sender ID 'PEX MPP', mode replay, endpoint https://api.intacct.com*"]
+        ["*user pex_connector, sender ID 'PEX MPP', mode live, endpoint https://api.intacct.com*"]
     )
 
 

@@ -65,7 +65,8 @@ def resolve_fleet(
     assert isinstance(fleet_value, str)
     if raw.get("company_id") is not None or environ.get(ENV_COMPANY):
         source = "--intacct-company" if raw.get("company_id") is not None else ENV_COMPANY
-        raise SettingsError(f"{FLEET.flag} and {source} exclude each other; pass one (unset {ENV_COMPANY})")
+        fix = f"unset {ENV_COMPANY}" if source == ENV_COMPANY else f"leave {source} out"
+        raise SettingsError(f"{FLEET.flag} and {source} exclude each other; pass one ({fix})")
     path = Path(fleet_value)
     if not path.is_absolute():
         path = (invocation_dir or Path.cwd()) / path

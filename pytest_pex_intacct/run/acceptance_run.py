@@ -177,9 +177,11 @@ class AcceptanceRun:
 
     def pytest_report_header(self) -> list[str]:
         settings = self.settings
+        # A replay opens no connection: its endpoint would only mislead.
+        where = "no network" if settings.mode == Mode.REPLAY else f"endpoint {settings.endpoint}"
         lines = [
             f"pex-intacct: company {settings.company_id}, user {settings.user_id}, sender ID "
-            f"{settings.sender_id!r}, mode {settings.mode}, endpoint {settings.endpoint}"
+            f"{settings.sender_id!r}, mode {settings.mode}, {where}"
         ]
         if settings.mode == Mode.REPLAY:
             from ..recording.cassette import recorded_command
@@ -187,7 +189,10 @@ class AcceptanceRun:
 
             # Which file answers, and as which run: a replay asks what was recorded.
             asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}
-            lines.append(f"pex-intacct: replaying {settings.cassette_path}, recorded with {recorded_command(asked)}")
+            when = f" on {settings.recorded_at}" if settings.recorded_at else ""
+            lines.append(
+                f"pex-intacct: replaying {settings.cassette_path}, recorded{when} with {recorded_command(asked)}"
+            )
         if self.ignored_arguments:
             # Said here rather than as a warning: -W error would turn a warning into a crash.
             lines.append(

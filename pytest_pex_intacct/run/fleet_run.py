@@ -127,9 +127,13 @@ class FleetRun(AcceptanceRun):
     def pytest_report_header(self) -> list[str]:
         fleet = self.fleet
         shard = f", shard {fleet.shard} of the {fleet.listed} listed" if fleet.shard else ""
+        reads = (
+            "from the recordings, no network"
+            if fleet.mode == Mode.REPLAY
+            else f"endpoint {self.settings.endpoint}, at most {fleet.concurrency} read at a time"
+        )
         lines = [
-            f"pex-intacct: fleet {fleet.path.name}: {len(fleet.companies)} companies{shard}, mode {fleet.mode}, "
-            f"endpoint {self.settings.endpoint}, at most {fleet.concurrency} read at a time"
+            f"pex-intacct: fleet {fleet.path.name}: {len(fleet.companies)} companies{shard}, mode {fleet.mode}, {reads}"
         ]
         if self.ignored_arguments:
             lines.append(

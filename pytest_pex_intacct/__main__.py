@@ -1,9 +1,9 @@
 """``python -m pytest_pex_intacct``: check a report, or make the key pair that signs reports.
 
-``verify REPORT.html [--public-key PUB]``: exit 0 when the report is untouched (and, with
-``--public-key``, signed by that key), 1 with one line per difference, 2 for a usage error (one
-line: a file that cannot be read or holds no single-company report, a fleet report included) or an
-HMAC-signed report checked without ``PEX_INTACCT_SIGNING_KEY``.
+``verify REPORT.html|RESULTS.json [--public-key PUB]``: exit 0 when the report (or results
+document) is untouched (and, with ``--public-key``, signed by that key), 1 with one line per
+difference, 2 for a usage error (one line: a file that cannot be read or holds no single-company
+report, a fleet report included) or an HMAC-signed report checked without ``PEX_INTACCT_SIGNING_KEY``.
 
 ``keygen PATH``: write a new Ed25519 private key to PATH (PEM, mode 0600) and its public key to
 PATH.pub; never overwrites. Exit 0, or 2 with one line when either file exists or cannot be written.
@@ -16,13 +16,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-USAGE = "usage: python -m pytest_pex_intacct verify REPORT.html [--public-key PUB] | keygen PATH"
+USAGE = "usage: python -m pytest_pex_intacct verify REPORT.html|RESULTS.json [--public-key PUB] | keygen PATH"
 HELP = f"""{USAGE}
-  verify REPORT.html [--public-key PUB]
-      check a report against its embedded results: exit 0 untouched, 1 modified (one line per
-      difference), 2 usage error (also a file that is no single-company pex-intacct report, such
-      as a fleet report) or HMAC signing key needed; with --public-key the report must also carry a
-      valid Ed25519 signature by that key
+  verify REPORT.html|RESULTS.json [--public-key PUB]
+      check a report against its embedded results, or a results document (--intacct-json) against
+      its digest: exit 0 untouched, 1 modified (one line per difference), 2 usage error (also a file
+      that is no single-company pex-intacct report or document, such as a fleet report) or HMAC
+      signing key needed; with --public-key it must also carry a valid Ed25519 signature by that key
   keygen PATH
       write a new Ed25519 key pair: PATH (private, PEM, mode 0600; set PEX_INTACCT_SIGNING_KEY_FILE to
       it to sign reports) and PATH.pub (public: give it to whoever checks reports); never overwrites"""

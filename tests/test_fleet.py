@@ -578,7 +578,9 @@ def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(
     from pytest_pex_intacct.__main__ import main
 
     server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
-    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "--html=fleet.html", "--self-contained-html")
+    run = run_fleet(
+        server, ["ACME", "BETA"], *ATTEST, "--html=fleet.html", "--self-contained-html", "--intacct-json=out/"
+    )
     assert run.result.ret == 0
     capsys.readouterr()  # drop what the in-process run printed
     # A wrong kind of file (exit 2), not an edited report (exit 1); no element id of the page's insides.
@@ -587,10 +589,20 @@ def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(
     assert captured.out == ""
     assert captured.err.splitlines() == [
         f"verify: {pytester.path / 'fleet.html'}: a fleet report, which is not sealed as a whole, so verify cannot "
-        "check it; check each company instead: its signed results document (<company>.json, written with "
+        "check it; check each company instead: verify DIR/<company>.json (its results document, written with "
         "--intacct-json=DIR/) or its own report (pytest --intacct-company=ID --html=REPORT.html, then verify "
         "REPORT.html)"
     ]
+    # Which is what the message says: each company's document verifies on its own, and an edit shows.
+    document = pytester.path / "out" / "ACME.json"
+    assert main(["verify", str(document)]) == 0
+    verified = capsys.readouterr().out
+    assert verified.startswith(f"verified: {document}: company ACME, verdict accepted") and "digest matches" in verified
+    document.write_text(document.read_text(encoding="utf-8").replace('"accepted"', '"not-accepted"'), encoding="utf-8")
+    assert main(["verify", str(document)]) == 1
+    assert "digest: the results do not match their sha256 digest" in capsys.readouterr().out
+    assert main(["verify", str(pytester.path / "out" / "fleet.json")]) == 2
+    assert "a fleet summary (fleet.json), which is not signed itself" in capsys.readouterr().err
 
 
 def test_the_simulator_command_serves_a_fleet_and_its_banner_runs_as_printed(

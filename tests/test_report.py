@@ -702,6 +702,19 @@ def test_ed25519_signed_report_verifies_with_the_public_key_alone(
     code, out, _ = verify(report.path, capsys, "--public-key", f"{other}.pub")
     assert code == 1 and any("not with the public key given" in line for line in out), out
 
+    # The results document (--intacct-json) carries the same signature and checks the same way.
+    code, out, _ = verify(run.json_path, capsys, public)
+    assert code == 0 and "Ed25519 signature by key" in out[0] and "is valid" in out[0], out
+    code, out, _ = verify(run.json_path, capsys, "--public-key", f"{other}.pub")
+    assert code == 1 and any("not with the public key given" in line for line in out), out
+    rehashed = dict(document, verdict="accepted")
+    rehashed["digest"] = compute_digest(rehashed, None)
+    forged_json = tmp_path / "forged.json"
+    forged_json.write_text(json.dumps(rehashed), encoding="utf-8")
+    assert verify(forged_json, capsys)[0] == 0  # an unkeyed digest alone cannot stop a forger who re-hashes
+    code, out, _ = verify(forged_json, capsys, public)
+    assert code == 1 and out == ["signature: does not match the results (they were edited after signing)"], out
+
     text = report.text
     # An edit re-hashed by a forger: the SHA-256 digests match again, the signature does not.
     forged = dict(report.embedded, verdict="accepted")

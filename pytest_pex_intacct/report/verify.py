@@ -143,8 +143,8 @@ class NotAReport(ValueError):
 
 NO_RESULTS = "the file holds no pex-intacct results (is it a pex-intacct report?)"
 FLEET_REPORT = (
-    "a fleet report, which is not sealed as a whole, so verify cannot check it; check each company instead: its "
-    "signed results document (<company>.json, written with --intacct-json=DIR/) or its own report "
+    "a fleet report, which is not sealed as a whole, so verify cannot check it; check each company instead: "
+    "verify DIR/<company>.json (its results document, written with --intacct-json=DIR/) or its own report "
     "(pytest --intacct-company=ID --html=REPORT.html, then verify REPORT.html)"
 )
 
@@ -157,6 +157,8 @@ class Verification:
     public_key_checked: bool = False
     digests_checked: bool = True
     note: str | None = None
+    # A results document (JSON): its digest covers it whole; there is no page or file seal.
+    json_only: bool = False
 
     @property
     def exit_code(self) -> int:
@@ -183,12 +185,7 @@ def _load_embedded(page: Page) -> tuple[Mapping[str, object] | None, list[str]]:
         document = json.loads(page.embedded[0])
     except ValueError as error:
         return None, [*problems, f"embedded results: not valid JSON ({error})"]
-    shape_ok = (
-        isinstance(document, dict)
-        and isinstance(document.get("requirements"), list)
-        and all(isinstance(entry, dict) and isinstance(entry.get("id"), str) for entry in document["requirements"])
-    )
-    if not shape_ok:
+    if not _is_results_document(document):
         return None, [*problems, "embedded results: not a pex-intacct results document"]
     return document, problems
 
@@ -306,24 +303,29 @@ def _wrong_key(signed_with: object, given: str) -> str:
     return f"signature: made with key {named}, not with the public key given ({given})"
 
 
-def _check_signature(
-    document: Mapping[str, object], public_key: Ed25519PublicKey, unsealed_text: str, file_signatures: tuple[str, ...]
-) -> Iterator[str]:
+def _check_document_signature(document: Mapping[str, object], public_key: Ed25519PublicKey) -> str | None:
+    """Why the results document's own Ed25519 signature does not hold, or None when it does."""
     signature = signature_of(document)
     if signature is None:
-        yield SIGNATURE_MISSING
-        return
+        return SIGNATURE_MISSING
     given = key_fingerprint(public_key)
     if signature.get("algorithm") != ED25519:
-        yield f"signature: unknown algorithm {_show(display_text(signature.get('algorithm')))}"
-        return
+        return f"signature: unknown algorithm {_show(display_text(signature.get('algorithm')))}"
     if signature.get("key_fingerprint") != given:
-        yield _wrong_key(signature.get("key_fingerprint"), given)
-        return
+        return _wrong_key(signature.get("key_fingerprint"), given)
     if not signature_matches(
         public_key, canonical_json(document).encode("utf-8"), display_text(signature.get("value"))
     ):
-        yield SIGNATURE_MISMATCH
+        return SIGNATURE_MISMATCH
+    return None
+
+
+def _check_signature(
+    document: Mapping[str, object], public_key: Ed25519PublicKey, unsealed_text: str, file_signatures: tuple[str, ...]
+) -> Iterator[str]:
+    problem = _check_document_signature(document, public_key)
+    if problem is not None:
+        yield problem
         return
     placeholder_slots = unsealed_text.count(file_signature_element(FILE_SIGNATURE_PLACEHOLDER))
     if len(file_signatures) != 1 or placeholder_slots != 1:
@@ -383,6 +385,52 @@ def verify_html(markup: str, environ: Mapping[str, str], public_key: Ed25519Publ
     )
 
 
+FLEET_SUMMARY = (
+    "a fleet summary (fleet.json), which is not signed itself; verify each company's results document "
+    "(<company>.json beside it) instead"
+)
+
+
+def _is_results_document(document: object) -> bool:
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("requirements"), list)
+        and all(isinstance(entry, dict) and isinstance(entry.get("id"), str) for entry in document["requirements"])
+    )
+
+
+def verify_json(text: str, environ: Mapping[str, str], public_key: Ed25519PublicKey | None = None) -> Verification:
+    """A results document (``--intacct-json``) against its own digest and, with a public key, its signature.
+
+    Unlike a report there is no page to compare: the digest covers every field of the document.
+    """
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise NotAReport("not JSON, so not a pex-intacct results document") from None
+    if isinstance(document, dict) and isinstance(document.get("companies"), list) and "requirements" not in document:
+        raise NotAReport(FLEET_SUMMARY)
+    if not _is_results_document(document):
+        raise NotAReport("not a pex-intacct results document (no requirements)")
+    digest = _check_digest(document, signing_key(environ))
+    problems = [problem.replace("embedded results", "results").replace("the report", "the document")
+                for problem in digest.problems]  # fmt: skip
+    key_needed = digest.key_needed
+    if public_key is not None:
+        problem = _check_document_signature(document, public_key)
+        if problem is not None:
+            problems.append(problem.replace("the report", "the document").replace("embedded results", "results"))
+        key_needed = key_needed and problem is not None
+    return Verification(
+        tuple(problems),
+        key_needed=key_needed,
+        document=document,
+        public_key_checked=public_key is not None,
+        digests_checked=digest.algorithm is not None,
+        json_only=True,
+    )
+
+
 def verify_file(
     path: Path, environ: Mapping[str, str], out: TextIO, err: TextIO, public_key_path: Path | None = None
 ) -> int:
@@ -401,7 +449,10 @@ def verify_file(
         err.write(f"verify: {_unreadable(path, error)}\n")
         return 2
     try:
-        verification = verify_html(markup, environ, public_key)
+        if markup.lstrip().startswith("{"):
+            verification = verify_json(markup, environ, public_key)
+        else:
+            verification = verify_html(markup, environ, public_key)
     except NotAReport as error:
         err.write(f"verify: {path}: {error}\n")
         return 2
@@ -432,11 +483,18 @@ def _verified_summary(verification: Verification) -> str:
     signer = display_text(document.get("signoff")) or "nobody (DRAFT)"
     digest = document.get(DIGEST_FIELD)
     algorithm = display_text(digest.get("algorithm")) if isinstance(digest, Mapping) else "?"
-    digests = (
-        f"{algorithm} digests of the results and of the whole file match"
-        if verification.digests_checked
-        else f"{algorithm} digests not checked (no {SIGNING_KEY_ENV})"
-    )
+    if verification.json_only:
+        digests = (
+            f"its {algorithm} digest matches"
+            if verification.digests_checked
+            else f"{algorithm} digest not checked (no {SIGNING_KEY_ENV})"
+        )
+    else:
+        digests = (
+            f"{algorithm} digests of the results and of the whole file match"
+            if verification.digests_checked
+            else f"{algorithm} digests not checked (no {SIGNING_KEY_ENV})"
+        )
     text = (
         f"company {display_text(document.get('company'))}, verdict {display_text(document.get('verdict'))}, "
         f"signed off by {signer}, {digests}"
@@ -445,7 +503,9 @@ def _verified_summary(verification: Verification) -> str:
         text += f"; {verification.note}"
     signature = signature_of(document)
     if signature is not None and verification.public_key_checked:
-        text += f"; Ed25519 signatures by key {display_text(signature.get('key_fingerprint'))} are valid"
+        which = "signature" if verification.json_only else "signatures"
+        valid = "is valid" if verification.json_only else "are valid"
+        text += f"; Ed25519 {which} by key {display_text(signature.get('key_fingerprint'))} {valid}"
     elif signature is not None:
         text += (
             f"; Ed25519 signature by key {display_text(signature.get('key_fingerprint'))} not checked "

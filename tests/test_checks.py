@@ -221,7 +221,7 @@ def test_write_probe_refused_without_autonumbering_needs_a_person_and_cleans_up(
     assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
     observed = run.requirement("STEP1-ATTACHMENT-NUMBERING")["observed"]
     assert "refused an attachment created without an ID (BL01001973 Attachment ID is required)" in observed
-    assert "a person confirms" in observed
+    assert "not documented. A person confirms it in Intacct (Applications > Company > Setup tab" in observed
     assert server.attachments == ()
     assert "PEX acceptance probe" not in server.folder_names
     run.result.stdout.fnmatch_lines(

@@ -397,7 +397,7 @@ def test_an_empty_roles_listing_needs_a_person_never_a_verdict() -> None:
     reading = roles_reading(listing("c"), listing("d"), catalogue=NO_ROLES)
     assert isinstance(reading, NeedsPerson), reading
     assert "ROLES lists none (totalcount=0)" in reading.observed
-    assert "user-based" in reading.observed and "Add Role" in reading.observed
+    assert "user-based" in reading.observed and "Company > Admin tab > Roles" in reading.observed
     assert isinstance(roles_reading(NO_ROLE_OBJECT, NO_ROLE_OBJECT, catalogue=NO_ROLES), Unavailable)
 
 

@@ -374,9 +374,8 @@ class RoleAssignments:
         if self.catalogue is RoleCatalogue.LISTS_NONE:
             return NeedsPerson(
                 f"roles: none (from {sources}), and {self.catalogue_observed}: the company may use user-based "
-                "permissions (then no role is needed) or hold roles this user cannot see. Check in Intacct "
-                "whether the company uses roles (Company > Admin tab > Roles) and, if it does, that the Web "
-                "Services user has one (Web Services users > Edit > Add Role)"
+                "permissions (then no role is needed) or hold roles this user cannot see (Company > Admin tab > "
+                "Roles shows which); where it uses roles, the Web Services user needs one"
             )
         if self.catalogue is RoleCatalogue.UNREAD:
             return Unavailable(

@@ -145,7 +145,7 @@ def _create(
     if any(needle in text.lower() for needle in _NEEDS_AN_ID):
         return NeedsPerson(
             f"Intacct refused an attachment created without an ID ({text}): most likely the Attachments sequence "
-            "is not set up, but what Intacct answers then is not documented, so a person confirms the setting"
+            "is not set up, but what Intacct answers then is not documented"
         )
     return Unavailable(f"the probe attachment could not be created for a reason other than numbering: {text}")
 

@@ -150,20 +150,20 @@ def _create(
     return Unavailable(f"the probe attachment could not be created for a reason other than numbering: {text}")
 
 
-def _named(listing: Result, document: str) -> list[Record]:
-    return [
+def _this_runs_attachment(listing: Result, document: str) -> Record | None:
+    """The one attachment the listing shows under this run's unique name; None for none, several, or no listing."""
+    if not listing.ok:
+        return None
+    named = [
         record for record in listing.records if (found := field_text(record, "supdocname")) and found[1] == document
     ]
+    return named[0] if len(named) == 1 else None
 
 
 def _listed_without_an_id(listing: Result, document: str) -> bool:
     """The listing shows this run's one attachment, with an empty supdocid: proof it was not numbered."""
-    if not listing.ok:
-        return False
-    named = _named(listing, document)
-    if len(named) != 1:
-        return False
-    supdoc_id = field_text(named[0], "supdocid")
+    attachment = _this_runs_attachment(listing, document)
+    supdoc_id = field_text(attachment, "supdocid") if attachment is not None else None
     return supdoc_id is not None and not supdoc_id[1].strip()
 
 
@@ -174,13 +174,11 @@ def _confirmed_id(listing: Result, document: str, key: str) -> str | None:
     the generated supdocid is [unconfirmed], so either is accepted, and only a listing that shows
     exactly one attachment of this run's unique name confirms what delete_supdoc (by supdocid) removes.
     """
-    if not listing.ok:
+    attachment = _this_runs_attachment(listing, document)
+    if attachment is None:
         return None
-    named = _named(listing, document)
-    if len(named) != 1:
-        return None
-    supdoc_id = field_text(named[0], "supdocid")
-    record_no = field_text(named[0], "recordno")
+    supdoc_id = field_text(attachment, "supdocid")
+    record_no = field_text(attachment, "recordno")
     if supdoc_id is None or not supdoc_id[1]:
         return None
     if key in (supdoc_id[1], record_no[1] if record_no else None):

@@ -570,18 +570,19 @@ def test_empty_role_listings_need_a_person_who_may_attest(simulator: Callable[..
     assert attested.verdict == "accepted"
 
 
-def test_a_user_stored_in_another_case_is_judged_after_one_more_read(
+def test_a_user_stored_in_another_case_is_named_to_run_again_with_within_one_request(
     simulator: Callable[..., Any], run_checks: Any
 ) -> None:
-    """The user signed in as typed; USERINFO keys it as stored: read it again by that key, then judge it."""
+    """USERINFO keys the user as stored: the run names that ID rather than spend a second request."""
     server = simulator(variant(user_login_id="PEX_Connector", signin_user_id_any_case=True))
     run = run_checks(server, *ATTEST)
-    assert run.verdict == "accepted", run.result.stdout.str()
-    assert run.outcomes["STEP3-ADMIN-FULL"] == "passed"
-    assert [record.functions for record in server.log.records][1:] == [("readByName",)]
-    limited = run_checks(simulator(variant(user_login_id="PEX_Connector", user_admin="Limited",
-                                           signin_user_id_any_case=True)), *ATTEST)  # fmt: skip
-    assert limited.outcomes["STEP3-ADMIN-FULL"] == "failed"
+    assert server.log.count == 1
+    entry = run.requirement("STEP3-ADMIN-FULL")
+    assert entry["outcome"] == "error"
+    assert "found 'PEX_Connector': run again with --intacct-user=PEX_Connector" in entry["observed"]
+    again = run_checks(simulator(variant(user_login_id="PEX_Connector", signin_user_id_any_case=True)), *ATTEST,
+                       "--intacct-user=PEX_Connector")  # fmt: skip
+    assert again.verdict == "accepted"
 
 
 def test_role_based_company_whose_user_has_no_role_still_fails(simulator: Callable[..., Any], run_checks: Any) -> None:

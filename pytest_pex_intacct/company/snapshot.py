@@ -156,38 +156,22 @@ def _user(result: Result, wanted: str, location: str, restriction: UserRestricti
     return None
 
 
-def _read_user(
-    client: IntacctClient,
-    login: LoginCredentials,
-    response: Response,
-    settings: Settings,
-    explain: Callable[[IntacctError], str],
-) -> UserRecord | Unavailable:
-    """The checked user's record; when USERINFO keys it in another case than typed, read again by that key.
+def _read_user(response: Response, settings: Settings) -> UserRecord | Unavailable:
+    """The checked user's record, compared whatever the case.
 
-    The user signed in with the ID as typed, so a record stored as ``PEX_Connector`` is that user: the
-    second read (one more request, only then) lets it be judged instead of asking for a re-run.
+    When USERINFO keys the user in another case than typed, the case-insensitive lookup beside it
+    names the stored ID: reading it again would cost a request beyond the run's budget of one, so the
+    message says what to run with instead.
     """
     result = response.result(USER)
     wanted = settings.user_id
     if not result.ok:
         return Unavailable(read_problem(result.errors, f"read USERINFO {wanted!r}", "USERINFO", wanted))
     location = response.authentication.location_id if response.authentication else ""
-    restriction = _restriction(response.result(RESTRICTION), wanted)
-    found = _user(result, wanted, location, restriction)
+    found = _user(result, wanted, location, _restriction(response.result(RESTRICTION), wanted))
     if found is not None:
         return found
     stored = _login_ids(response.result(USER_ANY_CASE))
-    if len(stored) == 1:
-        try:
-            again = client.send(login, [ReadByName(USER, "USERINFO", (stored[0],))]).result(USER)
-        except IntacctError as error:
-            return Unavailable(f"reading USERINFO again by its stored key {stored[0]!r} failed: {explain(error)}")
-        if not again.ok:
-            return Unavailable(read_problem(again.errors, f"read USERINFO {stored[0]!r}", "USERINFO", wanted))
-        found = _user(again, stored[0], location, restriction)
-        if found is not None:
-            return found
     if stored:
         return Unavailable(
             f"USERINFO has no record keyed exactly {wanted!r}, but a lookup whatever the case found "
@@ -400,7 +384,7 @@ def gather_snapshot(
 
     try:
         udd = _udd(client, login, response.result(DIMENSIONS), settings.user_id) if settings.udd else None
-        user = _read_user(client, login, response, settings, explain)
+        user = _read_user(response, settings)
         probe = (
             run_attachment_probe(client, login, response.result(PROBE_FOLDERS), run_id)
             if settings.write_probe and write_probe_selected

@@ -124,7 +124,7 @@ def test_a_contradicting_variable_is_named(
 def test_attesting_what_the_recording_verified_says_so(pytester: pytest.Pytester, no_intacct_environment: None) -> None:
     attest = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
     line = one_usage_line(pytester.runpytest("--intacct-company=demo-ready", "--intacct-mode=replay", *attest))
-    assert "verified it with the write probe, so there is nothing to attest; leave --intacct-attest out" in line
+    assert "checked it with the write probe, and a replay reproduces that run; leave --intacct-attest out" in line
 
 
 def test_a_missing_cassette_says_where_it_looked(pytester: pytest.Pytester, no_intacct_environment: None) -> None:

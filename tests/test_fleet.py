@@ -238,6 +238,17 @@ def test_at_most_concurrency_companies_are_read_at_once(
     assert requests_per_company(server) == dict.fromkeys(companies, 1)
 
 
+def test_a_fleet_wide_udd_attestation_concerns_only_companies_that_check_udds(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    server = fleet_simulator({"ACME": "udd-empty", "BETA": "ready"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "--intacct-attest=UDD-READ", entries={"ACME": {"udd": True}})
+    assert run.result.ret == 0, run.result.stdout.str()
+    assert run.document("ACME")["requirements"][-1]["attested_by"] == "Dana Smith <dana@pex.example>"
+    assert run.outcomes("BETA")["UDD-READ"] == "not-applicable"
+    assert run.verdicts == {"ACME": "accepted", "BETA": "accepted"}
+
+
 def test_per_company_options_from_the_file(
     fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
 ) -> None:

@@ -126,7 +126,7 @@ def _company_settings(
             )
         company_environ[ENV_USER_PASSWORD] = password
     try:
-        return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, read_recording)
+        return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, read_recording, in_fleet=True)
     except SettingsError as error:
         raise SettingsError(f"{where}: company {entry.company_id}: {error}") from None
 

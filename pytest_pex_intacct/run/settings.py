@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -160,12 +160,14 @@ def resolve_settings(
     rootdir: Path,
     invocation_dir: Path | None = None,
     read_recording: RecordingReader | None = None,
+    in_fleet: bool = False,
 ) -> Settings:
     """``raw`` maps Settings fields to what pytest parsed (None, False or empty: not given).
 
     ``rootdir`` anchors the default cassette directory; relative paths given by the user are theirs.
     In a replay, ``read_recording`` (when given) supplies the recorded options; without it a replay
-    uses the defaults, as for ``--collect-only``, which reads nothing.
+    uses the defaults, as for ``--collect-only``, which reads nothing. ``in_fleet``: one company of a
+    fleet, where a fleet-wide UDD-READ attestation concerns only the companies that check UDDs.
     """
     if requested_company(raw, environ) is None:
         raise SettingsError(f"no company: pass --intacct-company=ID or set {ENV_COMPANY}")
@@ -195,6 +197,8 @@ def resolve_settings(
     if mode == Mode.REPLAY and read_recording is not None:
         settings = _as_recorded(settings, read_recording(settings), raw, environ)
 
+    if UDD_READ in settings.attested and not settings.udd and in_fleet:
+        settings = replace(settings, attested=tuple(one for one in settings.attested if one != UDD_READ))
     if UDD_READ in settings.attested and not settings.udd:
         raise SettingsError(
             f"--intacct-attest={UDD_READ}: the optional {UDD_READ} is only checked with --intacct-udd; "
@@ -204,8 +208,9 @@ def resolve_settings(
         raise SettingsError('--intacct-attest needs --intacct-signoff="Name <email>" to record who attests')
     if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe and not raw.get("write_probe"):
         raise SettingsError(
-            f"--intacct-attest={ATTACHMENT_NUMBERING}: the recording {settings.cassette_path} verified it with "
-            "the write probe, so there is nothing to attest; leave --intacct-attest out"
+            f"--intacct-attest={ATTACHMENT_NUMBERING}: the recording {settings.cassette_path} checked it with "
+            "the write probe, and a replay reproduces that run; leave --intacct-attest out (to attest Step 1, "
+            "run live or record without --intacct-write-probe)"
         )
     if ATTACHMENT_NUMBERING in settings.attested and settings.write_probe:
         raise SettingsError(
@@ -223,7 +228,6 @@ def _as_recorded(
     settings: Settings, recorded: Mapping[str, object], raw: Mapping[str, object], environ: Mapping[str, str]
 ) -> Settings:
     """The asked options as the recording has them; an explicit different one is a usage error."""
-    from dataclasses import replace
 
     from ..recording.cassette import recorded_command, replay_fix
 
@@ -277,8 +281,6 @@ def _check_json_path(path: Path) -> None:
 
 
 def _with_passwords(settings: Settings, environ: Mapping[str, str]) -> Settings:
-    from dataclasses import replace
-
     passwords = {name: environ.get(name, "") for name in (ENV_SENDER_PASSWORD, ENV_USER_PASSWORD)}
     for name, value in passwords.items():
         if value and not sendable(value):

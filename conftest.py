@@ -26,6 +26,25 @@ SENDER_PASSWORD = "sim-sender-password"
 USER_PASSWORD = "sim-user-password"
 
 
+def scenario_variant(base: str = "ready", **changes: Any) -> Any:
+    """A shipped scenario with top-level keys replaced, or fields of its first user / GL account
+    with ``user_<field>`` / ``gl_<field>``."""
+    import copy
+
+    # Imported here: a company run from the checkout reaches this file and must not load the simulator.
+    from pytest_pex_intacct.simulator import Scenario, raw_scenario
+
+    data = copy.deepcopy(raw_scenario(base))
+    for key, value in changes.items():
+        if key.startswith("user_"):
+            data["users"][0][key.removeprefix("user_")] = value
+        elif key.startswith("gl_"):
+            data["gl_accounts"][0][key.removeprefix("gl_")] = value
+        else:
+            data[key] = value
+    return Scenario.from_dict(data)
+
+
 @pytest.fixture
 def local_dns(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Names with an ``invalid`` label fail here at once, so no DNS query can leave the machine.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,8 +11,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from conftest import scenario_variant as variant
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario
+from pytest_pex_intacct.simulator import faults
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
 USER_FIELD_CHECKS = [
@@ -25,19 +25,6 @@ USER_FIELD_CHECKS = [
     "STEP3-ROLE",
     "STEP4-NORMAL-BALANCE",
 ]
-
-
-def variant(base: str = "ready", **changes: Any) -> Scenario:
-    """A shipped scenario with top-level keys replaced, or user fields with ``user_<field>``."""
-    data = copy.deepcopy(raw_scenario(base))
-    for key, value in changes.items():
-        if key.startswith("user_"):
-            data["users"][0][key.removeprefix("user_")] = value
-        elif key.startswith("gl_"):
-            data["gl_accounts"][0][key.removeprefix("gl_")] = value
-        else:
-            data[key] = value
-    return Scenario.from_dict(data)
 
 
 ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")

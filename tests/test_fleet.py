@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -11,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from conftest import scenario_variant as company_scenario
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.run.options import BY_FIELD, FLEET_ONLY, OPTIONS, Shard
-from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults, raw_scenario
+from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
 ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
@@ -29,19 +29,6 @@ def password_of(company: str) -> str:
 
 def env_of(company: str) -> str:
     return f"{company.replace('-', '_')}_INTACCT_PASSWORD"
-
-
-def company_scenario(base: str = "ready", **changes: Any) -> Scenario:
-    """A shipped scenario; ``user_*`` / ``gl_*`` change the first user / GL account."""
-    data = copy.deepcopy(raw_scenario(base))
-    for key, value in changes.items():
-        if key.startswith("user_"):
-            data["users"][0][key.removeprefix("user_")] = value
-        elif key.startswith("gl_"):
-            data["gl_accounts"][0][key.removeprefix("gl_")] = value
-        else:
-            data[key] = value
-    return Scenario.from_dict(data)
 
 
 class FleetResult:

@@ -3,7 +3,6 @@ signature, verify, xdist, and a real browser (rendered text and print)."""
 
 from __future__ import annotations
 
-import copy
 import errno
 import hashlib
 import hmac
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from conftest import scenario_variant
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import page as report_page
 from pytest_pex_intacct.report.html_hooks import HtmlReport, environment_for_report
@@ -152,12 +152,6 @@ def verify(path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tup
     code = main(["verify", str(path), *options])
     captured = capsys.readouterr()
     return code, captured.out.splitlines(), captured.err
-
-
-def scenario_with(**gl: Any) -> Scenario:
-    data = copy.deepcopy(raw_scenario("ready"))
-    data["gl_accounts"][0].update(gl)
-    return Scenario.from_dict(data)
 
 
 def edit_row(text: str, requirement_id: str, old: str, new: str) -> str:
@@ -367,7 +361,7 @@ def test_every_outcome_has_words_and_none_is_pytest_vocabulary() -> None:
 def test_script_in_gl_title_is_text_everywhere(
     simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester
 ) -> None:
-    server = simulator(scenario_with(title=SCRIPT))
+    server = simulator(scenario_variant(gl_title=SCRIPT))
     run, report = html_run(run_checks, pytester, server, f"--intacct-gl-account={SCRIPT}", *SIGNED)
     assert run.outcomes["STEP4-NORMAL-BALANCE"] == "passed"
     assert SCRIPT in report.rows["STEP4-NORMAL-BALANCE"].observed
@@ -1161,7 +1155,7 @@ def test_script_in_a_field_stays_text_in_a_real_browser(
     simulator: Callable[..., Any], run_checks: Any, pytester: pytest.Pytester, tmp_path: Path
 ) -> None:
     _chromium()
-    server = simulator(scenario_with(title=SCRIPT, normal_balance="credit"))
+    server = simulator(scenario_variant(gl_title=SCRIPT, gl_normal_balance="credit"))
     run, report = html_run(run_checks, pytester, server, f"--intacct-gl-account={SCRIPT}", *SIGNED)
     assert run.outcomes["STEP4-NORMAL-BALANCE"] == "failed"
     page = rendered(report, tmp_path)

@@ -190,10 +190,39 @@ def _load_embedded(page: Page) -> tuple[Mapping[str, object] | None, list[str]]:
     return document, problems
 
 
-WRONG_HMAC = (
-    f"digest: the HMAC does not match: either the report was edited or {SIGNING_KEY_ENV} is not the key it was "
-    "signed with"
-)
+@dataclass(frozen=True)
+class Wording:
+    """How messages name what is checked: a report's embedded results, or a results document itself."""
+
+    results: str
+    whole: str
+
+
+REPORT = Wording("the embedded results", "the report")
+RESULTS_DOCUMENT = Wording("the results", "the document")
+
+
+def _wrong_hmac(words: Wording) -> str:
+    return (
+        f"digest: the HMAC does not match: either {words.whole} was edited or {SIGNING_KEY_ENV} is not the key it "
+        "was signed with"
+    )
+
+
+def _signature_missing(words: Wording) -> str:
+    return (
+        f"signature: missing: {words.whole} carries no Ed25519 signature (it was stripped, or the run had no "
+        "PEX_INTACCT_SIGNING_KEY_FILE)"
+    )
+
+
+def _signature_mismatch(words: Wording) -> str:
+    return f"signature: does not match {words.results} (they were edited after signing)"
+
+
+WRONG_HMAC = _wrong_hmac(REPORT)
+SIGNATURE_MISSING = _signature_missing(REPORT)
+SIGNATURE_MISMATCH = _signature_mismatch(REPORT)
 FILE_EDITED = "the file was edited after it was written (whole-file digest differs)"
 
 
@@ -209,10 +238,10 @@ class DigestCheck:
     hmac_failed: bool = False
 
 
-def _check_digest(document: Mapping[str, object], key: bytes | None) -> DigestCheck:
+def _check_digest(document: Mapping[str, object], key: bytes | None, words: Wording = REPORT) -> DigestCheck:
     digest = document.get(DIGEST_FIELD)
     if not isinstance(digest, Mapping) or not isinstance(digest.get("value"), str):
-        return DigestCheck(("digest: missing from the embedded results",))
+        return DigestCheck((f"digest: missing from {words.results}",))
     algorithm = digest.get("algorithm")
     if algorithm == HMAC_SHA256 and key is None:
         return DigestCheck(key_needed=True)
@@ -222,14 +251,14 @@ def _check_digest(document: Mapping[str, object], key: bytes | None) -> DigestCh
     problems = []
     if algorithm == SHA256 and key is not None:
         problems.append(
-            f"digest: the report has only an unkeyed SHA-256 but {SIGNING_KEY_ENV} is set; expected an HMAC"
+            f"digest: {words.whole} has only an unkeyed SHA-256 but {SIGNING_KEY_ENV} is set; expected an HMAC"
         )
     matches = hmac.compare_digest(compute_digest(document, used_key)["value"], str(digest["value"]))
     if not matches and algorithm == HMAC_SHA256:
         # With a wrong key every HMAC differs: verify cannot tell that from an edit, so it says both.
-        problems.append(WRONG_HMAC)
+        problems.append(_wrong_hmac(words))
     elif not matches:
-        problems.append(f"digest: the embedded results do not match their {algorithm} digest (the results were edited)")
+        problems.append(f"digest: {words.results} do not match their {algorithm} digest (the results were edited)")
     return DigestCheck(
         tuple(problems), algorithm=str(algorithm), key=used_key, hmac_failed=bool(used_key) and not matches
     )
@@ -290,11 +319,6 @@ def _check_summary(markup: str, page: Page, document: Mapping[str, object]) -> I
     yield from problems
 
 
-SIGNATURE_MISSING = (
-    "signature: missing: the report carries no Ed25519 signature (it was stripped, or the run had no "
-    "PEX_INTACCT_SIGNING_KEY_FILE)"
-)
-SIGNATURE_MISMATCH = "signature: does not match the embedded results (they were edited after signing)"
 FILE_SIGNATURE_MISMATCH = "the file was edited after it was signed (whole-file signature differs)"
 
 
@@ -303,11 +327,13 @@ def _wrong_key(signed_with: object, given: str) -> str:
     return f"signature: made with key {named}, not with the public key given ({given})"
 
 
-def _check_document_signature(document: Mapping[str, object], public_key: Ed25519PublicKey) -> str | None:
+def _check_document_signature(
+    document: Mapping[str, object], public_key: Ed25519PublicKey, words: Wording = REPORT
+) -> str | None:
     """Why the results document's own Ed25519 signature does not hold, or None when it does."""
     signature = signature_of(document)
     if signature is None:
-        return SIGNATURE_MISSING
+        return _signature_missing(words)
     given = key_fingerprint(public_key)
     if signature.get("algorithm") != ED25519:
         return f"signature: unknown algorithm {_show(display_text(signature.get('algorithm')))}"
@@ -316,7 +342,7 @@ def _check_document_signature(document: Mapping[str, object], public_key: Ed2551
     if not signature_matches(
         public_key, canonical_json(document).encode("utf-8"), display_text(signature.get("value"))
     ):
-        return SIGNATURE_MISMATCH
+        return _signature_mismatch(words)
     return None
 
 
@@ -414,14 +440,13 @@ def verify_json(text: str, environ: Mapping[str, str], public_key: Ed25519Public
         raise NotAReport(FLEET_SUMMARY)
     if not _is_results_document(document):
         raise NotAReport("not a pex-intacct results document (no requirements)")
-    digest = _check_digest(document, signing_key(environ))
-    problems = [problem.replace("embedded results", "results").replace("the report", "the document")
-                for problem in digest.problems]  # fmt: skip
+    digest = _check_digest(document, signing_key(environ), RESULTS_DOCUMENT)
+    problems = list(digest.problems)
     key_needed = digest.key_needed
     if public_key is not None:
-        problem = _check_document_signature(document, public_key)
+        problem = _check_document_signature(document, public_key, RESULTS_DOCUMENT)
         if problem is not None:
-            problems.append(problem.replace("the report", "the document").replace("embedded results", "results"))
+            problems.append(problem)
         key_needed = key_needed and problem is not None
     return Verification(
         tuple(problems),

@@ -84,6 +84,14 @@ class Option:
     # Decides what is asked of Intacct: stored in the cassette under this key, and a replay
     # defaults to the stored value (an explicit different one is a usage error).
     recorded_as: str | None = None
+    # A name Intacct finds whatever its case (the user signs in, the GL account is looked up either way):
+    # typed in another case it asks for the same thing, e.g. as a recording holds it.
+    any_case: bool = False
+
+    def same(self, given: object, stored: object) -> bool:
+        if self.any_case and isinstance(given, str) and isinstance(stored, str):
+            return given.casefold() == stored.casefold()
+        return given == stored
 
     @property
     def dest(self) -> str:
@@ -328,6 +336,7 @@ OPTIONS: tuple[Option, ...] = (
         default=DEFAULT_USER,
         validate=_user,
         recorded_as="user",
+        any_case=True,
     ),
     Option(
         "--intacct-sender-id",
@@ -357,6 +366,7 @@ OPTIONS: tuple[Option, ...] = (
         default=DEFAULT_GL_ACCOUNT,
         validate=_gl_account,
         recorded_as="gl_account",
+        any_case=True,
     ),
     Option(
         "--intacct-udd",

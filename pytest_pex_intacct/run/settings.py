@@ -239,7 +239,7 @@ def _as_recorded(
         stored = recorded[option.recorded_as]
         current = getattr(settings, option.field)
         label = _explicit(option, raw, environ)
-        if label is not None and not _agrees(option, current, stored):
+        if label is not None and not option.same(current, stored):
             shown = option.flag if option.kind == "flag" else f"{label} {current!r}"
             raise SettingsError(
                 f"{shown} contradicts the recording {settings.cassette_path}, made with "
@@ -248,17 +248,6 @@ def _as_recorded(
         changes[option.field] = stored
     changes["recorded_at"] = _utc_time(recorded.get("recorded_at"))
     return replace(settings, **changes)  # type: ignore[arg-type]
-
-
-# Names Intacct finds whatever the case (the user signs in, the GL account is looked up, either way):
-# typed in another case they ask for what the recording holds.
-_ANY_CASE_FIELDS = ("user_id", "gl_account")
-
-
-def _agrees(option: Option, given: object, stored: object) -> bool:
-    if option.field in _ANY_CASE_FIELDS and isinstance(given, str) and isinstance(stored, str):
-        return given.casefold() == stored.casefold()
-    return given == stored
 
 
 def _utc_time(stamp: object) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from .requirements import CATALOGUE, Requirement
@@ -136,6 +137,11 @@ def counts(results: Iterable[RequirementResult]) -> dict[Outcome, int]:
     for result in results:
         tally[result.outcome] += 1
     return tally
+
+
+def utc_text(moment: datetime) -> str:
+    """A time as the results document writes it: UTC, to the second, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # 2: deselected and unreached requirements are `not-run` (they were `not-applicable`).

@@ -38,6 +38,7 @@ from ..verdict import (
     counts,
     result_from_properties,
     results_document,
+    utc_text,
     verdict,
 )
 from .options import Mode
@@ -58,7 +59,7 @@ _TERMINAL_WORDS: dict[str, tuple[str, str, tuple[str, dict[str, bool]]]] = {
 
 
 def _utc_now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return utc_text(datetime.now(UTC))
 
 
 def _assertion_line(call: pytest.CallInfo[None]) -> str:

@@ -12,12 +12,13 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from ..intacct.errors import ConfigurationError
 from ..intacct.timeouts import Timeouts
 from ..requirements import ATTACHMENT_NUMBERING, UDD_READ
+from ..verdict import utc_text
 from .options import (
     ATTESTABLE,
     CASSETTES,
@@ -260,7 +261,7 @@ def _utc_time(stamp: object) -> str | None:
         return None
     if moment.tzinfo is None:
         return None
-    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc_text(moment)
 
 
 def _check_json_path(path: Path) -> None:

@@ -7,10 +7,19 @@ roll all of it back by restoring a copy.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from .scenario import Scenario, User
+
+# What "now" is to the simulated company: session times and creation dates. The demo recorder hands
+# in a fixed one, so that a recording made on any day gives the same bytes.
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC).astimezone()
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,7 @@ class CompanyState:
     next_record: int = 35
 
     @classmethod
-    def initial(cls, scenario: Scenario) -> CompanyState:
-        today = date.today()
+    def initial(cls, scenario: Scenario, today: date) -> CompanyState:
         return cls(
             folders={name: Folder(name, "", "", today, "Admin") for name in scenario.supdoc_folders},
             attachments={},
@@ -74,3 +82,4 @@ class CallContext:
     identity: Identity
     endpoint: str
     fail_deletes: bool
+    today: date

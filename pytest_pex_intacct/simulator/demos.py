@@ -4,9 +4,11 @@
 
 Each demo is a shipped scenario renamed to its demo company; the checks run against it in
 ``record`` mode, so the cassette is written (scrubbed) exactly as a customer recording would be.
-Then what differs from one recording to the next (control ids, the probe's run id, the simulator's
-port, dates and session times) is replaced by fixed values, so recording the demos again from the
-same simulator gives the same bytes, and a change in a committed cassette is a change in behaviour.
+The simulator runs on a fixed clock (its session times and creation dates are those of
+``RECORDED_AT``, whatever the day); what else differs from one recording to the next (control ids,
+the probe's run id, the simulator's port, the recording's own time stamp) is replaced by fixed
+values, so recording the demos again on any day gives the same bytes, and a change in a committed
+cassette is a change in behaviour.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +33,12 @@ from .server import SimulatorServer
 
 DEMO_OPTIONS = ("--intacct-udd", "--intacct-write-probe")
 # What a demo cassette says about when and where it was recorded: fixed, so that it is reproducible.
-RECORDED_AT = "2026-01-01T00:00:00+00:00"
-SESSION_TIMEOUT = "2026-01-01T06:00:00+00:00"
+DEMO_TIME = datetime(2026, 1, 1, tzinfo=UTC)
+RECORDED_AT = DEMO_TIME.isoformat()
 LOOPBACK = "http://127.0.0.1"
 
 _CONTROL_ID = re.compile(r"(<control>(?:(?!</control>).)*?<controlid>)([^<]*)(</controlid>)", re.DOTALL)
 _PROBE_NAME = re.compile(r"(PEX\s+acceptance\s+probe)\s+[0-9a-f]{12}\b")
-_SESSION_TIMES = (
-    (re.compile(r"<sessiontimestamp>[^<]*</sessiontimestamp>"), f"<sessiontimestamp>{RECORDED_AT}</sessiontimestamp>"),
-    (re.compile(r"<sessiontimeout>[^<]*</sessiontimeout>"), f"<sessiontimeout>{SESSION_TIMEOUT}</sessiontimeout>"),
-)
 _LOOPBACK_PORT = re.compile(r"^http://127\.0\.0\.1:\d+")
 # The date, and the HTTP library's version (which differs between installs, not between recordings).
 _VOLATILE_HEADERS = ("date", "user-agent")
@@ -93,10 +92,7 @@ def normalise(cassette_text: str) -> str:
 
         def fixed(text: str, control_id: str = control_id) -> str:
             text = _CONTROL_ID.sub(lambda match: match.group(1) + control_id + match.group(3), text, count=1)
-            text = _PROBE_NAME.sub(r"\1 demo", text)
-            for pattern, value in _SESSION_TIMES:
-                text = pattern.sub(value, text)
-            return text
+            return _PROBE_NAME.sub(r"\1 demo", text)
 
         request, response = interaction["request"], interaction["response"]
         request["body"] = _map_body(request["body"], fixed)
@@ -122,7 +118,7 @@ def record(demo: Demo, cassettes: Path, schema: str | None) -> int:
         "INTACCT_USER_PASSWORD": user.password,
     }
     # Support ids are random per answer: a demo recording does without them.
-    with SimulatorServer(scenario, schema=schema, support_ids=False) as server:
+    with SimulatorServer(scenario, schema=schema, support_ids=False, clock=lambda: DEMO_TIME) as server:
         command = [
             sys.executable,
             "-m",

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from lxml import etree
 
 from ..intacct.hardened_xml import hardened_parser
-from .company_state import Attachment
+from .company_state import Attachment, Clock, system_clock
 from .gateway import DEFAULT_ENDPOINT, Gateway
 from .request_log import RequestLog, RequestSummary
 from .responses import GatewayResponse
@@ -36,6 +36,7 @@ class FleetGateway:
         endpoint: str = DEFAULT_ENDPOINT,
         support_ids: bool = True,
         fail_deletes: bool = False,
+        clock: Clock = system_clock,
     ) -> None:
         if not companies:
             raise ScenarioError("a fleet gateway needs at least one company")
@@ -53,6 +54,7 @@ class FleetGateway:
                 endpoint=endpoint,
                 support_ids=support_ids,
                 fail_deletes=fail_deletes,
+                clock=clock,
             )
 
     def company(self, company_id: str) -> Gateway:

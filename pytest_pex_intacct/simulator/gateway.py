@@ -14,14 +14,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from lxml import etree
 
 from ..intacct.hardened_xml import hardened_parser
 from . import reads, writes
 from .authentication import Authenticator
-from .company_state import Attachment, CallContext, CompanyState, Identity
+from .company_state import Attachment, CallContext, Clock, CompanyState, Identity, system_clock
 from .control import Control, control_block, control_failure
 from .failures import AuthenticationFailed, FunctionFailed, RequestRejected, ResponseReplaced, unsupported
 from .request_log import RequestLog, RequestSummary, summarize_request
@@ -67,8 +67,10 @@ class Gateway:
         support_ids: bool = True,
         fail_deletes: bool = False,
         session_duration: timedelta = timedelta(hours=6),
+        clock: Clock = system_clock,
     ) -> None:
         self.scenario = scenario
+        self.clock = clock
         self.schema = schema if isinstance(schema, etree.XMLSchema) or schema is None else load_schema(schema)
         self.endpoint = endpoint
         self.support_ids = support_ids
@@ -76,7 +78,7 @@ class Gateway:
         self.session_duration = session_duration
         self.log = RequestLog()
         self._lock = threading.RLock()
-        self._state = CompanyState.initial(scenario)
+        self._state = CompanyState.initial(scenario, clock().date())
 
     # -- observable company state (for tests asserting that probes clean up after themselves)
 
@@ -157,7 +159,7 @@ class Gateway:
         except AuthenticationFailed as failed:
             block.extend(authentication_failure(failed.user_id, failed.company_id, failed.error))
             return block
-        now = datetime.now(UTC).astimezone()
+        now = self.clock()
         block.append(
             authentication_success(
                 identity.user.login_id,
@@ -191,7 +193,7 @@ class Gateway:
         return [function_result(name, control_id, outcome, rolled_back) for name, control_id, outcome in outcomes]
 
     def _call(self, name: str, function: etree._Element, identity: Identity, fail_deletes: bool) -> FunctionOutcome:
-        context = CallContext(self.scenario, self._state, identity, self.endpoint, fail_deletes)
+        context = CallContext(self.scenario, self._state, identity, self.endpoint, fail_deletes, self.clock().date())
         try:
             handler = FUNCTION_HANDLERS.get(name)
             if handler is None:

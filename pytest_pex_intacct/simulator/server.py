@@ -17,7 +17,7 @@ from types import TracebackType
 
 from lxml import etree
 
-from .company_state import Attachment
+from .company_state import Attachment, Clock, system_clock
 from .faults import TEXT_CONTENT_TYPE, Fault, NoFault, send
 from .fleet_gateway import FleetGateway, ScenarioSource
 from .gateway import Gateway
@@ -250,6 +250,7 @@ class SimulatorServer:
         port: int = 0,
         support_ids: bool = True,
         fail_deletes: bool = False,
+        clock: Clock = system_clock,
     ) -> None:
         self.latency = latency
         self._faults = _FaultQueue()
@@ -264,7 +265,12 @@ class SimulatorServer:
         self.gateway: Gateway | FleetGateway
         if isinstance(scenario, Mapping):
             self.gateway = FleetGateway(
-                scenario, schema=compiled, endpoint=self.url, support_ids=support_ids, fail_deletes=fail_deletes
+                scenario,
+                schema=compiled,
+                endpoint=self.url,
+                support_ids=support_ids,
+                fail_deletes=fail_deletes,
+                clock=clock,
             )
         else:
             self.gateway = Gateway(
@@ -273,6 +279,7 @@ class SimulatorServer:
                 endpoint=self.url,
                 support_ids=support_ids,
                 fail_deletes=fail_deletes,
+                clock=clock,
             )
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

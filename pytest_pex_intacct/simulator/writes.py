@@ -6,8 +6,6 @@ the elements of its <result> (the key written), or raises FunctionFailed.
 
 from __future__ import annotations
 
-from datetime import date
-
 from lxml import etree
 
 from .company_state import Attachment, CallContext, Folder
@@ -32,7 +30,7 @@ def create_supdocfolder(context: CallContext, body: etree._Element) -> list[etre
     if parent and parent not in state.folders:
         raise FunctionFailed(_missing_folder(parent))
     created_by = context.identity.user.login_id
-    state.folders[name] = Folder(name, description, parent, date.today(), created_by)
+    state.folders[name] = Folder(name, description, parent, context.today, created_by)
     return [_key(name)]
 
 
@@ -58,7 +56,7 @@ def create_supdoc(context: CallContext, body: etree._Element) -> list[etree._Ele
     record_no = state.next_record
     state.next_record += 1
     state.attachments[supdoc_id] = Attachment(
-        supdoc_id, name, folder, record_no, date.today(), context.identity.user.login_id
+        supdoc_id, name, folder, record_no, context.today, context.identity.user.login_id
     )
     # Recorded create_supdoc answers carry a number: the record number, not the supdocid.
     return [_key(str(record_no) if context.scenario.supdoc_key == "recordno" else supdoc_id)]

@@ -61,7 +61,7 @@ def run_snapshot_only(url: str, udd: bool) -> float:
     from pathlib import Path
 
     from pytest_pex_intacct.company.company_run import take_snapshot
-    from pytest_pex_intacct.run.settings import resolve_settings
+    from pytest_pex_intacct.config.settings import resolve_settings
 
     environment = {"INTACCT_SENDER_PASSWORD": SENDER_PASSWORD, "INTACCT_USER_PASSWORD": USER_PASSWORD}
     settings = resolve_settings({"company_id": "ACME", "endpoint": url, "udd": udd}, environment, Path.cwd())

@@ -27,9 +27,9 @@ from .run.fact_fixtures import (  # noqa: F401
 
 if TYPE_CHECKING:
     from .company.snapshot import CompanySnapshot
+    from .config.settings import Settings
     from .run.check import Check
     from .run.fleet_run import FleetRun
-    from .run.settings import Settings
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
 # A fleet run (--intacct-fleet) keeps its FleetRun here instead of one company's settings.
@@ -39,7 +39,7 @@ ResolvedT = TypeVar("ResolvedT")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    from .run.options import OPTIONS
+    from .config.options import OPTIONS
 
     group = parser.getgroup("pex-intacct", "pex-intacct (PEX Sage Intacct acceptance checks)")
     for option in OPTIONS:
@@ -56,7 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _raw_options(config: pytest.Config) -> dict[str, object]:
     """What pytest parsed, by Settings field; None, False or empty means "not given"."""
-    from .run.options import OPTIONS
+    from .config.options import OPTIONS
 
     return {option.field: getattr(config.option, option.dest, None) for option in OPTIONS}
 
@@ -71,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.option.intacct_company is None and not os.environ.get("INTACCT_COMPANY_ID"):
         _refuse_checks_options_without_a_company(config)
         return
-    from .run.settings import resolve_settings
+    from .config.settings import resolve_settings
 
     settings = _resolved(config, resolve_settings)
     config.stash[SETTINGS_KEY] = settings
@@ -90,8 +90,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _resolved(config: pytest.Config, resolve: Callable[..., ResolvedT]) -> ResolvedT:
     """Options and environment resolved by ``resolve`` (one company or a fleet), or one usage error."""
-    from .recording.cassette import read_recording
-    from .run.settings import SettingsError
+    from .config.option import SettingsError
+    from .recording.cassette import CassetteRecordings
 
     try:
         return resolve(
@@ -100,7 +100,7 @@ def _resolved(config: pytest.Config, resolve: Callable[..., ResolvedT]) -> Resol
             config.rootpath,
             config.invocation_params.dir,
             # --collect-only checks nothing, so it needs no recording.
-            read_recording=None if config.option.collectonly else read_recording,
+            recordings=CassetteRecordings(read=not config.option.collectonly),
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None
@@ -147,7 +147,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
     """An option of the checks without a company would let a CI gate pass having checked nothing."""
-    from .run.options import COMPANY, OPTIONS
+    from .config.options import COMPANY, OPTIONS
 
     given = [
         option.flag

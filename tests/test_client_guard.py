@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from pytest_pex_intacct.company.snapshot import read_functions
+from pytest_pex_intacct.config.settings import Settings
 from pytest_pex_intacct.intacct.client import Exchange, IntacctClient
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredentials
@@ -41,7 +42,6 @@ from pytest_pex_intacct.intacct.functions import (
 from pytest_pex_intacct.intacct.response import Response
 from pytest_pex_intacct.intacct.transport import HttpTransport
 from pytest_pex_intacct.intacct.wire import HttpReply
-from pytest_pex_intacct.run.settings import Settings
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 

@@ -17,6 +17,7 @@ import pytest
 from lxml import etree
 
 from pytest_pex_intacct.company.snapshot import read_functions
+from pytest_pex_intacct.config.settings import Settings
 from pytest_pex_intacct.intacct import functions as functions_module
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.envelope import (
@@ -40,7 +41,6 @@ from pytest_pex_intacct.intacct.functions import (
     ReadByName,
     is_write_function,
 )
-from pytest_pex_intacct.run.settings import Settings
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
 

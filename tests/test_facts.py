@@ -35,11 +35,12 @@ from pytest_pex_intacct.company.facts import (
 from pytest_pex_intacct.company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 from pytest_pex_intacct.company.sign_in import SignIn
 from pytest_pex_intacct.company.snapshot import CompanySnapshot, _restriction, _roles, read_problem
+from pytest_pex_intacct.config.option import SignOff
+from pytest_pex_intacct.config.settings import Settings
 from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
 from pytest_pex_intacct.run.check import NEEDS, Check, RequirementUnverified
-from pytest_pex_intacct.run.settings import Settings, SignOff
 
 READY_USER: Record = {
     "LOGINID": "pex_connector",

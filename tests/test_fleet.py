@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from conftest import scenario_variant as company_scenario
+from pytest_pex_intacct.config.option import Shard
+from pytest_pex_intacct.config.options import BY_FIELD, FLEET_ONLY, OPTIONS
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.run.options import BY_FIELD, FLEET_ONLY, OPTIONS, Shard
 from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
@@ -499,7 +500,7 @@ def test_fleet_only_options_are_refused_in_a_single_company_run(pytester: pytest
 
 def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callable[..., SimulatorServer]) -> None:
     from pytest_pex_intacct.company.company_run import take_snapshot
-    from pytest_pex_intacct.run.settings import resolve_settings
+    from pytest_pex_intacct.config.settings import resolve_settings
 
     server = fleet_simulator({"ACME": "ready", "BETA": company_scenario(gl_normal_balance="credit")})
 

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
+from pytest_pex_intacct.config.option import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER
+from pytest_pex_intacct.config.settings import Settings
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE
 from pytest_pex_intacct.recording.cassette import rerecord_command
 from pytest_pex_intacct.recording.record import intacct_meaning, scrub_request
 from pytest_pex_intacct.recording.replay import NetworkBlocked, network_blocked, recorded_with
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.run.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER, Settings
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario, scenario_names
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 
+from ..config.option import Mode
+from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import SenderCredentials
-from ..run.options import Mode
-from ..run.settings import Settings
 from .snapshot import CompanySnapshot, gather_snapshot
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..config.option import DEFAULT_GL_ACCOUNT
+from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import LoginCredentials
 from ..intacct.errors import (
@@ -24,7 +26,6 @@ from ..intacct.errors import (
 )
 from ..intacct.functions import GetDimensions, IntacctFunction, ListSupdocFolders, Query, ReadByName
 from ..intacct.response import Record, Response, Result
-from ..run.settings import DEFAULT_GL_ACCOUNT, Settings
 from .facts import (
     GlLookup,
     ProbeOutcome,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from ..run.options import SettingsError
+from ..config.option import SettingsError
 
 _T = TypeVar("_T")
 TABLE = "company"

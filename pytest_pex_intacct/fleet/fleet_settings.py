@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..run.options import ENV_COMPANY, ENV_USER_PASSWORD, FLEET, FLEET_ONLY, Mode, SettingsError, Shard
-from ..run.settings import RecordingReader, Settings, _ensure_writable_directory, resolve_settings
+from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError, Shard
+from ..config.options import FLEET, FLEET_ONLY
+from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
 from .fleet_file import FleetEntry, read_fleet_file
 
 FLEET_DOCUMENT = "fleet.json"
@@ -58,7 +59,7 @@ def resolve_fleet(
     environ: Mapping[str, str],
     rootdir: Path,
     invocation_dir: Path | None = None,
-    read_recording: RecordingReader | None = None,
+    recordings: Recordings | None = None,
 ) -> Fleet:
     """``raw`` maps Settings fields to what pytest parsed, as for ``resolve_settings``."""
     fleet_value = raw.get(FLEET.field)
@@ -84,7 +85,7 @@ def resolve_fleet(
     assert isinstance(concurrency, int)
     chosen = in_shard(list(entries), shard)
     companies = tuple(
-        _company_settings(entries[company], raw, environ, rootdir, invocation_dir, read_recording, where)
+        _company_settings(entries[company], raw, environ, rootdir, invocation_dir, recordings, where)
         for company in chosen
     )
     json_dir = _json_dir(raw.get("json_path"))
@@ -103,7 +104,7 @@ def _company_settings(
     environ: Mapping[str, str],
     rootdir: Path,
     invocation_dir: Path | None,
-    read_recording: RecordingReader | None,
+    recordings: Recordings | None,
     where: str,
 ) -> Settings:
     fleet_fields = {FLEET.field, "json_path", *(option.field for option in FLEET_ONLY)}
@@ -126,7 +127,7 @@ def _company_settings(
             )
         company_environ[ENV_USER_PASSWORD] = password
     try:
-        return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, read_recording, in_fleet=True)
+        return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, recordings, in_fleet=True)
     except SettingsError as error:
         raise SettingsError(f"{where}: company {entry.company_id}: {error}") from None
 
@@ -141,7 +142,7 @@ def _json_dir(value: object) -> Path | None:
             f"--intacct-json {text!r}: with {FLEET.flag} this is a directory (one document per company and "
             f"{FLEET_DOCUMENT}); pass e.g. --intacct-json=results/"
         )
-    _ensure_writable_directory(path, "--intacct-json")
+    ensure_writable_directory(path, "--intacct-json")
     return path
 
 

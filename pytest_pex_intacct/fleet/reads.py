@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from ..company.company_run import take_snapshot
 from ..company.snapshot import CompanySnapshot
-from ..run.options import Mode
+from ..config.option import Mode
 from .fleet_settings import Fleet
 
 

@@ -9,16 +9,19 @@ import functools
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from ..run.options import CASSETTES, ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, OPTIONS, RECORDED, Option, SettingsError
+from ..config.option import ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Option, SettingsError
+from ..config.options import CASSETTES, OPTIONS, RECORDED
+from ..verdict import utc_text
 
 if TYPE_CHECKING:
-    from ..run.settings import Settings
+    from ..config.settings import Settings
 
 # The demo companies' recordings, installed with the package (in a checkout, the repository's cassettes/).
 # The demo recordings ship inside the package (a link to cassettes/ in a checkout).
@@ -196,3 +199,42 @@ def read_recording(settings: Settings) -> Mapping[str, object]:
     except CassetteProblem as problem:
         raise SettingsError(f"replay: {path} is not a usable recording: {problem}; {record_again(settings)}") from None
     return cassette.recorded
+
+
+def _utc_time(stamp: object) -> str | None:
+    """A recording's timestamp in the results document's form; None when it is absent or not a time."""
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return utc_text(moment)
+
+
+@dataclass(frozen=True)
+class CassetteRecordings:
+    """The recordings as resolving settings needs them (:class:`~..config.settings.Recordings`).
+
+    ``read`` false (``--collect-only``, which checks nothing) leaves the recording unread.
+    """
+
+    read: bool = True
+
+    def bundled(self, company_id: str) -> Path | None:
+        return bundled_cassette(company_id)
+
+    def recorded_options(self, settings: Settings) -> Mapping[str, object] | None:
+        if not self.read:
+            return None
+        recorded = dict(read_recording(settings))
+        recorded["recorded_at"] = _utc_time(recorded.get("recorded_at"))
+        return recorded
+
+    def contradiction(self, settings: Settings, option: Option, recorded: Mapping[str, object]) -> str:
+        return (
+            f"contradicts the recording {settings.cassette_path}, made with {recorded_command(recorded, option)}; "
+            f"{replay_fix(settings, option)}"
+        )

@@ -27,9 +27,9 @@ from ..atomic_write import write_text_atomically
 from ..company.readings import Unavailable
 from ..company.sign_in import SignIn
 from ..company.snapshot import CompanySnapshot
+from ..config.options import RECORDED
+from ..config.settings import Settings
 from ..intacct.hardened_xml import parse_or_none
-from ..run.options import RECORDED
-from ..run.settings import Settings
 from .request_meaning import difference
 
 PLACEHOLDER = "REDACTED"

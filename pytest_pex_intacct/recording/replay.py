@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 
 from ..company.probe import PROBE_DOCUMENT_PREFIX
 from ..company.snapshot import CompanySnapshot, gather_snapshot
+from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import SenderCredentials
 from ..intacct.errors import IntacctError
 from ..intacct.hardened_xml import parse_or_none
 from ..intacct.wire import HttpReply
-from ..run.settings import Settings
 from .cassette import Cassette, CassetteProblem, load_cassette, record_again, recorded_command
 from .request_meaning import difference
 

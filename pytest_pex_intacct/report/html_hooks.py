@@ -32,9 +32,9 @@ from .page import (
 from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
 
 if TYPE_CHECKING:
+    from ..config.settings import Settings
     from ..run.acceptance_run import AcceptanceRun
     from ..run.fleet_run import FleetRun
-    from ..run.settings import Settings
 
 REDACTED = "[redacted]"
 

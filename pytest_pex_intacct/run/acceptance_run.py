@@ -18,6 +18,8 @@ import pytest
 
 from .. import __version__
 from ..atomic_write import write_text_atomically
+from ..config.option import Mode
+from ..config.settings import Settings
 from ..report.signing import Signer
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
 from ..verdict import (
@@ -41,8 +43,6 @@ from ..verdict import (
     utc_text,
     verdict,
 )
-from .options import Mode
-from .settings import Settings
 
 if TYPE_CHECKING:
     from .check import Check
@@ -185,8 +185,8 @@ class AcceptanceRun:
             f"{settings.sender_id!r}, mode {settings.mode}, {where}"
         ]
         if settings.mode == Mode.REPLAY:
+            from ..config.options import RECORDED
             from ..recording.cassette import recorded_command
-            from .options import RECORDED
 
             # Which file answers, and as which run: a replay asks what was recorded.
             asked = {option.recorded_as: getattr(settings, option.field) for option in RECORDED if option.recorded_as}

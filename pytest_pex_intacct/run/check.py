@@ -20,9 +20,9 @@ import pytest
 from ..company.facts import ProbeOutcome, UserRecord
 from ..company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
 from ..company.snapshot import CompanySnapshot
+from ..config.settings import Settings
 from ..requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement, RequirementId
 from ..verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResult
-from .settings import Settings
 
 FactT = TypeVar("FactT")
 # Facts are the typed objects a body judges (UserRecord, GlLookup …); a requirement's reading says

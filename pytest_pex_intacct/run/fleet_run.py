@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ..company.snapshot import CompanySnapshot
+from ..config.option import Mode
 from ..fleet.drift import Drift, drift
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, RequirementId
@@ -45,7 +46,6 @@ from .acceptance_run import (
     write_json_atomically,
 )
 from .check import Check
-from .options import Mode
 
 if TYPE_CHECKING:
     from ..fleet.reads import FleetReads

@@ -3,40 +3,26 @@
 Runs before any network traffic. Precedence: command-line option, then the environment variable the
 official Intacct SDKs use, then the default; in a replay, the options that decide what is asked
 default to those stored in the cassette instead (an explicit different value is an error). The
-options themselves are declared once, in ``run/options.py``. Passwords come only from the environment.
+options themselves are declared once, in ``config/options.py``. Passwords come only from the environment.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from ..intacct.errors import ConfigurationError
 from ..intacct.timeouts import Timeouts
 from ..requirements import ATTACHMENT_NUMBERING, UDD_READ
-from ..verdict import utc_text
-from .options import (
-    ATTESTABLE,
-    CASSETTES,
-    COMPANY,
-    DEFAULT_CASSETTES,
+from .option import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_GL_ACCOUNT,
-    DEFAULT_SENDER_ID,
-    DEFAULT_USER,
     ENV_COMPANY,
     ENV_SENDER_PASSWORD,
     ENV_USER_PASSWORD,
-    FLEET,
-    FLEET_ONLY,
-    MODE,
-    MODES,
-    OPTIONS,
-    RECORDED,
     Given,
     Mode,
     Option,
@@ -45,23 +31,24 @@ from .options import (
     SignOff,
     sendable,
 )
+from .options import CASSETTES, COMPANY, FLEET, FLEET_ONLY, MODE, OPTIONS, RECORDED
 
-__all__ = [
-    "ATTESTABLE",
-    "DEFAULT_CASSETTES",
-    "DEFAULT_GL_ACCOUNT",
-    "DEFAULT_SENDER_ID",
-    "DEFAULT_USER",
-    "MODES",
-    "Settings",
-    "SettingsError",
-    "SignOff",
-    "requested_company",
-    "resolve_settings",
-]
 
-# The recorded options of a cassette (``recorded_as`` key → value), or a SettingsError saying why not.
-RecordingReader = Callable[["Settings"], Mapping[str, object]]
+class Recordings(Protocol):
+    """What resolving a replay's settings needs of the recordings (``recording/cassette.py`` answers).
+
+    Handed in by the caller, so that configuration imports nothing of the run.
+    """
+
+    def bundled(self, company_id: str) -> Path | None:
+        """The installed recording of a bundled demo company, or None for any other company."""
+
+    def recorded_options(self, settings: Settings) -> Mapping[str, object] | None:
+        """The options the recording was made with (``recorded_as`` key → value, ``recorded_at`` as UTC
+        text), None when nothing is to be read (``--collect-only``); a SettingsError when it cannot be used."""
+
+    def contradiction(self, settings: Settings, option: Option, recorded: Mapping[str, object]) -> str:
+        """What to say of an explicit ``option`` that contradicts the recording: where, made how, and the fix."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +93,7 @@ def requested_company(raw: Mapping[str, object], environ: Mapping[str, str]) -> 
     return given.value if given is not None else None
 
 
-def _ensure_writable_directory(directory: Path, option: str) -> None:
+def ensure_writable_directory(directory: Path, option: str) -> None:
     """Fail now, before any traffic, rather than after a live run that then cannot save its results."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -160,14 +147,14 @@ def resolve_settings(
     environ: Mapping[str, str],
     rootdir: Path,
     invocation_dir: Path | None = None,
-    read_recording: RecordingReader | None = None,
+    recordings: Recordings | None = None,
     in_fleet: bool = False,
 ) -> Settings:
     """``raw`` maps Settings fields to what pytest parsed (None, False or empty: not given).
 
     ``rootdir`` anchors the default cassette directory; relative paths given by the user are theirs.
-    In a replay, ``read_recording`` (when given) supplies the recorded options; without it a replay
-    uses the defaults, as for ``--collect-only``, which reads nothing. ``in_fleet``: one company of a
+    In a replay, ``recordings`` (when given) find a demo company's installed recording and supply the
+    recorded options; without them a replay uses the defaults. ``in_fleet``: one company of a
     fleet, where a fleet-wide UDD-READ attestation concerns only the companies that check UDDs.
     """
     if requested_company(raw, environ) is None:
@@ -186,17 +173,16 @@ def resolve_settings(
     mode = Mode(str(values[MODE.field]))
     values[CASSETTES.field] = _cassette_dir(raw, rootdir, invocation_dir)
     bundled = False
-    if mode == Mode.REPLAY and raw.get(CASSETTES.field) is None:
-        from ..recording.cassette import bundled_cassette
-
+    if mode == Mode.REPLAY and raw.get(CASSETTES.field) is None and recordings is not None:
         default_path = Path(str(values[CASSETTES.field])) / f"{values[COMPANY.field]}.yaml"
-        bundled_path = bundled_cassette(str(values[COMPANY.field]))
+        bundled_path = recordings.bundled(str(values[COMPANY.field]))
         # A demo company is found wherever pytest runs: the project's cassettes first, else the installed copy.
         if not default_path.is_file() and bundled_path is not None:
             values[CASSETTES.field], bundled = bundled_path.parent, True
     settings = Settings(**values, bundled_demo=bundled)  # type: ignore[arg-type]
-    if mode == Mode.REPLAY and read_recording is not None:
-        settings = _as_recorded(settings, read_recording(settings), raw, environ)
+    recorded = recordings.recorded_options(settings) if mode == Mode.REPLAY and recordings is not None else None
+    if recorded is not None and recordings is not None:
+        settings = _as_recorded(settings, recorded, recordings, raw, environ)
 
     if UDD_READ in settings.attested and not settings.udd and in_fleet:
         settings = replace(settings, attested=tuple(one for one in settings.attested if one != UDD_READ))
@@ -219,19 +205,20 @@ def resolve_settings(
             "either attest it or let the probe verify it, not both"
         )
     if mode == Mode.RECORD:
-        _ensure_writable_directory(settings.cassette_dir, CASSETTES.flag)
+        ensure_writable_directory(settings.cassette_dir, CASSETTES.flag)
     if settings.json_path is not None:
         _check_json_path(settings.json_path)
     return _with_passwords(settings, environ)
 
 
 def _as_recorded(
-    settings: Settings, recorded: Mapping[str, object], raw: Mapping[str, object], environ: Mapping[str, str]
+    settings: Settings,
+    recorded: Mapping[str, object],
+    recordings: Recordings,
+    raw: Mapping[str, object],
+    environ: Mapping[str, str],
 ) -> Settings:
     """The asked options as the recording has them; an explicit different one is a usage error."""
-
-    from ..recording.cassette import recorded_command, replay_fix
-
     changes: dict[str, object] = {}
     for option in RECORDED:
         assert option.recorded_as is not None
@@ -242,30 +229,15 @@ def _as_recorded(
         label = _explicit(option, raw, environ)
         if label is not None and not option.same(current, stored):
             shown = option.flag if option.kind == "flag" else f"{label} {current!r}"
-            raise SettingsError(
-                f"{shown} contradicts the recording {settings.cassette_path}, made with "
-                f"{recorded_command(recorded, option)}; {replay_fix(settings, option)}"
-            )
+            raise SettingsError(f"{shown} {recordings.contradiction(settings, option, recorded)}")
         changes[option.field] = stored
-    changes["recorded_at"] = _utc_time(recorded.get("recorded_at"))
+    recorded_at = recorded.get("recorded_at")
+    changes["recorded_at"] = recorded_at if isinstance(recorded_at, str) else None
     return replace(settings, **changes)  # type: ignore[arg-type]
 
 
-def _utc_time(stamp: object) -> str | None:
-    """A recording's timestamp in the results document's form; None when it is absent or not a time."""
-    if not isinstance(stamp, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return utc_text(moment)
-
-
 def _check_json_path(path: Path) -> None:
-    _ensure_writable_directory(path.parent if str(path.parent) else Path("."), "--intacct-json")
+    ensure_writable_directory(path.parent if str(path.parent) else Path("."), "--intacct-json")
     if path.exists() and not os.access(path, os.W_OK):
         raise SettingsError(f"--intacct-json: {str(path)!r} exists and cannot be overwritten")
 

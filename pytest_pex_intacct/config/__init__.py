@@ -1,0 +1,1 @@
+"""Configuration: the options (one declaration each) and the settings they resolve to; imports nothing of the run."""

@@ -161,7 +161,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ):
         return
     # The client imports requests lazily (replays never need it), so its module is named explicitly.
-    for module in ("company.company_run", "intacct.transport", "recording.replay"):
+    for module in ("recording.company_reading", "intacct.transport", "recording.replay"):
         importlib.import_module(f"pytest_pex_intacct.{module}")
     # The same for cryptography, which signing imports lazily: its Rust core outlives a second import
     # of its Python classes, and then refuses them ("must be a KeySerializationEncryption instance").

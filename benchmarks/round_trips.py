@@ -60,8 +60,8 @@ def run_snapshot_only(url: str, udd: bool) -> float:
     """The product's company run without pytest's start-up: what the requests themselves cost."""
     from pathlib import Path
 
-    from pytest_pex_intacct.company.company_run import take_snapshot
     from pytest_pex_intacct.config.settings import resolve_settings
+    from pytest_pex_intacct.recording.company_reading import take_snapshot
 
     environment = {"INTACCT_SENDER_PASSWORD": SENDER_PASSWORD, "INTACCT_USER_PASSWORD": USER_PASSWORD}
     settings = resolve_settings({"company_id": "ACME", "endpoint": url, "udd": udd}, environment, Path.cwd())

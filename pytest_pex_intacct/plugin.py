@@ -15,19 +15,9 @@ import pytest
 
 from .requirements import MARKER
 
-# Registered by being names of this module (pytest collects a plugin module's fixtures).
-from .run.fact_fixtures import (  # noqa: F401
-    attachment_probe,
-    pex_gl_account,
-    sign_in,
-    user_defined_dimensions,
-    user_roles,
-    web_services_user,
-)
-
 if TYPE_CHECKING:
-    from .company.snapshot import CompanySnapshot
     from .config.settings import Settings
+    from .facts.snapshot import CompanySnapshot
     from .run.check import Check
     from .run.fleet_run import FleetRun
 
@@ -82,6 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     run = AcceptanceRun(config, settings, ignored)
     config.pluginmanager.register(run, "pex-intacct-run")
+    _register_fact_fixtures(config)
     if _writes_html_report(config):
         from .report.html_hooks import HtmlReport
 
@@ -118,10 +109,17 @@ def _configure_fleet(config: pytest.Config) -> None:
     run = FleetRun(config, fleet, ignored)
     config.stash[FLEET_RUN_KEY] = run
     config.pluginmanager.register(run, "pex-intacct-run")
+    _register_fact_fixtures(config)
     if _writes_html_report(config):
         from .report.html_hooks import FleetHtmlReport
 
         config.pluginmanager.register(FleetHtmlReport(config, run), "pex-intacct-html")
+
+
+def _register_fact_fixtures(config: pytest.Config) -> None:
+    from .run.fact_fixtures import fact_fixtures
+
+    config.pluginmanager.register(fact_fixtures(), "pex-intacct-facts")
 
 
 def _writes_html_report(config: pytest.Config) -> bool:
@@ -198,7 +196,7 @@ def settings_of(config: pytest.Config) -> Settings:
 def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
     """The company's facts, gathered once per run in one batched request."""
     settings = settings_of(request.config)
-    from .company.company_run import take_snapshot
+    from .recording.company_reading import take_snapshot
     from .run.acceptance_run import requirement_of_item
 
     # The one write ever made happens only when its check is selected (-k, node ids).

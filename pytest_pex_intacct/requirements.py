@@ -44,6 +44,10 @@ class Requirement:
     title: str
     where: str
     remediation: str
+    # The fact its check judges (a name in ``facts/registry.py``), and the attribute of that fact's
+    # typed value that decides whether it can be judged: its reading.
+    fact: str
+    reading: str = "reading"
     mandatory: bool = True
     # A person may attest it when Intacct cannot show it (outcome manual); never over a verified reading.
     attestable: bool = False
@@ -59,6 +63,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             'Under Document sequencing, set the Attachments sequence type to "Attachments" so every '
             "attachment gets a unique number automatically, then Save."
         ),
+        fact="probe",
         attestable=True,
     ),
     Requirement(
@@ -67,6 +72,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="The Web Services subscription is enabled",
         where="Company > Admin tab > Subscriptions",
         remediation="Subscribe the company to Web Services (Company > Admin tab > Subscriptions > Web Services).",
+        fact="sign_in",
+        reading="web_services",
     ),
     Requirement(
         id=RequirementId.STEP2_SENDER_ID,
@@ -81,6 +88,8 @@ CATALOGUE: tuple[Requirement, ...] = (
             "is already there and active, Intacct's answer means the company has no Web Services subscription: "
             "subscribe it (Company > Admin tab > Subscriptions > Web Services)."
         ),
+        fact="sign_in",
+        reading="sender",
     ),
     Requirement(
         id=RequirementId.STEP3_USER_SIGN_IN,
@@ -91,6 +100,8 @@ CATALOGUE: tuple[Requirement, ...] = (
             "Check that the Web Services user exists with exactly this user ID, its status is Active, and "
             "that INTACCT_USER_PASSWORD holds its current password (reset it if unsure and use the new one)."
         ),
+        fact="sign_in",
+        reading="user_sign_in",
     ),
     Requirement(
         id=RequirementId.STEP3_WEB_SERVICES_USER,
@@ -100,6 +111,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         remediation=(
             "Create the user from Web Services users (not from Users), so it is a web-services-only, non-billable user."
         ),
+        fact="user",
+        reading="web_services_only_reading",
     ),
     Requirement(
         id=RequirementId.STEP3_ROOT_LEVEL,
@@ -110,6 +123,8 @@ CATALOGUE: tuple[Requirement, ...] = (
             "Switch to the top level of the company (not an entity) and create the Web Services user "
             "there; a user created inside an entity cannot reach the whole company."
         ),
+        fact="user",
+        reading="placement_reading",
         attestable=True,
     ),
     Requirement(
@@ -118,6 +133,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="An email address is set on the user",
         where="Web Services users > Edit",
         remediation='Edit the Web Services user and fill in its "Email address" field (guide Step 3.4), then Save.',
+        fact="user",
+        reading="email_reading",
     ),
     Requirement(
         id=RequirementId.STEP3_USER_TYPE,
@@ -125,6 +142,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="User Type is Business",
         where="Web Services users > Edit > User Type",
         remediation="Set User Type to Business and Save.",
+        fact="user",
+        reading="user_type_reading",
     ),
     Requirement(
         id=RequirementId.STEP3_ADMIN_FULL,
@@ -132,6 +151,8 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="Admin Privileges is Full",
         where="Web Services users > Edit > Admin Privileges",
         remediation="Set Admin Privileges to Full (not Limited, not Off) and Save.",
+        fact="user",
+        reading="admin_reading",
     ),
     Requirement(
         id=RequirementId.STEP3_ROLE,
@@ -143,6 +164,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             "user-based permissions has no roles: there the requirement does not apply.)"
         ),
         # An empty role listing leaves the permission model to a person (company/facts.py RoleCatalogue).
+        fact="roles",
         attestable=True,
     ),
     Requirement(
@@ -155,6 +177,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             '"PEX GL Account"), set its Status to Active and its Normal Balance to Debit, and Save. If there is '
             "no such account yet, create it with those settings and tell PEX its number."
         ),
+        fact="gl_account",
     ),
     Requirement(
         id=RequirementId.UDD_READ,
@@ -165,6 +188,7 @@ CATALOGUE: tuple[Requirement, ...] = (
             "On the user's role, give read-only permission (List, View) on every user-defined dimension "
             "under the User Defined Dimensions subscription, and Save."
         ),
+        fact="udd",
         mandatory=False,
         attestable=True,
     ),

@@ -13,8 +13,8 @@ from typing import cast
 import pytest
 from lxml import etree
 
-from pytest_pex_intacct.company.snapshot import read_functions
 from pytest_pex_intacct.config.settings import Settings
+from pytest_pex_intacct.facts.registry import read_functions
 from pytest_pex_intacct.intacct.client import Exchange, IntacctClient
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
 from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredentials

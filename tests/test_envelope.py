@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from pytest_pex_intacct.company.snapshot import read_functions
 from pytest_pex_intacct.config.settings import Settings
+from pytest_pex_intacct.facts.registry import read_functions
 from pytest_pex_intacct.intacct import functions as functions_module
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.envelope import (

@@ -7,40 +7,37 @@ those shapes into setup errors and skips, before the check's body.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
-from pytest_pex_intacct.company.facts import (
+from pytest_pex_intacct.config.option import SignOff
+from pytest_pex_intacct.config.settings import Settings
+from pytest_pex_intacct.facts.fact import read_problem
+from pytest_pex_intacct.facts.fields import field_text, leaf_fields, parse_bool, present_fields
+from pytest_pex_intacct.facts.gl_account import (
+    GL_PERMISSION,
     AccountStatus,
-    AdminPrivileges,
     GlAccount,
     GlLookup,
     NormalBalance,
-    Placement,
-    RoleAssignments,
-    RoleCatalogue,
-    UddAccess,
-    UddReadability,
-    UserRecord,
-    UserRestriction,
-    UserType,
-    field_text,
     gl_account,
-    leaf_fields,
-    parse_bool,
-    present_fields,
 )
-from pytest_pex_intacct.company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
-from pytest_pex_intacct.company.sign_in import SignIn
-from pytest_pex_intacct.company.snapshot import CompanySnapshot, _restriction, _roles, read_problem
-from pytest_pex_intacct.config.option import SignOff
-from pytest_pex_intacct.config.settings import Settings
+from pytest_pex_intacct.facts.reading import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
+from pytest_pex_intacct.facts.registry import BY_NAME, FACTS, read_functions
+from pytest_pex_intacct.facts.restriction import UserRestriction, user_restriction
+from pytest_pex_intacct.facts.roles import RoleAssignments, RoleCatalogue, role_assignments
+from pytest_pex_intacct.facts.sign_in import SignIn
+from pytest_pex_intacct.facts.snapshot import CompanySnapshot
+from pytest_pex_intacct.facts.udd import UddAccess, UddReadability
+from pytest_pex_intacct.facts.user import USER_FACT, UserRecord
+from pytest_pex_intacct.facts.user_values import AdminPrivileges, Placement, UserType
 from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
-from pytest_pex_intacct.run.check import NEEDS, Check, RequirementUnverified
+from pytest_pex_intacct.run.check import Check, RequirementUnverified
 
 READY_USER: Record = {
     "LOGINID": "pex_connector",
@@ -261,7 +258,7 @@ def test_unrestricted_with_empty_entity_fields_at_a_top_level_session_passes() -
     )
 
 
-def test_unrestricted_without_entity_fields_passes_on_the_restriction() -> None:
+def test_unrestricted_without_entity_fields_passes_on_theuser_restriction() -> None:
     record = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None)
     assert record.placement is Placement.TOP_LEVEL
     assert shown(record.placement_reading).startswith("USERINFO has no MEGAENTITY fields; ")
@@ -315,13 +312,13 @@ def test_restriction_rows_in_query_and_legacy_shapes() -> None:
         {"LOGINID": "pex_connector", "UNRESTRICTED": "false", "LOCATIONID": "12"},
         {"LOGINID": "someone_else", "UNRESTRICTED": "false", "LOCATIONID": "13"},
     ), has_data=True)  # fmt: skip
-    assert _restriction(flat, "PEX_Connector") == UserRestriction(("false", "false"), ("9", "12"))
+    assert user_restriction(flat, "PEX_Connector") == UserRestriction(("false", "false"), ("9", "12"))
     legacy = Result("success", "readByQuery", "r", records=(
         {"LOGINID": "pex_connector", "UNRESTRICTED": "false",
          "LOCATIONS": {"LOCATION": [{"LOCATIONID": "9", "LOCATIONNAME": "France"}, {"LOCATIONID": "10"}]}},
     ), has_data=True)  # fmt: skip
-    assert _restriction(legacy, "pex_connector") == UserRestriction(("false",), ("9", "10"))
-    assert "no row" in _restriction(Result("success", "query", "r", has_data=True), "x").reason  # type: ignore[union-attr]
+    assert user_restriction(legacy, "pex_connector") == UserRestriction(("false",), ("9", "10"))
+    assert "no row" in user_restriction(Result("success", "query", "r", has_data=True), "x").reason  # type: ignore[union-attr]
 
 
 # -- STEP3-ROLE --------------------------------------------------------------------------------------
@@ -344,12 +341,12 @@ ROLES_REFUSED = Result("failure", "query", "k", errors=(ErrorDetail("PL04000005"
 def roles_reading(
     computed: Result, direct: Result, catalogue: Result = ROLE_BASED, login: str = "pex_connector"
 ) -> Reading:
-    roles = _roles(computed, direct, catalogue, login)
+    roles = role_assignments(computed, direct, catalogue, login)
     return roles if isinstance(roles, Unavailable) else roles.reading
 
 
 def assignments(computed: Result, direct: Result, catalogue: Result = ROLE_BASED) -> RoleAssignments:
-    roles = _roles(computed, direct, catalogue, "pex_connector")
+    roles = role_assignments(computed, direct, catalogue, "pex_connector")
     assert isinstance(roles, RoleAssignments), roles
     return roles
 
@@ -444,7 +441,7 @@ def test_role_assignments_reading_without_snapshot() -> None:
 
 def test_a_permission_refusal_names_the_permission_and_who_acts() -> None:
     errors = (ErrorDetail("PL04000005", "", f"{DENIED} glaccount"),)
-    reason = read_problem(errors, "read GL accounts", "GLACCOUNT", "pex_connector")
+    reason = read_problem(errors, "read GL accounts", GL_PERMISSION, "pex_connector")
     assert reason.startswith("user 'pex_connector' may not read GL accounts: its role lacks the permission "
                              "General Ledger application: Accounts (List, View)")  # fmt: skip
     assert "PL04000005" in reason and "full permissions" in reason
@@ -562,8 +559,22 @@ def test_gl_account_keeps_missing_apart_from_empty() -> None:
 # -- Check: the readings decide in setup -------------------------------------------------------------
 
 
-def test_needs_names_exactly_the_catalogue() -> None:
-    assert list(NEEDS) == [requirement.id for requirement in CATALOGUE]
+def test_every_requirement_names_a_registered_fact_and_a_reading_of_it() -> None:
+    for requirement in CATALOGUE:
+        fact = BY_NAME[requirement.fact]
+        fields = {field.name for field in dataclasses.fields(fact.kind)}
+        reading = getattr(fact.kind, requirement.reading, None)
+        assert isinstance(reading, property) or requirement.reading in fields, (
+            f"{requirement.id}: {fact.kind.__name__} has no {requirement.reading}"
+        )
+
+
+def test_every_fact_has_its_own_fixture_and_control_ids() -> None:
+    assert len({fact.fixture for fact in FACTS}) == len(FACTS)
+    everything = Settings("ACME", "u", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path(),
+                          udd=True, write_probe=True)  # fmt: skip
+    control_ids = [function.control_id for function in read_functions(everything)]
+    assert len(set(control_ids)) == len(control_ids)
 
 
 def test_check_bodies_cannot_declare_a_requirement_unverifiable() -> None:
@@ -572,18 +583,18 @@ def test_check_bodies_cannot_declare_a_requirement_unverifiable() -> None:
 
 def snapshot_of(user_record: UserRecord) -> CompanySnapshot:
     signed_in = Evidence(True, "signed in")
-    return CompanySnapshot(
-        company_id="ACME",
-        user_id="pex_connector",
-        sign_in=SignIn(signed_in, signed_in, signed_in),
-        user=user_record,
-        roles=RoleAssignments(
+    values = {
+        "sign_in": SignIn(signed_in, signed_in, signed_in),
+        "user": user_record,
+        "roles": RoleAssignments(
             (), ("USERROLES",), "BL01001973 Permission denied", catalogue=RoleCatalogue.DEFINES_ROLES
         ),
-        gl=GlLookup("PEX GL Account", (account("sideways"),)),
-        udd=None,
-        probe=None,
-    )
+        "restriction": user_record.restriction,
+        "gl_account": GlLookup("PEX GL Account", (account("sideways"),)),
+        "udd": None,
+        "probe": None,
+    }
+    return CompanySnapshot(company_id="ACME", user_id="pex_connector", values=values)
 
 
 def check_of(requirement_id: str, attested: tuple[str, ...] = ()) -> Check:
@@ -614,7 +625,7 @@ def test_prepare_lets_an_established_fact_through_to_the_body() -> None:
     check = check_of("STEP3-ADMIN-FULL")
     check.prepare(snapshot_of(user(ADMIN="Limited")))
     assert check.observed == "ADMIN='Limited'"
-    assert check.fact(UserRecord).admin_privileges is AdminPrivileges.LIMITED
+    assert check.fact(USER_FACT).admin_privileges is AdminPrivileges.LIMITED
 
 
 def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> None:
@@ -641,7 +652,7 @@ def test_an_attestation_never_overrides_a_verified_failure() -> None:
     check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
     check.prepare(snapshot_of(user(MEGAENTITYID="E100")))
     assert check.decided is None
-    assert check.fact(UserRecord).placement is Placement.OWNED_BY_ENTITY
+    assert check.fact(USER_FACT).placement is Placement.OWNED_BY_ENTITY
 
 
 def test_prepare_turns_not_applicable_into_a_skip_with_the_reason() -> None:
@@ -651,7 +662,7 @@ def test_prepare_turns_not_applicable_into_a_skip_with_the_reason() -> None:
         (), ("ROLEUSERS",), catalogue=RoleCatalogue.NOT_AN_OBJECT, catalogue_observed="ROLES is not an object"
     )
     with pytest.raises(pytest.skip.Exception, match="NOT APPLICABLE: the company uses user-based permissions"):
-        check.prepare(CompanySnapshot(**{**snapshot.__dict__, "roles": user_based}))
+        check.prepare(CompanySnapshot("ACME", "pex_connector", {**snapshot.values, "roles": user_based}))
 
 
 # -- UDD-READ ----------------------------------------------------------------------------------------

@@ -499,8 +499,9 @@ def test_fleet_only_options_are_refused_in_a_single_company_run(pytester: pytest
 
 
 def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callable[..., SimulatorServer]) -> None:
-    from pytest_pex_intacct.company.company_run import take_snapshot
     from pytest_pex_intacct.config.settings import resolve_settings
+    from pytest_pex_intacct.facts.gl_account import GL_ACCOUNT_FACT
+    from pytest_pex_intacct.recording.company_reading import take_snapshot
 
     server = fleet_simulator({"ACME": "ready", "BETA": company_scenario(gl_normal_balance="credit")})
 
@@ -509,8 +510,8 @@ def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callabl
         raw = {"company_id": company, "endpoint": server.url}
         return take_snapshot(resolve_settings(raw, environ, Path.cwd()))
 
-    assert snapshot("ACME", password_of("ACME")).gl.account.normal_balance.value == "debit"
-    assert snapshot("BETA", password_of("BETA")).gl.account.normal_balance.value == "credit"
+    assert snapshot("ACME", password_of("ACME")).value(GL_ACCOUNT_FACT).account.normal_balance.value == "debit"
+    assert snapshot("BETA", password_of("BETA")).value(GL_ACCOUNT_FACT).account.normal_balance.value == "credit"
     # Another company's password does not open a company; an unlisted company is refused as Intacct refuses it.
     assert not snapshot("BETA", password_of("ACME")).sign_in.user_signed_in
     assert not snapshot("OMEGA", password_of("ACME")).sign_in.user_signed_in

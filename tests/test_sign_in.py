@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 from lxml.builder import E
 
-from pytest_pex_intacct.company.readings import Evidence, Unavailable
-from pytest_pex_intacct.company.sign_in import SENDER, SignIn, classify_sign_in
+from pytest_pex_intacct.facts.reading import Evidence, Unavailable
+from pytest_pex_intacct.facts.sign_in import SENDER, SignIn, classify_sign_in
 from pytest_pex_intacct.intacct.response import Response, parse_response
 
 REAL = Path(__file__).parent / "data" / "real"

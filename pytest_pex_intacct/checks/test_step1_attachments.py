@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_pex_intacct.company.facts import ProbeOutcome
+from pytest_pex_intacct.facts.probe import ProbeOutcome
 
 
 # Runs only with --intacct-write-probe: otherwise Intacct cannot show the setting, and the

@@ -5,7 +5,7 @@ Neither has a read API: both are inferred from where and how Intacct answered th
 
 import pytest
 
-from pytest_pex_intacct.company.sign_in import SignIn
+from pytest_pex_intacct.facts.sign_in import SignIn
 
 
 @pytest.mark.intacct_requirement("STEP2-WEB-SERVICES")

@@ -6,8 +6,10 @@ bodies: it is an error (or manual, where nothing establishes it) before they run
 
 import pytest
 
-from pytest_pex_intacct.company.facts import AdminPrivileges, Placement, RoleAssignments, UserRecord, UserType
-from pytest_pex_intacct.company.sign_in import SignIn
+from pytest_pex_intacct.facts.roles import RoleAssignments
+from pytest_pex_intacct.facts.sign_in import SignIn
+from pytest_pex_intacct.facts.user import UserRecord
+from pytest_pex_intacct.facts.user_values import AdminPrivileges, Placement, UserType
 
 
 @pytest.mark.intacct_requirement("STEP3-USER-SIGN-IN")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_pex_intacct.company.facts import AccountStatus, GlAccount, NormalBalance
+from pytest_pex_intacct.facts.gl_account import AccountStatus, GlAccount, NormalBalance
 
 
 # Several accounts with the title, or the guide's example title matching none, are errors before

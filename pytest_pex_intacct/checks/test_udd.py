@@ -2,7 +2,7 @@
 
 import pytest
 
-from pytest_pex_intacct.company.facts import UddReadability
+from pytest_pex_intacct.facts.udd import UddReadability
 
 
 # A dimension without records does not show the permission: manual before this runs.

@@ -12,9 +12,9 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from ..company.company_run import take_snapshot
-from ..company.snapshot import CompanySnapshot
 from ..config.option import Mode
+from ..facts.snapshot import CompanySnapshot
+from ..recording.company_reading import take_snapshot
 from .fleet_settings import Fleet
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,11 +23,10 @@ from vcr.serialize import deserialize, serialize
 
 from .. import __version__
 from ..atomic_write import write_text_atomically
-from ..company.readings import Unavailable
-from ..company.sign_in import SignIn
-from ..company.snapshot import CompanySnapshot
 from ..config.options import RECORDED
 from ..config.settings import Settings
+from ..facts.reading import Unavailable
+from ..facts.snapshot import CompanySnapshot
 from ..intacct.hardened_xml import parse_or_none
 from .request_meaning import difference
 
@@ -162,7 +160,7 @@ class Recorder:
         if not verified_nothing(snapshot):
             return snapshot
         self._persister.discard = True
-        return _noted(snapshot, f"nothing usable was recorded, so {self.path} was left as it was")
+        return snapshot.noted(f"nothing usable was recorded, so {self.path} was left as it was")
 
     def build_vcr(self) -> vcr.VCR:
         recorder = vcr.VCR(
@@ -200,24 +198,6 @@ def verified_nothing(snapshot: CompanySnapshot) -> bool:
     sign_in = snapshot.sign_in
     facts = (sign_in.web_services, sign_in.sender, sign_in.user_sign_in)
     return all(isinstance(fact, Unavailable) and fact.is_error for fact in facts)
-
-
-def _noted(snapshot: CompanySnapshot, note: str) -> CompanySnapshot:
-    """The snapshot with ``note`` added to the reason of every fact that could not be established."""
-
-    def add(fact: FactT) -> FactT:
-        return replace(fact, reason=f"{fact.reason}; {note}") if isinstance(fact, Unavailable) else fact
-
-    sign_in = snapshot.sign_in
-    return replace(
-        snapshot,
-        sign_in=SignIn(add(sign_in.web_services), add(sign_in.sender), add(sign_in.user_sign_in)),
-        user=add(snapshot.user),
-        roles=add(snapshot.roles),
-        gl=add(snapshot.gl),
-        udd=add(snapshot.udd),
-        probe=add(snapshot.probe),
-    )
 
 
 def _provenance(settings: Settings) -> dict[str, object]:

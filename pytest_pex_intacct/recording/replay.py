@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..company.probe import PROBE_DOCUMENT_PREFIX
-from ..company.snapshot import CompanySnapshot, gather_snapshot
 from ..config.settings import Settings
+from ..facts.probe import PROBE_DOCUMENT_PREFIX
+from ..facts.snapshot import CompanySnapshot, gather_snapshot
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import SenderCredentials
 from ..intacct.errors import IntacctError

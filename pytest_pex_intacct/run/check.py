@@ -1,7 +1,7 @@
 """What a bundled check runs on: one requirement, the company snapshot, and the typed facts it judges.
 
 Before a check's body runs, :meth:`Check.prepare` (called from the ``intacct`` fixture's setup)
-takes the requirement's reading (``NEEDS``): ``blocked``, ``not-applicable``, ``manual`` and
+takes the requirement's reading of its fact (the catalogue names both): ``blocked``, ``not-applicable``, ``manual`` and
 attested become skips with a reason, and anything that cannot be verified (an :class:`Unavailable`
 reading: network, missing or unrecognised field) becomes a setup *error*. What Intacct showed is
 recorded as the requirement's observation. So every "can this be verified at all" decision is
@@ -11,64 +11,18 @@ taken in setup, and the body only asserts over typed facts (``web_services_user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeAlias, TypeVar
+from typing import Any, ClassVar
 
 import pytest
 
-from ..company.facts import ProbeOutcome, UserRecord
-from ..company.readings import Evidence, NeedsPerson, NotApplicable, Observed, Reading, Unavailable
-from ..company.snapshot import CompanySnapshot
 from ..config.settings import Settings
-from ..requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement, RequirementId
+from ..facts.fact import Fact
+from ..facts.probe import ProbeOutcome
+from ..facts.reading import Evidence, NeedsPerson, NotApplicable, Observed, Unavailable
+from ..facts.snapshot import CompanySnapshot, RequirementReading
+from ..requirements import ATTACHMENT_NUMBERING, UDD_READ, Requirement
 from ..verdict import BLOCKED, MANUAL, NOT_APPLICABLE, Outcome, RequirementResult
-
-FactT = TypeVar("FactT")
-# Facts are the typed objects a body judges (UserRecord, GlLookup …); a requirement's reading says
-# whether its fact can be judged. The probe's outcome is its own reading; None: not asked for.
-RequirementReading: TypeAlias = Reading | ProbeOutcome | None
-
-
-def _of_user(read: Callable[[UserRecord], Reading]) -> Callable[[CompanySnapshot], RequirementReading]:
-    """A reading of the USERINFO record, or why the record itself is missing (blocked or error)."""
-
-    def reading(snapshot: CompanySnapshot) -> RequirementReading:
-        return snapshot.user if isinstance(snapshot.user, Unavailable) else read(snapshot.user)
-
-    return reading
-
-
-def _roles_reading(snapshot: CompanySnapshot) -> RequirementReading:
-    return snapshot.roles if isinstance(snapshot.roles, Unavailable) else snapshot.roles.reading
-
-
-def _gl_reading(snapshot: CompanySnapshot) -> RequirementReading:
-    return snapshot.gl if isinstance(snapshot.gl, Unavailable) else snapshot.gl.reading
-
-
-def _udd_reading(snapshot: CompanySnapshot) -> RequirementReading:
-    udd = snapshot.udd
-    return udd if udd is None or isinstance(udd, Unavailable) else udd.reading
-
-
-# What each requirement needs established before its check can judge it, read from the snapshot.
-# What it demands is in the check's body. Callables (not attribute paths) so that mypy checks every
-# one; tests check that the keys are exactly the catalogue.
-NEEDS: dict[RequirementId, Callable[[CompanySnapshot], RequirementReading]] = {
-    ATTACHMENT_NUMBERING: lambda snapshot: snapshot.probe,
-    RequirementId.STEP2_WEB_SERVICES: lambda snapshot: snapshot.sign_in.web_services,
-    RequirementId.STEP2_SENDER_ID: lambda snapshot: snapshot.sign_in.sender,
-    RequirementId.STEP3_USER_SIGN_IN: lambda snapshot: snapshot.sign_in.user_sign_in,
-    RequirementId.STEP3_WEB_SERVICES_USER: _of_user(lambda user: user.web_services_only_reading),
-    RequirementId.STEP3_ROOT_LEVEL: _of_user(lambda user: user.placement_reading),
-    RequirementId.STEP3_EMAIL: _of_user(lambda user: user.email_reading),
-    RequirementId.STEP3_USER_TYPE: _of_user(lambda user: user.user_type_reading),
-    RequirementId.STEP3_ADMIN_FULL: _of_user(lambda user: user.admin_reading),
-    RequirementId.STEP3_ROLE: _roles_reading,
-    RequirementId.STEP4_NORMAL_BALANCE: _gl_reading,
-    UDD_READ: _udd_reading,
-}
 
 
 class RequirementUnverified(Exception):
@@ -94,7 +48,7 @@ class Check:
     def _reading(self) -> RequirementReading:
         if self.snapshot is None:
             raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
-        return NEEDS[self.requirement.id](self.snapshot)
+        return self.snapshot.reading(self.requirement)
 
     def _skip(
         self, outcome: Outcome, reason: str, blocked_by: str | None = None, attested_by: str | None = None
@@ -154,16 +108,12 @@ class Check:
             return
         raise TypeError(f"{self.requirement.id}: nothing to judge ({type(fact).__name__})")
 
-    def fact(self, kind: type[FactT]) -> FactT:
-        """The snapshot's typed fact of this kind (the user, the GL lookup, the sign-in …), for the body."""
+    def fact(self, fact: Fact[Any]) -> object:
+        """What the fact's fixture hands the body (the user, the GL account, the sign-in …)."""
         if self.snapshot is None:
             raise TypeError(f"{self.requirement.id}: the check was not prepared with a snapshot")
-        for candidate in _typed_facts(self.snapshot):
-            if isinstance(candidate, kind):
-                return candidate
-        # Only a check asking for a fact its requirement does not need gets here: a bug in this package.
-        raise TypeError(f"{self.requirement.id} has no {kind.__name__} fact")
-
-
-def _typed_facts(snapshot: CompanySnapshot) -> tuple[object, ...]:
-    return (snapshot.sign_in, snapshot.user, snapshot.roles, snapshot.gl, snapshot.udd, snapshot.probe)
+        value = self.snapshot.value(fact)
+        if not isinstance(value, fact.kind):
+            # Only a check asking for a fact its requirement does not establish gets here: a bug in this package.
+            raise TypeError(f"{self.requirement.id} has no established {fact.name} fact ({type(value).__name__})")
+        return fact.for_body(value)

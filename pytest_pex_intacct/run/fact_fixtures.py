@@ -1,65 +1,36 @@
-"""The typed facts a bundled check judges, one fixture each (as pytest-testinfra hands over ``host``).
+"""The typed facts a bundled check judges, one fixture each (as pytest-testinfra hands over ``host``),
+made from the fact registry: a new fact module brings its fixture with it.
 
 Each depends on ``intacct``, whose setup has already made sure the requirement at hand can be
 judged: blocked, manual and not-applicable requirements are skipped and unverifiable ones are
-errors before any of these is asked for. Imported by the plugin module, which registers them.
+errors before any of these is asked for. Registered as a plugin only when the checks run.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import types
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from ..company.facts import GlAccount, ProbeOutcome, RoleAssignments, UddReadability, UserRecord
-    from ..company.sign_in import SignIn
-    from .check import Check
+from ..facts.fact import Fact
+from ..facts.registry import FACTS
+from .check import Check
 
 
-@pytest.fixture
-def sign_in(intacct: Check) -> SignIn:
-    """How Intacct answered the sign-in of PEX's sender and the Web Services user."""
-    from ..company.sign_in import SignIn
+def _fixture(fact: Fact[Any]) -> Callable[..., object]:
+    def hand_over(intacct: Check) -> object:
+        return intacct.fact(fact)
 
-    return intacct.fact(SignIn)
-
-
-@pytest.fixture
-def web_services_user(intacct: Check) -> UserRecord:
-    """The Web Services user's USERINFO record (with its USERRESTRICTION rows)."""
-    from ..company.facts import UserRecord
-
-    return intacct.fact(UserRecord)
+    hand_over.__doc__ = fact.doc
+    hand_over.__name__ = fact.fixture
+    return pytest.fixture(name=fact.fixture)(hand_over)
 
 
-@pytest.fixture
-def user_roles(intacct: Check) -> RoleAssignments:
-    """The roles assigned to the Web Services user, directly or through user groups."""
-    from ..company.facts import RoleAssignments
-
-    return intacct.fact(RoleAssignments)
-
-
-@pytest.fixture
-def pex_gl_account(intacct: Check) -> GlAccount | None:
-    """The GL account PEX posts to (by ``--intacct-gl-account``), or None when no account has that name."""
-    from ..company.facts import GlLookup
-
-    return intacct.fact(GlLookup).account
-
-
-@pytest.fixture
-def user_defined_dimensions(intacct: Check) -> UddReadability:
-    """What reading each user-defined dimension as the Web Services user showed."""
-    from ..company.facts import UddReadability
-
-    return intacct.fact(UddReadability)
-
-
-@pytest.fixture
-def attachment_probe(intacct: Check) -> ProbeOutcome:
-    """What creating an attachment without an ID showed (only with ``--intacct-write-probe``)."""
-    from ..company.facts import ProbeOutcome
-
-    return intacct.fact(ProbeOutcome)
+def fact_fixtures() -> types.ModuleType:
+    """A plugin module holding one fixture per registered fact."""
+    module = types.ModuleType("pytest_pex_intacct.fact_fixtures", "The typed facts a bundled check judges.")
+    for fact in FACTS:
+        setattr(module, fact.fixture, _fixture(fact))
+    return module

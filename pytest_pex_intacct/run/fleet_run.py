@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ..company.snapshot import CompanySnapshot
 from ..config.option import Mode
+from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import Drift, drift
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, RequirementId

@@ -8,8 +8,10 @@ later step fails, and anything that could not be deleted is reported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import LoginCredentials
 from ..intacct.errors import ProtocolError, TransportError, describe_errors
@@ -19,14 +21,18 @@ from ..intacct.functions import (
     DeleteSupdoc,
     DeleteSupdocFolder,
     IntacctFunction,
+    ListSupdocFolders,
     ListSupdocs,
 )
 from ..intacct.response import Record, Result
-from ..verdict import CLEANUP_FAILED
-from .facts import ProbeOutcome, field_text
-from .readings import NeedsPerson, Unavailable
+from .fact import Answers, Fact
+from .fields import field_text
+from .reading import NeedsPerson, Unavailable
 
+PROBE_FOLDERS = "probe-folder"
 PROBE_FOLDER = "PEX acceptance probe"
+# Said in the outcome of a probe that could not delete what it created.
+CLEANUP_FAILED = "CLEAN-UP FAILED"
 # Each run names its attachment uniquely, so the listing that confirms its key finds only this run's.
 PROBE_DOCUMENT_PREFIX = "PEX acceptance probe "
 
@@ -43,6 +49,21 @@ USES_A_NUMBER = "a successful probe uses up one number of the Attachments sequen
 # The refusal Intacct gives without auto-numbering is [unconfirmed]: a refusal in these words is
 # likely that, so a person confirms it (manual); any other refusal is an error. Neither is a `failed`.
 _NEEDS_AN_ID = ("supdocid", "attachment id", "id is required", "document sequence", "numbering")
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """What the opt-in attachment write probe showed, and what it left behind."""
+
+    numbered: bool
+    observed: str
+    # What it created and could not delete (said in ``observed`` too).
+    leftovers: tuple[str, ...] = ()
+
+    @property
+    def reading(self) -> ProbeOutcome:
+        """The probe's outcome is its own reading: what it showed, established by the writes themselves."""
+        return self
 
 
 @dataclass
@@ -217,3 +238,30 @@ def _clean_up(client: IntacctClient, login: LoginCredentials, created: _Created,
 def _by_hand(created: _Created) -> str:
     what = f"attachment {created.attachment_key!r}" if created.attachment_key else "the probe folder"
     return f"delete {what} in folder {PROBE_FOLDER!r} by hand (Applications > Company > Attachments)"
+
+
+def _functions(settings: Settings) -> Sequence[IntacctFunction]:
+    # A read: it stays in the batch when -k leaves STEP1 out, so recordings match whatever was selected.
+    return (ListSupdocFolders(PROBE_FOLDERS, PROBE_FOLDER),)
+
+
+def _asked(settings: Settings) -> bool:
+    return settings.write_probe
+
+
+def parse_probe(answers: Answers) -> ProbeOutcome | NeedsPerson | Unavailable | None:
+    """The write probe runs here, after the batch, and only when its check is selected."""
+    if not answers.write_probe_selected:
+        return None
+    return run_attachment_probe(answers.client, answers.login, answers.result(PROBE_FOLDERS), answers.run_id)
+
+
+PROBE_FACT = Fact(
+    name="probe",
+    kind=ProbeOutcome,
+    fixture="attachment_probe",
+    doc="What creating an attachment without an ID showed (only with ``--intacct-write-probe``).",
+    parse=parse_probe,
+    functions=_functions,
+    asked=_asked,
+)

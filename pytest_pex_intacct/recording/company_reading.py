@@ -10,15 +10,15 @@ import uuid
 
 from ..config.option import Mode
 from ..config.settings import Settings
+from ..facts.snapshot import CompanySnapshot, gather_snapshot
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import SenderCredentials
-from .snapshot import CompanySnapshot, gather_snapshot
 
 
 def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> CompanySnapshot:
     run_id = uuid.uuid4().hex[:12]
     if settings.mode == Mode.REPLAY:
-        from ..recording.replay import replay_snapshot
+        from .replay import replay_snapshot
 
         return replay_snapshot(settings, run_id, write_probe_selected)
     client = IntacctClient(settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password))
@@ -31,7 +31,7 @@ def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> Comp
 
 
 def _recorded(client: IntacctClient, settings: Settings, run_id: str, write_probe_selected: bool) -> CompanySnapshot:
-    from ..recording.record import recording
+    from .record import recording
 
     with recording(settings) as recorder:
         snapshot = gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)

@@ -8,11 +8,12 @@ authentication level) and at the description texts, never at the errorno alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..intacct.errors import ErrorDetail, describe_errors, is_busy
 from ..intacct.response import Response
-from .readings import Evidence, Unavailable
+from .fact import Answers, Fact
+from .reading import Evidence, Unavailable
 
 WEB_SERVICES = "STEP2-WEB-SERVICES"
 SENDER = "STEP2-SENDER-ID"
@@ -61,6 +62,16 @@ class SignIn:
             if isinstance(fact, Unavailable) and fact.is_error:
                 return fact
         return Unavailable("the sign-in did not succeed")
+
+    @classmethod
+    def unavailable(cls, reason: Unavailable) -> SignIn:
+        return cls(reason, reason, reason)
+
+    def noted(self, note: str) -> SignIn:
+        def add(fact: Evidence | Unavailable) -> Evidence | Unavailable:
+            return replace(fact, reason=f"{fact.reason}; {note}") if isinstance(fact, Unavailable) else fact
+
+        return SignIn(add(self.web_services), add(self.sender), add(self.user_sign_in))
 
 
 def _mentions(errors: tuple[ErrorDetail, ...], *needles: str) -> bool:
@@ -180,3 +191,24 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
         "Intacct refused the sign-in with an answer this tool does not recognise "
         f"({describe_errors(errors)}); it cannot tell which setup step is at fault"
     )
+
+
+def _classified(answers: Answers) -> SignIn:
+    settings = answers.settings
+    return classify_sign_in(answers.response, settings.sender_id, settings.company_id, settings.user_id)
+
+
+def _noted(value: object, note: str) -> object:
+    return value.noted(note) if isinstance(value, SignIn) else value
+
+
+# Read from the batch's own sign-in: it adds no function, and every other fact waits for it.
+SIGN_IN_FACT = Fact(
+    name="sign_in",
+    kind=SignIn,
+    fixture="sign_in",
+    doc="How Intacct answered the sign-in of PEX's sender and the Web Services user.",
+    parse=_classified,
+    unavailable=SignIn.unavailable,
+    noted=_noted,
+)

@@ -8,14 +8,15 @@ an error prevented it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
 from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import LoginCredentials
 from ..intacct.errors import IntacctError
+from ..intacct.functions import IntacctFunction
 from ..requirements import Requirement
 from .fact import Answers, Fact
 from .probe import ProbeOutcome
@@ -62,25 +63,33 @@ class CompanySnapshot:
         return cls(settings.company_id, settings.user_id, values)
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """The functions the batch sends, and the facts left unread with why (a recording that predates them)."""
+
+    functions: Sequence[IntacctFunction]
+    not_read: Mapping[str, str] = field(default_factory=dict)
+
+
 def gather_snapshot(
     client: IntacctClient,
     settings: Settings,
     run_id: str,
     explain: Callable[[IntacctError], str] = lambda error: error.message,
     write_probe_selected: bool = True,
-    not_read: Mapping[str, str] | None = None,
+    plan: ReadPlan | None = None,
 ) -> CompanySnapshot:
     """``explain`` rewords a failure to get any answer (a replay's answers come from its cassette).
 
     With ``write_probe_selected`` false (``-k`` left STEP1 out) the probe writes nothing; its
     folder listing, a read, stays in the batch so that recordings match whatever was selected.
-    ``not_read`` names facts left out of the batch (a recording that predates their read), with why.
+    ``plan`` (a replay's) narrows the batch to what its recording holds.
     """
-    not_read = not_read or {}
-    read = tuple(fact for fact in FACTS if fact.asked(settings) and fact.name not in not_read)
+    plan = plan or ReadPlan(read_functions(settings))
+    not_read = plan.not_read
     login = LoginCredentials(settings.user_id, settings.company_id, settings.user_password)
     try:
-        response = client.send(login, read_functions(settings, read))
+        response = client.send(login, plan.functions)
     except IntacctError as error:
         return CompanySnapshot.unavailable(settings, explain(error))
 

@@ -6,6 +6,7 @@ recorded options at start-up, before any check runs.
 from __future__ import annotations
 
 import functools
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from .. import __version__
 from ..config.option import ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Option, SettingsError
 from ..config.options import CASSETTES, OPTIONS, RECORDED
 from ..verdict import utc_text
@@ -114,7 +116,32 @@ def _load(path: Path, mtime_ns: int, size: int) -> Cassette:
     exchanges = tuple(_exchange(number, item) for number, item in enumerate(data["interactions"], start=1))
     metadata = data.get("metadata")
     recorded = metadata.get("recorded") if isinstance(metadata, dict) else None
-    return Cassette(path, exchanges, recorded if isinstance(recorded, dict) else {})
+    recorded = recorded if isinstance(recorded, dict) else {}
+    _refuse_a_newer_version(recorded.get("plugin_version"))
+    return Cassette(path, exchanges, recorded)
+
+
+_VERSION = re.compile(r"([0-9]{1,6})\.([0-9]{1,6})\.([0-9]{1,6})")
+
+
+def _version(text: str) -> tuple[int, ...] | None:
+    match = _VERSION.match(text)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def _refuse_a_newer_version(recorded_by: object) -> None:
+    """A recording made by a newer version may hold reads this one cannot judge: upgrade to replay it."""
+    if recorded_by is None:
+        return
+    recorded = _version(recorded_by) if isinstance(recorded_by, str) else None
+    if recorded is None:
+        raise CassetteProblem("its metadata plugin_version is not a version number")
+    running = _version(__version__)
+    if running is not None and recorded > running:
+        raise CassetteProblem(
+            f"it was recorded by pytest-pex-intacct {recorded_by}, newer than this {__version__}: upgrade "
+            "(pip install --upgrade pytest-pex-intacct) to replay it"
+        )
 
 
 def bundled_cassette(company_id: str) -> Path | None:

@@ -20,14 +20,16 @@ from urllib.parse import urlsplit
 
 from ..config.settings import Settings
 from ..facts.probe import PROBE_DOCUMENT_PREFIX
-from ..facts.snapshot import CompanySnapshot, gather_snapshot
+from ..facts.registry import asked_facts
+from ..facts.snapshot import CompanySnapshot, ReadPlan, gather_snapshot
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import SenderCredentials
 from ..intacct.errors import IntacctError
+from ..intacct.functions import IntacctFunction
 from ..intacct.hardened_xml import parse_or_none
 from ..intacct.wire import HttpReply
 from .cassette import Cassette, CassetteProblem, load_cassette, record_again, recorded_command
-from .request_meaning import difference
+from .request_meaning import difference, function_meaning, recorded_functions
 
 
 class NetworkBlocked(RuntimeError):
@@ -134,6 +136,38 @@ def recorded_probe_run_id(cassette: Cassette) -> str | None:
     return None
 
 
+def recorded_plan(settings: Settings, cassette: Cassette) -> ReadPlan | None:
+    """The reads the recording's batch holds, and the facts it lacks a read of, each with one line.
+
+    A recording made by an earlier version lacks the reads added since: the facts it holds are
+    judged as recorded, the others are errors saying to record again. A recording that holds none of
+    this run's reads is left to the ordinary mismatch (another company or options, not another version).
+    """
+    recorded = recorded_functions(cassette.exchanges[0].request_body)
+    held: list[IntacctFunction] = []
+    missing: dict[str, list[str]] = {}
+    for fact in asked_facts(settings):
+        for function in fact.functions(settings):
+            call = function.body()
+            if recorded.get(function.control_id) == function_meaning(call):
+                held.append(function)
+            else:
+                target = call.findtext("object") or call.get("object") or ""
+                missing.setdefault(fact.name, []).append(f"{function.name} {target}".strip())
+    if not held or not missing:
+        return None
+    version = cassette.recorded.get("plugin_version")
+    made_by = f" (made by pytest-pex-intacct {version})" if isinstance(version, str) else ""
+    not_read = {
+        name: (
+            f"the recording {settings.cassette_path}{made_by} predates this check: it holds no "
+            f"{', '.join(reads)} read as this version makes it; {record_again(settings)}"
+        )
+        for name, reads in missing.items()
+    }
+    return ReadPlan(held, not_read)
+
+
 def replay_snapshot(settings: Settings, run_id: str, write_probe_selected: bool) -> CompanySnapshot:
     try:
         cassette = load_cassette(settings.cassette_path)
@@ -153,8 +187,9 @@ def replay_snapshot(settings: Settings, run_id: str, write_probe_selected: bool)
         # The answer came from the file: an unusable one is the recording's fault, not Intacct's.
         return explain(settings, f"a recorded answer cannot be used ({error.message})")
 
+    plan = recorded_plan(settings, cassette)
     try:
         with network_blocked():
-            return gather_snapshot(client, settings, run_id, reword, write_probe_selected)
+            return gather_snapshot(client, settings, run_id, reword, write_probe_selected, plan)
     except NetworkBlocked as error:
         return CompanySnapshot.unavailable(settings, explain(settings, str(error)))

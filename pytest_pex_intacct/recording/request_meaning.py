@@ -33,17 +33,7 @@ def meaning(body: bytes | str | None) -> tuple[str, ...]:
     content = root.find("operation/content")
     if content is None:
         return (*who, "<no content>")
-    content = etree.fromstring(etree.tostring(content))
-    for function in content.iter("function"):
-        function.attrib.pop("controlid", "")
-    # The probe's attachment name carries a per-run id; like a control id it has no meaning.
-    for name in content.iter("supdocname"):
-        name.text = "PEX acceptance probe"
-    for expression in content.iter("expression"):
-        value = expression.find("value")
-        if value is not None and (expression.findtext("field") or "").strip() == "supdocname":
-            value.text = "PEX acceptance probe"
-    return (*who, etree.tostring(content, method="c14n").decode("utf-8"))
+    return (*who, etree.tostring(_normalised(content), method="c14n").decode("utf-8"))
 
 
 def functions_summary(body: bytes | str | None) -> str:
@@ -71,3 +61,34 @@ def difference(live: bytes | str | None, recorded: bytes | str | None) -> str | 
     if asked_functions != recorded_functions:
         return f"this run asks for [{asked_functions}], the recording has [{recorded_functions}]"
     return f"the arguments of [{asked_functions}] differ (e.g. another --intacct-gl-account)"
+
+
+def _normalised(content: etree._Element) -> etree._Element:
+    """A copy without what carries no meaning: control ids and the probe's per-run attachment name."""
+    content = etree.fromstring(etree.tostring(content))
+    for function in content.iter("function"):
+        function.attrib.pop("controlid", "")
+    for name in content.iter("supdocname"):
+        name.text = "PEX acceptance probe"
+    for expression in content.iter("expression"):
+        value = expression.find("value")
+        if value is not None and (expression.findtext("field") or "").strip() == "supdocname":
+            value.text = "PEX acceptance probe"
+    return content
+
+
+def function_meaning(call: etree._Element) -> str:
+    """What one function's call (its body, e.g. ``<query>``) means, whatever its control id."""
+    return etree.tostring(_normalised(call), method="c14n").decode("utf-8")
+
+
+def recorded_functions(body: bytes | str | None) -> dict[str, str]:
+    """Each function of a recorded request by its control id, as :func:`function_meaning` has it."""
+    root = parse_or_none(body)
+    if root is None:
+        return {}
+    return {
+        function.get("controlid", ""): function_meaning(call)
+        for function in root.iterfind("operation/content/function")
+        for call in function.iterchildren(tag=etree.Element)
+    }

@@ -21,15 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..verdict import PROP_REQUIREMENT
-from .page import (
-    draft_title,
-    environment_of,
-    environment_text,
-    render_summary,
-    report_title,
-    without_machine_paths,
-)
+from .appendix import environment_of
+from .machine_paths import environment_text, without_machine_paths
+from .page import render_summary
 from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
+from .wording import draft_title, report_title
 
 if TYPE_CHECKING:
     from ..run.acceptance_run import AcceptanceRun

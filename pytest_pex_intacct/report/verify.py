@@ -23,15 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
+from .appendix import signature_of
 from .fleet_page import MATRIX_ID
-from .page import (
-    RESULTS_ELEMENT_ID,
-    SECTION_ID,
-    display_text,
-    render_summary,
-    report_title,
-    signature_of,
-)
+from .markup import RESULTS_ELEMENT_ID, SECTION_ID
+from .page import render_summary
 from .signing import (
     DIGEST_FIELD,
     ED25519,
@@ -51,6 +46,7 @@ from .signing import (
     signing_key,
     unseal_text,
 )
+from .wording import display_text, report_title
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

@@ -378,7 +378,7 @@ def company_document(
 ) -> dict[str, object]:
     """The signed results document (docs/results-json.md) of one company's run."""
     from ..report.html_hooks import collected_environment
-    from ..report.page import without_machine_paths
+    from ..report.machine_paths import without_machine_paths
     from ..report.signing import file_sha256, sign_document
 
     unsigned = results_document(

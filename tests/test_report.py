@@ -25,20 +25,16 @@ import yaml
 from conftest import scenario_variant
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import wording as report_wording
+from pytest_pex_intacct.report.digests import SIGNING_KEY_ENV, canonical_json, compute_digest, embedded_json
 from pytest_pex_intacct.report.html_hooks import HtmlReport, environment_for_report
+from pytest_pex_intacct.report.keys import SIGNING_KEY_FILE_ENV, load_signer
 from pytest_pex_intacct.report.machine_paths import without_machine_paths
 from pytest_pex_intacct.report.page import render_summary
-from pytest_pex_intacct.report.signing import (
+from pytest_pex_intacct.report.seal import (
     FILE_DIGEST_PLACEHOLDER,
     FILE_SIGNATURE_PLACEHOLDER,
-    SIGNING_KEY_ENV,
-    SIGNING_KEY_FILE_ENV,
-    canonical_json,
-    compute_digest,
-    embedded_json,
     file_digest_element,
     file_signature_element,
-    load_signer,
     seal_text,
     unseal_text,
 )

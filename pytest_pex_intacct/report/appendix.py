@@ -9,17 +9,9 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from .digests import DIGEST_FIELD, HMAC_SHA256, SHA256, SIGNATURE_FIELD, SIGNING_KEY_ENV, embedded_json
 from .markup import RESULTS_ELEMENT_ID, SECTION_ID, escaped, field
-from .signing import (
-    DIGEST_FIELD,
-    HMAC_SHA256,
-    SHA256,
-    SIGNATURE_FIELD,
-    SIGNING_KEY_ENV,
-    embedded_json,
-    file_digest_element,
-    file_signature_element,
-)
+from .seal import file_digest_element, file_signature_element
 from .wording import MODE_WORDS, display_text
 
 VERIFY_COMMAND = "python -m pytest_pex_intacct verify"

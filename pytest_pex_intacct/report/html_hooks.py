@@ -22,9 +22,10 @@ import pytest
 
 from ..verdict import PROP_REQUIREMENT
 from .appendix import environment_of
+from .digests import DIGEST_FIELD, HMAC_SHA256, signing_key
 from .machine_paths import environment_text, without_machine_paths
 from .page import render_summary
-from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
+from .seal import seal_file
 from .wording import draft_title, report_title
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ import pytest
 
 from .. import __version__
 from ..atomic_write import write_text_atomically
-from ..report.signing import Signer
+from ..report.keys import Signer
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, CATALOGUE, MARKER, UDD_READ, Requirement
 from ..verdict import (
     ACCEPTED,
@@ -93,7 +93,7 @@ def _property(report: pytest.TestReport | pytest.CollectReport, name: str) -> st
 
 def _signer(config: pytest.Config) -> Signer | None:
     """The Ed25519 key of PEX_INTACCT_SIGNING_KEY_FILE, loaded before any request: a bad one is a usage error."""
-    from ..report.signing import SigningKeyError, signer_from_environment
+    from ..report.keys import SigningKeyError, signer_from_environment
 
     try:
         return signer_from_environment(os.environ, config.invocation_params.dir)
@@ -377,9 +377,9 @@ def company_document(
     signer: Signer | None,
 ) -> dict[str, object]:
     """The signed results document (docs/results-json.md) of one company's run."""
+    from ..report.digests import file_sha256, sign_document
     from ..report.html_hooks import collected_environment
     from ..report.machine_paths import without_machine_paths
-    from ..report.signing import file_sha256, sign_document
 
     unsigned = results_document(
         company_id=settings.company_id,

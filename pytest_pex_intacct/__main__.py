@@ -34,7 +34,7 @@ def _usage_error(arguments: Sequence[str]) -> int:
 
 
 def _keygen(path: Path) -> int:
-    from .report.signing import generate_key_pair, public_key_path
+    from .report.keys import generate_key_pair, public_key_path
 
     try:
         fingerprint = generate_key_pair(path)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .config.settings import Settings
     from .facts.snapshot import CompanySnapshot
     from .run.check import Check
+    from .run.check_hooks import RunShape
     from .run.fleet_run import FleetRun
 
 SETTINGS_KEY = pytest.StashKey["Settings"]()
@@ -72,9 +73,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     run = AcceptanceRun(config, settings, ignored)
     config.pluginmanager.register(run, "pex-intacct-run")
-    _register_fact_fixtures(config)
+    _register_check_hooks(config, run)
     if _writes_html_report(config):
-        from .report.html_hooks import HtmlReport
+        from .run.html_report import HtmlReport
 
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
@@ -109,16 +110,19 @@ def _configure_fleet(config: pytest.Config) -> None:
     run = FleetRun(config, fleet, ignored)
     config.stash[FLEET_RUN_KEY] = run
     config.pluginmanager.register(run, "pex-intacct-run")
-    _register_fact_fixtures(config)
+    _register_check_hooks(config, run)
     if _writes_html_report(config):
-        from .report.html_hooks import FleetHtmlReport
+        from .run.html_report import FleetHtmlReport
 
         config.pluginmanager.register(FleetHtmlReport(config, run), "pex-intacct-html")
 
 
-def _register_fact_fixtures(config: pytest.Config) -> None:
+def _register_check_hooks(config: pytest.Config, run: RunShape) -> None:
+    """What every run of the checks shares: the hooks that shape ``run`` asks for, and the facts' fixtures."""
+    from .run.check_hooks import CheckHooks
     from .run.fact_fixtures import fact_fixtures
 
+    config.pluginmanager.register(CheckHooks(run), "pex-intacct-checks")
     config.pluginmanager.register(fact_fixtures(), "pex-intacct-facts")
 
 
@@ -197,7 +201,7 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
     """The company's facts, gathered once per run in one batched request."""
     settings = settings_of(request.config)
     from .recording.company_reading import take_snapshot
-    from .run.acceptance_run import requirement_of_item
+    from .run.outcomes import requirement_of_item
 
     # The one write ever made happens only when its check is selected (-k, node ids).
     selected = {requirement.id for item in request.session.items if (requirement := requirement_of_item(item))}
@@ -210,8 +214,8 @@ def intacct_snapshot(request: pytest.FixtureRequest) -> CompanySnapshot:
 def intacct(request: pytest.FixtureRequest) -> Check:
     """The requirement this check verifies, over the company snapshot; blocked/manual/n-a skip here."""
     from .requirements import BY_ID
-    from .run.acceptance_run import CHECK_KEY
     from .run.check import Check
+    from .run.check_hooks import CHECK_KEY
 
     fleet_run: FleetRun | None = request.config.stash.get(FLEET_RUN_KEY, None)
     if fleet_run is not None:

@@ -362,7 +362,7 @@ def test_no_secret_in_any_output(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The report's keys are secrets too: the HMAC key and the Ed25519 private key both sign this run.
-    from pytest_pex_intacct.report.signing import generate_key_pair
+    from pytest_pex_intacct.report.keys import generate_key_pair
 
     signing_key = tmp_path / "signing.pem"
     generate_key_pair(signing_key)

@@ -24,20 +24,16 @@ import yaml
 
 from conftest import scenario_variant
 from pytest_pex_intacct.__main__ import main
-from pytest_pex_intacct.report import page as report_page
-from pytest_pex_intacct.report.html_hooks import HtmlReport, environment_for_report
-from pytest_pex_intacct.report.page import render_summary, without_machine_paths
-from pytest_pex_intacct.report.signing import (
+from pytest_pex_intacct.report import wording as report_wording
+from pytest_pex_intacct.report.digests import SIGNING_KEY_ENV, canonical_json, compute_digest, embedded_json
+from pytest_pex_intacct.report.keys import SIGNING_KEY_FILE_ENV, load_signer
+from pytest_pex_intacct.report.machine_paths import without_machine_paths
+from pytest_pex_intacct.report.page import render_summary
+from pytest_pex_intacct.report.seal import (
     FILE_DIGEST_PLACEHOLDER,
     FILE_SIGNATURE_PLACEHOLDER,
-    SIGNING_KEY_ENV,
-    SIGNING_KEY_FILE_ENV,
-    canonical_json,
-    compute_digest,
-    embedded_json,
     file_digest_element,
     file_signature_element,
-    load_signer,
     seal_text,
     unseal_text,
 )
@@ -51,6 +47,7 @@ from pytest_pex_intacct.report.verify import (
     parse_page,
 )
 from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.run.html_report import HtmlReport, environment_for_report
 from pytest_pex_intacct.simulator import Scenario, raw_scenario
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
@@ -529,7 +526,7 @@ def test_a_page_another_version_worded_verifies_by_its_whole_file_digest(
 ) -> None:
     _, report = html_run(run_checks, pytester, simulator("limited-admin"), *SIGNED)
     written_by = report.embedded["plugin_version"]
-    monkeypatch.setitem(report_page.PLAIN_WORDS, "failed", "Reworded by a later version.")
+    monkeypatch.setitem(report_wording.PLAIN_WORDS, "failed", "Reworded by a later version.")
     code, out, _ = verify(report.path, capsys)  # same version: a page that renders differently is an edit
     assert code == 1 and any(line.startswith("row STEP3-ADMIN-FULL") for line in out), out
 

@@ -3,7 +3,7 @@ per-company documents alone (no pytest).
 
 It opens with the company-by-requirement matrix (a coloured cell per outcome, a row per company,
 companies that failed first) and the drift since the baseline, then gives each company its own
-section, rendered by ``page.py`` exactly as a single-company report renders it (verdict, sign-off,
+section, rendered by ``blocks.py`` exactly as a single-company report renders it (verdict, sign-off,
 requirements by guide step). It is PEX's overview of the fleet: what goes on a customer's ticket
 is that company's signed document or its own single-company report, which ``verify`` checks.
 """
@@ -14,28 +14,10 @@ import html
 from collections.abc import Mapping
 
 from ..verdict import ACCEPTED, INCOMPLETE, NOT_ACCEPTED
-from .page import (
-    OUTCOME_WORDS,
-    SECTION_ID,
-    STYLE,
-    _requirements_block,
-    _signoff_block,
-    _verdict_block,
-    display_text,
-    requirement_entries,
-    verdict_words,
-)
-
-FLEET_STYLE = """<style>
-.pex-matrix{border-collapse:collapse;font-size:11px;margin:6px 0 14px}
-.pex-matrix th,.pex-matrix td{border:1px solid #d0d7de;padding:3px 5px;text-align:center}
-.pex-matrix th.pex-col{writing-mode:vertical-rl;transform:rotate(180deg);font-weight:normal;white-space:nowrap}
-.pex-matrix td.pex-company{text-align:left;white-space:nowrap}
-.pex-cell.good{background:#cdebd3}.pex-cell.bad{background:#f7c5c5}.pex-cell.warn{background:#ffe2b8}
-.pex-cell.quiet{background:#eef1f4}
-.pex-fleet-company{border-top:3px solid #d0d7de;margin-top:26px;padding-top:8px}
-.pex-cell,.pex-matrix td{-webkit-print-color-adjust:exact;print-color-adjust:exact}
-</style>"""
+from .blocks import requirements_block, signoff_block, verdict_block
+from .markup import SECTION_ID, escaped
+from .stylesheets import FLEET_CSS, PAGE_CSS, style_element
+from .wording import OUTCOME_WORDS, display_text, requirement_entries, verdict_words
 
 # The matrix's cell text: short, so a hundred rows stay readable; the title attribute spells it out.
 CELL_MARKS = {
@@ -51,10 +33,6 @@ CELL_MARKS = {
 _VERDICT_ORDER: dict[str, int] = {NOT_ACCEPTED: 0, INCOMPLETE: 1, ACCEPTED: 2}
 # The matrix's element id: only a fleet page has one, so ``verify`` tells a fleet page by it.
 MATRIX_ID = f"{SECTION_ID}-matrix"
-
-
-def _e(value: object) -> str:
-    return html.escape(display_text(value))
 
 
 def company_anchor(company: str) -> str:
@@ -138,7 +116,8 @@ def _drift_block(fleet: Mapping[str, object]) -> str:
                 mark = " (regression)" if change.get("regression") else ""
                 lines.append(
                     f'<li class="{"bad" if mark else "warn"}">{html.escape(company)} '
-                    f"{_e(change.get('id'))}: {_e(change.get('before'))} → {_e(change.get('after'))}{mark}</li>"
+                    f"{escaped(change.get('id'))}: {escaped(change.get('before'))} → "
+                    f"{escaped(change.get('after'))}{mark}</li>"
                 )
     if not any("drift" in entry for entry in _companies(fleet)):
         return ""
@@ -154,12 +133,12 @@ def _header(fleet: Mapping[str, object]) -> str:
         for verdict in (ACCEPTED, NOT_ACCEPTED, INCOMPLETE)
         if any(entry.get("verdict") == verdict for entry in companies)
     )
-    shard = f" · shard {_e(fleet.get('shard'))}" if fleet.get("shard") else ""
+    shard = f" · shard {escaped(fleet.get('shard'))}" if fleet.get("shard") else ""
     return (
         f'<header class="pex-verdict {words.tone}"><p class="pex-kicker">PEX Sage Intacct fleet report{shard}</p>'
         f'<h1 class="pex-headline">{len(companies)} companies <span class="pex-word">{html.escape(words.word)}</span>'
-        f'</h1><p class="pex-counts">{html.escape(tally)} · checked {_e(fleet.get("finished_at"))} UTC, '
-        f"mode {_e(fleet.get('mode'))}</p></header>"
+        f'</h1><p class="pex-counts">{html.escape(tally)} · checked {escaped(fleet.get("finished_at"))} UTC, '
+        f"mode {escaped(fleet.get('mode'))}</p></header>"
     )
 
 
@@ -171,12 +150,12 @@ def _company_section(company: str, document: Mapping[str, object], fleet_entry: 
         else "none"
     )
     inner = (
-        _verdict_block(document)
-        + _signoff_block(document)
-        + _requirements_block(document)
+        verdict_block(document)
+        + signoff_block(document)
+        + requirements_block(document)
         + f'<p class="pex-appendix">Results document digest: <code>{html.escape(digest_text)}</code></p>'
     )
-    # page.py names its elements for a page with one company; here each company's names are its own.
+    # blocks.py names its elements for a page with one company; here each company's names are its own.
     inner = inner.replace(f'id="{SECTION_ID}-', f'id="{SECTION_ID}-{html.escape(company)}-')
     return f'<section class="pex-fleet-company" id="{html.escape(company_anchor(company))}">{inner}</section>'
 
@@ -191,8 +170,8 @@ def render_fleet_summary(fleet: Mapping[str, object], documents: Mapping[str, Ma
     return "".join(
         [
             f'<section id="{SECTION_ID}">',
-            STYLE,
-            FLEET_STYLE,
+            style_element(PAGE_CSS),
+            style_element(FLEET_CSS),
             _header(fleet),
             _drift_block(fleet),
             _matrix(fleet, documents),

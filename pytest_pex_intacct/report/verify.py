@@ -23,34 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import __version__
+from .appendix import signature_of
+from .digests import DIGEST_FIELD, HMAC_SHA256, SHA256, SIGNING_KEY_ENV, canonical_json, compute_digest, signing_key
 from .fleet_page import MATRIX_ID
-from .page import (
-    RESULTS_ELEMENT_ID,
-    SECTION_ID,
-    display_text,
-    render_summary,
-    report_title,
-    signature_of,
-)
-from .signing import (
-    DIGEST_FIELD,
-    ED25519,
-    FILE_DIGEST_PLACEHOLDER,
-    FILE_SIGNATURE_PLACEHOLDER,
-    HMAC_SHA256,
-    SHA256,
-    SIGNING_KEY_ENV,
-    SigningKeyError,
-    canonical_json,
-    compute_digest,
-    file_digest,
-    file_signature_element,
-    key_fingerprint,
-    load_public_key,
-    signature_matches,
-    signing_key,
-    unseal_text,
-)
+from .keys import ED25519, SigningKeyError, key_fingerprint, load_public_key, signature_matches
+from .markup import RESULTS_ELEMENT_ID, SECTION_ID
+from .page import render_summary
+from .seal import FILE_DIGEST_PLACEHOLDER, FILE_SIGNATURE_PLACEHOLDER, file_digest, file_signature_element, unseal_text
+from .wording import display_text, report_title
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey

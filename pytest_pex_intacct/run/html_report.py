@@ -20,21 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..report.appendix import environment_of
+from ..report.digests import DIGEST_FIELD, HMAC_SHA256, signing_key
+from ..report.machine_paths import environment_text, without_machine_paths
+from ..report.page import render_summary
+from ..report.seal import seal_file
+from ..report.wording import draft_title, report_title
 from ..verdict import PROP_REQUIREMENT
-from .page import (
-    draft_title,
-    environment_of,
-    environment_text,
-    render_summary,
-    report_title,
-    without_machine_paths,
-)
-from .signing import DIGEST_FIELD, HMAC_SHA256, seal_file, signing_key
 
 if TYPE_CHECKING:
     from ..config.settings import Settings
-    from ..run.acceptance_run import AcceptanceRun
-    from ..run.fleet_run import FleetRun
+    from .acceptance_run import AcceptanceRun
+    from .fleet_run import FleetRun
 
 REDACTED = "[redacted]"
 
@@ -85,6 +82,26 @@ def _replace_environment(config: pytest.Config, environment: list[tuple[str, str
     metadata.update({key: html.escape(value) for key, value in environment})
 
 
+def customer_rows_only(report: pytest.TestReport | pytest.CollectReport, cells: list[str]) -> None:
+    # A requirement's row is rendered by report_page from the document; pytest's own row (node id,
+    # duration, Skipped, a traceback naming local files) is not for the customer. An emptied list
+    # drops the row from the file altogether.
+    if any(name == PROP_REQUIREMENT for name, _ in getattr(report, "user_properties", ())):
+        del cells[:]
+    elif len(cells) > 1 and cells[1].startswith('<td class="col-testId">'):
+        # Anything else (a collection error) keeps its row, its id escaped (pytest-html#1024).
+        test_id = report.nodeid if getattr(report, "when", "call") == "call" else f"{report.nodeid}::{report.when}"
+        cells[1] = f'<td class="col-testId">{html.escape(test_id)}</td>'
+
+
+def redact(data: list[str], secrets: tuple[str, ...]) -> None:
+    """Defence in depth: tracebacks (e.g. with --showlocals) must not carry a password into the file."""
+    for index, line in enumerate(data):
+        for secret in secrets:
+            line = line.replace(secret, REDACTED).replace(html.escape(secret), REDACTED)
+        data[index] = line
+
+
 class HtmlReport:
     """pytest-html hooks. ``plugin.pytest_configure`` registers this only on the controller, only when
     the checks run and pytest-html writes a report, so its hookspecs always exist (``-p no:html``)."""
@@ -125,23 +142,10 @@ class HtmlReport:
         report.title = draft_title(self.settings.company_id)
 
     def pytest_html_results_table_row(self, report: pytest.TestReport | pytest.CollectReport, cells: list[str]) -> None:
-        # A requirement's row is rendered by report_page from the document; pytest's own row (node id,
-        # duration, Skipped, a traceback naming local files) is not for the customer. An emptied list
-        # drops the row from the file altogether.
-        if any(name == PROP_REQUIREMENT for name, _ in getattr(report, "user_properties", ())):
-            del cells[:]
-        elif len(cells) > 1 and cells[1].startswith('<td class="col-testId">'):
-            # Anything else (a collection error) keeps its row, its id escaped (pytest-html#1024).
-            test_id = report.nodeid if getattr(report, "when", "call") == "call" else f"{report.nodeid}::{report.when}"
-            cells[1] = f'<td class="col-testId">{html.escape(test_id)}</td>'
+        customer_rows_only(report, cells)
 
     def pytest_html_results_table_html(self, data: list[str]) -> None:
-        # Defence in depth: tracebacks (e.g. with --showlocals) must not carry a password into the file.
-        secrets = self.settings.secrets
-        for index, line in enumerate(data):
-            for secret in secrets:
-                line = line.replace(secret, REDACTED).replace(html.escape(secret), REDACTED)
-            data[index] = line
+        redact(data, self.settings.secrets)
 
     def pytest_html_results_summary(self, prefix: list[str]) -> None:
         document = self.run.document
@@ -156,7 +160,7 @@ class HtmlReport:
             _replace_environment(self.config, environment)
 
 
-class FleetHtmlReport(HtmlReport):
+class FleetHtmlReport:
     """The fleet report (``--intacct-fleet`` with ``--html``): the matrix, the drift and a section per company.
 
     Not sealed: the file digest and signature seal one company's report, which ``verify`` re-renders from
@@ -165,25 +169,23 @@ class FleetHtmlReport(HtmlReport):
     """
 
     def __init__(self, config: pytest.Config, run: FleetRun) -> None:
-        super().__init__(config, run.settings, run)
+        self.config = config
+        self.path = html_report_path(config)
+        self._report_data: Any = None
         self.fleet_run = run
-
-    def seal(self) -> bool:
-        return False
 
     def pytest_html_report_title(self, report: Any) -> None:
         self._report_data = report
         report.title = "PEX Sage Intacct fleet report (no results)"
 
+    def pytest_html_results_table_row(self, report: pytest.TestReport | pytest.CollectReport, cells: list[str]) -> None:
+        customer_rows_only(report, cells)
+
     def pytest_html_results_table_html(self, data: list[str]) -> None:
-        secrets = self.fleet_run.fleet.secrets
-        for index, line in enumerate(data):
-            for secret in secrets:
-                line = line.replace(secret, REDACTED).replace(html.escape(secret), REDACTED)
-            data[index] = line
+        redact(data, self.fleet_run.fleet.secrets)
 
     def pytest_html_results_summary(self, prefix: list[str]) -> None:
-        from .fleet_page import fleet_title, render_fleet_summary
+        from ..report.fleet_page import fleet_title, render_fleet_summary
 
         fleet_document = self.fleet_run.fleet_document
         if fleet_document is None:

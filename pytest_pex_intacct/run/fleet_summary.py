@@ -1,0 +1,75 @@
+"""What a fleet run concludes: ``fleet.json``, the fleet's verdict, and its lines in the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..fleet.drift import Drift
+from ..fleet.fleet_settings import Fleet
+from ..verdict import ACCEPTED, ERROR, FAILED, INCOMPLETE, NOT_ACCEPTED, RequirementResult, Verdict, counts, verdict
+
+FLEET_SCHEMA_VERSION = 1
+
+
+def fleet_verdict(verdicts: list[Verdict]) -> Verdict:
+    """Accepted only when every company is; not accepted when any is not; otherwise incomplete."""
+    if verdicts and all(one == ACCEPTED for one in verdicts):
+        return ACCEPTED
+    return NOT_ACCEPTED if NOT_ACCEPTED in verdicts else INCOMPLETE
+
+
+def fleet_document(
+    fleet: Fleet,
+    documents: Mapping[str, Mapping[str, object]],
+    finals: Mapping[str, list[RequirementResult]],
+    drifts: Mapping[str, list[Drift]],
+    started_at: str,
+    finished_at: str,
+) -> dict[str, object]:
+    entries = []
+    for company, document in documents.items():
+        results = finals[company]
+        entry: dict[str, object] = {
+            "company": company,
+            "verdict": verdict(results),
+            "counts": counts(results),
+            "failed": [result.requirement.id for result in results if result.outcome == FAILED],
+            "digest": document.get("digest"),
+        }
+        if fleet.baseline_dir is not None:
+            entry["baseline"] = company in fleet.baselines
+            entry["drift"] = [change.to_json() for change in drifts.get(company, [])]
+        entries.append(entry)
+    return {
+        "schema": FLEET_SCHEMA_VERSION,
+        "fleet": fleet.path.name,
+        "shard": str(fleet.shard) if fleet.shard else None,
+        "mode": fleet.mode,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "verdict": fleet_verdict([verdict(finals[company]) for company in documents]),
+        "companies": entries,
+    }
+
+
+def why_not_accepted(results: list[RequirementResult]) -> str:
+    """What keeps a company from being accepted, in one short line (the details are above and in its document)."""
+    failed = [result.requirement.id for result in results if result.outcome == FAILED]
+    if failed:
+        return "failed " + ", ".join(failed)
+    unmet = [result for result in results if result.requirement.mandatory and not result.met]
+    errors = [result for result in unmet if result.outcome == ERROR]
+    parts = [f"{result.requirement.id} {result.outcome}" for result in unmet if result.outcome != ERROR]
+    if errors:
+        first = errors[0].observed
+        shown = first if len(first) <= 160 else first[:157] + "..."
+        parts.insert(0, f"{len(errors)} could not be verified ({shown})")
+    return "; ".join(parts)
+
+
+def verdict_tally(verdicts: Mapping[str, Verdict]) -> str:
+    return ", ".join(
+        f"{sum(1 for one in verdicts.values() if one == kind)} {kind}"
+        for kind in (ACCEPTED, NOT_ACCEPTED, INCOMPLETE)
+        if any(one == kind for one in verdicts.values())
+    )

@@ -12,7 +12,8 @@ from .gateway import Gateway
 from .request_log import RequestLog, RequestRecord
 from .request_parsing import load_schema
 from .responses import GatewayError, GatewayResponse
-from .scenario import Scenario, ScenarioError, load_scenario, raw_scenario, scenario_names
+from .scenario import Scenario, ScenarioError
+from .scenario_files import load_scenario, raw_scenario, scenario_names
 from .server import GATEWAY_PATH, SimulatorServer
 
 __all__ = [

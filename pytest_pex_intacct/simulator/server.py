@@ -24,7 +24,8 @@ from .gateway import Gateway
 from .request_log import RequestLog, RequestSummary
 from .request_parsing import load_schema
 from .responses import GatewayResponse
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
+from .scenario_files import load_scenario
 
 GATEWAY_PATH = "/ia/xml/xmlgw.phtml"
 HOST = "127.0.0.1"

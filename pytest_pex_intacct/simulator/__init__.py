@@ -5,9 +5,9 @@ the product against it. Start one with ``SimulatorServer("ready")`` or
 ``python -m pytest_pex_intacct.simulator ready``.
 """
 
-from . import faults
+from . import connection_faults, fault_wire, faults
 from .company_state import Attachment
-from .faults import Fault
+from .fault_wire import Fault
 from .gateway import Gateway
 from .request_log import RequestLog, RequestRecord
 from .request_parsing import load_schema
@@ -28,6 +28,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SimulatorServer",
+    "connection_faults",
+    "fault_wire",
     "faults",
     "load_scenario",
     "load_schema",

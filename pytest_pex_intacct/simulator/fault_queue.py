@@ -6,7 +6,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
-from .faults import Fault
+from .fault_wire import Fault
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """One HTTP exchange on the simulator's loopback server: the request read, then its answer (a fault's
-or the gateway's genuine one) written through a :class:`~.faults.Wire` over the socket."""
+or the gateway's genuine one) written through a :class:`~.fault_wire.Wire` over the socket."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 
-from .faults import TEXT_CONTENT_TYPE, Wire, send
+from .fault_wire import TEXT_CONTENT_TYPE, Wire, send
 from .fleet_gateway import FleetGateway
 from .gateway import Gateway
 from .request_log import RequestLog, RequestSummary

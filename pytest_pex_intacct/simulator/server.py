@@ -12,7 +12,7 @@ from lxml import etree
 
 from .company_state import Attachment, Clock, system_clock
 from .fault_queue import FaultQueue
-from .faults import Fault, NoFault, Wire
+from .fault_wire import Fault, NoFault, Wire
 from .fleet_gateway import FleetGateway, ScenarioSource
 from .gateway import Gateway
 from .http_handler import Exchange, LoopbackHTTPServer

@@ -13,7 +13,7 @@ from lxml import etree
 
 from conftest import scenario_variant as variant
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.simulator import faults
+from pytest_pex_intacct.simulator import fault_wire
 
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
 USER_FIELD_CHECKS = [
@@ -315,17 +315,17 @@ def test_xdist_gives_the_same_results_from_one_snapshot(simulator: Callable[...,
 
 
 @dataclass(frozen=True)
-class EditedAnswer(faults.Fault):
+class EditedAnswer(fault_wire.Fault):
     """The gateway's genuine answer with its XML edited: record shapes the scenario files cannot express."""
 
     edit: Callable[[etree._Element], None]
 
-    def deliver(self, wire: faults.Wire, real: faults.RealResponse) -> None:
+    def deliver(self, wire: fault_wire.Wire, real: fault_wire.RealResponse) -> None:
         response = real()
         root = etree.fromstring(response.body)
         self.edit(root)
         body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-        faults.send_response(wire, dataclasses.replace(response, body=body))
+        fault_wire.send_response(wire, dataclasses.replace(response, body=body))
 
 
 def remove_fields(*tags: str) -> Callable[[etree._Element], None]:

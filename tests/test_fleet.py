@@ -16,7 +16,7 @@ from pytest_pex_intacct.config.options import BY_FIELD, FLEET_ONLY, OPTIONS
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.simulator import Scenario, SimulatorServer, faults
+from pytest_pex_intacct.simulator import Scenario, SimulatorServer, connection_faults, fault_wire, faults
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
 ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
@@ -137,15 +137,15 @@ def requests_per_company(server: SimulatorServer) -> dict[str | None, int]:
     [
         (faults.HttpError(503), "503"),
         # Answers only after every one of GAMMA's time budgets has run out.
-        (faults.Delay(seconds=30), ""),
-        (faults.DropConnection(), ""),
+        (connection_faults.Delay(seconds=30), ""),
+        (connection_faults.DropConnection(), ""),
     ],
     ids=["http-503", "timeout", "connection-dropped"],
 )
 def test_healthy_misconfigured_and_unreachable_companies_each_get_their_own_verdict(
     fleet_simulator: Callable[..., SimulatorServer],
     run_fleet: Callable[..., FleetResult],
-    outage: faults.Fault,
+    outage: fault_wire.Fault,
     seen: str,
 ) -> None:
     server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready"})

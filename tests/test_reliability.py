@@ -29,7 +29,14 @@ from conftest import UNRESOLVABLE_HOST
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
 from pytest_pex_intacct.intacct.transport import RetryPolicy
 from pytest_pex_intacct.requirements import CATALOGUE
-from pytest_pex_intacct.simulator import SimulatorServer, faults, load_scenario, scenario_names
+from pytest_pex_intacct.simulator import (
+    SimulatorServer,
+    connection_faults,
+    fault_wire,
+    faults,
+    load_scenario,
+    scenario_names,
+)
 
 E2E_TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
 ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
@@ -89,17 +96,23 @@ def assert_unverified(run: Any, cause: str) -> None:
 class Row:
     """One fault of the matrix: what the gateway does, and the words the message must contain."""
 
-    fault: faults.Fault
+    fault: fault_wire.Fault
     cause: str
     requests: tuple[int, int]  # how many requests the gateway may see (retries are bounded)
 
 
 ATTEMPTS = DEFAULT_RETRY.attempts
 MATRIX = {
-    "read-timeout": Row(faults.Delay(seconds=E2E_TIMEOUTS.read_seconds + 1), "sent no answer within", (2, ATTEMPTS)),
-    "slow-body": Row(faults.SlowBody(pause=0.5, chunk_size=64), "still sending its answer when the time limit", (1, 1)),
-    "reset-mid-response": Row(faults.ResetMidResponse(), "reset or closed before the whole answer", (2, ATTEMPTS)),
-    "dropped-connection": Row(faults.DropConnection(), "closed or reset the connection", (2, ATTEMPTS)),
+    "read-timeout": Row(
+        connection_faults.Delay(seconds=E2E_TIMEOUTS.read_seconds + 1), "sent no answer within", (2, ATTEMPTS)
+    ),
+    "slow-body": Row(
+        connection_faults.SlowBody(pause=0.5, chunk_size=64), "still sending its answer when the time limit", (1, 1)
+    ),
+    "reset-mid-response": Row(
+        connection_faults.ResetMidResponse(), "reset or closed before the whole answer", (2, ATTEMPTS)
+    ),
+    "dropped-connection": Row(connection_faults.DropConnection(), "closed or reset the connection", (2, ATTEMPTS)),
     "http-500": Row(faults.HttpError(500), "HTTP 500 without an XML body", (2, ATTEMPTS)),
     "http-503": Row(faults.HttpError(503), "HTTP 503 without an XML body", (2, ATTEMPTS)),
     "http-524": Row(faults.HttpError(524), "HTTP 524 without an XML body after 1 attempt", (1, 1)),
@@ -253,21 +266,21 @@ def test_the_probe_deletes_whatever_it_created(simulator: Callable[..., Any], ru
     assert "CLEAN-UP FAILED" not in run.requirement(STEP1)["observed"]
 
 
-def probe_run(server: SimulatorServer, run_checks: Any, fault: faults.Fault, *, on_request: int) -> Any:
+def probe_run(server: SimulatorServer, run_checks: Any, fault: fault_wire.Fault, *, on_request: int) -> Any:
     """A probe run whose request number ``on_request`` (1 = the read batch, 2 = create, 3 = delete) gets ``fault``."""
     if on_request > 1:
-        server.inject(faults.NoFault(), times=on_request - 1)
+        server.inject(fault_wire.NoFault(), times=on_request - 1)
     server.inject(fault, times=None)
     return timed_run(run_checks, server, "--intacct-write-probe")
 
 
 @pytest.mark.parametrize(
     ("fault", "transient"),
-    [(faults.FailDeletes(), False), (faults.HttpError(503), True), (faults.DropConnection(), True)],
+    [(faults.FailDeletes(), False), (faults.HttpError(503), True), (connection_faults.DropConnection(), True)],
     ids=["refused", "503", "drop"],
 )
 def test_a_failed_delete_is_retried_if_transient_then_reported(
-    simulator: Callable[..., Any], run_checks: Any, fault: faults.Fault, transient: bool
+    simulator: Callable[..., Any], run_checks: Any, fault: fault_wire.Fault, transient: bool
 ) -> None:
     server = simulator("ready")
     run = probe_run(server, run_checks, fault, on_request=3)
@@ -288,7 +301,7 @@ def test_a_failed_delete_is_retried_if_transient_then_reported(
 
 def test_a_delete_that_fails_once_is_retried_and_cleans_up(simulator: Callable[..., Any], run_checks: Any) -> None:
     server = simulator("ready")
-    server.inject(faults.NoFault(), times=2)
+    server.inject(fault_wire.NoFault(), times=2)
     server.inject(faults.HttpError(503), times=1)
     run = timed_run(run_checks, server, "--intacct-write-probe")
     assert [record.http_status for record in server.log.records] == [200, 200, 503, 200]
@@ -299,11 +312,11 @@ def test_a_delete_that_fails_once_is_retried_and_cleans_up(simulator: Callable[.
 
 @pytest.mark.parametrize(
     "fault",
-    [faults.ResetMidResponse(), faults.HttpError(524), faults.MismatchedControlIds()],
+    [connection_faults.ResetMidResponse(), faults.HttpError(524), faults.MismatchedControlIds()],
     ids=["reset", "524", "mismatched-control-ids"],
 )
 def test_a_create_whose_answer_is_lost_is_reported(
-    simulator: Callable[..., Any], run_checks: Any, fault: faults.Fault
+    simulator: Callable[..., Any], run_checks: Any, fault: fault_wire.Fault
 ) -> None:
     """The run fails between the create and the delete: Intacct created the attachment, the answer was lost.
 

@@ -22,6 +22,7 @@ from pytest_pex_intacct.simulator import (
     Scenario,
     ScenarioError,
     SimulatorServer,
+    connection_faults,
     faults,
     load_scenario,
     load_schema,
@@ -870,7 +871,7 @@ def test_huge_body_is_streamed(sim: SimulatorServer, declare_length: bool) -> No
 
 
 def test_slow_body_trips_read_timeout(sim: SimulatorServer) -> None:
-    sim.inject(faults.SlowBody(pause=0.5, chunk_size=16))
+    sim.inject(connection_faults.SlowBody(pause=0.5, chunk_size=16))
     with (
         pytest.raises(requests.exceptions.ConnectionError),
         post(sim, envelope(read_user()), timeout=(2, 0.2), stream=True) as response,
@@ -880,27 +881,27 @@ def test_slow_body_trips_read_timeout(sim: SimulatorServer) -> None:
 
 
 def test_slow_body_arrives_intact(sim: SimulatorServer) -> None:
-    sim.inject(faults.SlowBody(pause=0.01, chunk_size=512))
+    sim.inject(connection_faults.SlowBody(pause=0.01, chunk_size=512))
     root = parse(post(sim, envelope(read_user())).content)
     assert result(root).findtext("status") == "success"
 
 
 def test_delay_trips_timeout(sim: SimulatorServer) -> None:
-    sim.inject(faults.Delay(1.0))
+    sim.inject(connection_faults.Delay(1.0))
     with pytest.raises(requests.exceptions.ReadTimeout):
         post(sim, envelope(read_user()), timeout=(2, 0.2))
     assert post(sim, envelope(read_user())).status_code == 200
 
 
 def test_dropped_connection(sim: SimulatorServer) -> None:
-    sim.inject(faults.DropConnection())
+    sim.inject(connection_faults.DropConnection())
     with pytest.raises(requests.exceptions.ConnectionError):
         post(sim, envelope(read_user()))
     assert sim.log.records[-1].http_status is None
 
 
 def test_reset_mid_response(sim: SimulatorServer) -> None:
-    sim.inject(faults.ResetMidResponse())
+    sim.inject(connection_faults.ResetMidResponse())
     with pytest.raises(requests.exceptions.RequestException):
         post(sim, envelope(read_user()))
     assert post(sim, envelope(read_user())).status_code == 200
@@ -954,7 +955,7 @@ def test_latency_and_concurrency(start: Callable[..., SimulatorServer]) -> None:
 
 def test_close_is_prompt_with_a_response_in_flight(start: Callable[..., SimulatorServer]) -> None:
     server = start()
-    server.inject(faults.Delay(30))
+    server.inject(connection_faults.Delay(30))
     outcome: list[object] = []
 
     def slow_client() -> None:

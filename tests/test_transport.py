@@ -43,7 +43,7 @@ from pytest_pex_intacct.intacct.response import MAX_RESPONSE_BYTES, Response
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
 from pytest_pex_intacct.intacct.transport import HttpTransport, RetryPolicy, is_transient
 from pytest_pex_intacct.intacct.wire import HttpReply
-from pytest_pex_intacct.simulator import SimulatorServer, faults
+from pytest_pex_intacct.simulator import SimulatorServer, connection_faults, fault_wire, faults
 from pytest_pex_intacct.simulator.responses import status_only_failure
 
 TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
@@ -185,7 +185,7 @@ def test_connect_timeout_mapping_with_an_adapter_stub() -> None:
 
 
 def test_read_timeout_is_retried_within_the_total_time(gateway: SimulatorServer) -> None:
-    gateway.inject(faults.Delay(seconds=TIMEOUTS.read_seconds + 1), times=None)
+    gateway.inject(connection_faults.Delay(seconds=TIMEOUTS.read_seconds + 1), times=None)
     client = client_for(gateway.url)
     fails_with(TransportError, client, "accepted the connection but sent no answer within")
     assert 2 <= client.transport.requests_sent <= RETRY.attempts
@@ -194,7 +194,7 @@ def test_read_timeout_is_retried_within_the_total_time(gateway: SimulatorServer)
 
 def test_slow_body_is_cut_at_the_total_deadline(gateway: SimulatorServer) -> None:
     # Each 64-byte piece arrives well within the read timeout; only the total deadline can stop it.
-    gateway.inject(faults.SlowBody(pause=TIMEOUTS.read_seconds / 2, chunk_size=64), times=None)
+    gateway.inject(connection_faults.SlowBody(pause=TIMEOUTS.read_seconds / 2, chunk_size=64), times=None)
     fails_with(
         TransportError,
         client_for(gateway.url),
@@ -205,7 +205,7 @@ def test_slow_body_is_cut_at_the_total_deadline(gateway: SimulatorServer) -> Non
 
 
 def test_stalled_body_hits_the_read_timeout(gateway: SimulatorServer) -> None:
-    gateway.inject(faults.SlowBody(pause=TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
+    gateway.inject(connection_faults.SlowBody(pause=TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
     client = client_for(gateway.url)
     fails_with(TransportError, client, "no answer from Intacct at 127.0.0.1")
     assert 2 <= client.transport.requests_sent <= RETRY.attempts
@@ -213,13 +213,13 @@ def test_stalled_body_hits_the_read_timeout(gateway: SimulatorServer) -> None:
 
 
 def test_reset_mid_response_is_retried_then_a_transport_error(gateway: SimulatorServer) -> None:
-    gateway.inject(faults.ResetMidResponse(), times=None)
+    gateway.inject(connection_faults.ResetMidResponse(), times=None)
     fails_with(TransportError, client_for(gateway.url), "reset or closed before the whole answer arrived")
     assert gateway.log.count == RETRY.attempts
 
 
 def test_dropped_connection_is_retried_then_a_transport_error(gateway: SimulatorServer) -> None:
-    gateway.inject(faults.DropConnection(), times=None)
+    gateway.inject(connection_faults.DropConnection(), times=None)
     fails_with(TransportError, client_for(gateway.url), "closed or reset the connection")
     assert gateway.log.count == RETRY.attempts
 
@@ -399,7 +399,7 @@ def test_writes_are_not_retried_on_busy_answers() -> None:
     ids=["empty", "truncated", "foreign-xml", "xhtml", "mismatched-control-ids"],
 )
 def test_unusable_200_body_is_a_protocol_error_not_retried(
-    gateway: SimulatorServer, fault: faults.Fault, needle: str
+    gateway: SimulatorServer, fault: fault_wire.Fault, needle: str
 ) -> None:
     gateway.inject(fault, times=None)
     fails_with(ProtocolError, client_for(gateway.url), needle, bound=1.5)
@@ -519,13 +519,13 @@ def test_chunked_gzip_answer_is_read_whole(chunked_gzip_url: str) -> None:
         faults.HttpError(503),
         faults.HttpError(500),
         faults.RateLimited(),
-        faults.DropConnection(),
-        faults.ResetMidResponse(),
-        faults.Delay(seconds=TIMEOUTS.read_seconds + 1),
+        connection_faults.DropConnection(),
+        connection_faults.ResetMidResponse(),
+        connection_faults.Delay(seconds=TIMEOUTS.read_seconds + 1),
     ],
     ids=["503", "500", "429", "drop", "reset", "read-timeout"],
 )
-def test_a_write_is_sent_exactly_once_whatever_the_fault(gateway: SimulatorServer, fault: faults.Fault) -> None:
+def test_a_write_is_sent_exactly_once_whatever_the_fault(gateway: SimulatorServer, fault: fault_wire.Fault) -> None:
     gateway.inject(fault, times=None)
     client = client_for(gateway.url)
     outcome, elapsed = attempt(client, WRITE, allow_writes=True)

@@ -1,7 +1,7 @@
 """The fleet file (``--intacct-fleet=fleet.toml``): which companies to check, and how, one table each.
 
 Standard library only (``tomllib``): it is read while pytest configures, before any traffic. Every
-problem is one :class:`~..run.options.SettingsError` line naming the file and the entry. Passwords are
+problem is one :class:`~..config.option.SettingsError` line naming the file and the entry. Passwords are
 never in the file: an entry names the environment variable that holds its user's password.
 """
 

@@ -5,14 +5,15 @@ the product against it. Start one with ``SimulatorServer("ready")`` or
 ``python -m pytest_pex_intacct.simulator ready``.
 """
 
-from . import faults
+from . import connection_faults, fault_wire, faults
 from .company_state import Attachment
-from .faults import Fault
+from .fault_wire import Fault
 from .gateway import Gateway
 from .request_log import RequestLog, RequestRecord
 from .request_parsing import load_schema
 from .responses import GatewayError, GatewayResponse
-from .scenario import Scenario, ScenarioError, load_scenario, raw_scenario, scenario_names
+from .scenario import Scenario, ScenarioError
+from .scenario_files import load_scenario, raw_scenario, scenario_names
 from .server import GATEWAY_PATH, SimulatorServer
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SimulatorServer",
+    "connection_faults",
+    "fault_wire",
     "faults",
     "load_scenario",
     "load_schema",

@@ -21,7 +21,8 @@ from pathlib import Path
 from lxml import etree
 
 from .request_parsing import load_schema
-from .scenario import Scenario, ScenarioError, load_scenario, scenario_names
+from .scenario import Scenario, ScenarioError
+from .scenario_files import load_scenario, scenario_names
 from .server import SimulatorServer
 
 

@@ -28,7 +28,8 @@ from typing import Any
 from vcr.serializers import yamlserializer
 
 from ..atomic_write import write_text_atomically
-from .scenario import Scenario, raw_scenario
+from .scenario import Scenario
+from .scenario_files import raw_scenario
 from .server import SimulatorServer
 
 DEMO_OPTIONS = ("--intacct-udd", "--intacct-write-probe")

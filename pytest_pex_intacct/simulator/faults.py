@@ -1,79 +1,32 @@
-"""Faults the server injects into single responses: outages, broken bodies, hostile XML, bad sockets.
+"""Faults in what an answer says: outages, error statuses, broken or foreign bodies, hostile XML.
 
-Each fault decides what goes on the wire for one request through a small :class:`Wire` interface, so
-the HTTP server stays generic. A fault that calls ``real()`` lets the gateway process the request
-(state changes happen, as when a CDN cuts a response the backend still completes); one that does not
-leaves the company untouched.
+The wire they speak through and the base class: ``fault_wire``; late or broken connections:
+``connection_faults``.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from lxml import etree
 
 from ..intacct.hardened_xml import hardened_parser
 from .control import control_failure
+from .fault_wire import TEXT_CONTENT_TYPE, Fault, RealResponse, Wire, send, send_response
 from .responses import (
     XML_CONTENT_TYPE,
     GatewayError,
-    GatewayResponse,
     add_child,
     errormessage,
     serialize,
     status_only_failure,
 )
 
-TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
 HTML_CONTENT_TYPE = "text/html; charset=UTF-8"
-
-
-class Wire(Protocol):
-    """The server side of one HTTP exchange."""
-
-    def pause(self, seconds: float) -> None:
-        """Sleep, unless the server is closing (then the exchange is abandoned)."""
-
-    def head(self, status: int, content_type: str | None, length: int | None) -> None:
-        """Status line and headers; ``length`` None means the body ends when the connection closes."""
-
-    def write(self, data: bytes) -> None: ...
-
-    def drop(self) -> None:
-        """Close the connection gracefully (FIN) without sending anything more."""
-
-    def reset(self) -> None:
-        """Abort the connection (RST)."""
-
-
-class RealResponse(Protocol):
-    """Processes the request through the gateway (once) and returns its genuine response."""
-
-    def __call__(self, *, fail_deletes: bool = False) -> GatewayResponse: ...
-
-
-def send(wire: Wire, status: int, content_type: str | None, body: bytes) -> None:
-    wire.head(status, content_type, len(body))
-    wire.write(body)
-
-
-def send_response(wire: Wire, response: GatewayResponse) -> None:
-    send(wire, response.status, response.content_type, response.body)
-
-
-class Fault(ABC):
-    @abstractmethod
-    def deliver(self, wire: Wire, real: RealResponse) -> None: ...
-
-
-class NoFault(Fault):
-    def deliver(self, wire: Wire, real: RealResponse) -> None:
-        send_response(wire, real())
 
 
 _CDN_PHRASES = {524: "A Timeout Occurred"}
@@ -216,53 +169,6 @@ class HugeBody(Fault):
         wire.head(200, XML_CONTENT_TYPE, self.size if self.declare_length else None)
         for chunk in self.chunks():
             wire.write(chunk)
-
-
-@dataclass(frozen=True)
-class SlowBody(Fault):
-    """The genuine response dripped ``chunk_size`` bytes at a time with ``pause`` seconds between."""
-
-    pause: float = 0.5
-    chunk_size: int = 64
-
-    def deliver(self, wire: Wire, real: RealResponse) -> None:
-        response = real()
-        wire.head(response.status, response.content_type, len(response.body))
-        for start in range(0, len(response.body), self.chunk_size):
-            if start:
-                wire.pause(self.pause)
-            wire.write(response.body[start : start + self.chunk_size])
-
-
-@dataclass(frozen=True)
-class Delay(Fault):
-    """Nothing at all for ``seconds`` (the request is processed), then the genuine response."""
-
-    seconds: float = 5.0
-
-    def deliver(self, wire: Wire, real: RealResponse) -> None:
-        response = real()
-        wire.pause(self.seconds)
-        send_response(wire, response)
-
-
-@dataclass(frozen=True)
-class DropConnection(Fault):
-    """The connection closes after the request is read, before any response byte."""
-
-    def deliver(self, wire: Wire, real: RealResponse) -> None:
-        wire.drop()
-
-
-@dataclass(frozen=True)
-class ResetMidResponse(Fault):
-    """Headers and half of the genuine body, then a TCP reset."""
-
-    def deliver(self, wire: Wire, real: RealResponse) -> None:
-        response = real()
-        wire.head(response.status, response.content_type, len(response.body))
-        wire.write(response.body[: len(response.body) // 2])
-        wire.reset()
 
 
 @dataclass(frozen=True)

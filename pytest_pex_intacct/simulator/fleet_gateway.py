@@ -20,7 +20,8 @@ from .company_state import Attachment, Clock, system_clock
 from .gateway import DEFAULT_ENDPOINT, Gateway
 from .request_log import RequestLog, RequestSummary
 from .responses import GatewayResponse
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError
+from .scenario_files import load_scenario
 
 ScenarioSource = Scenario | str | os.PathLike[str]
 

@@ -97,8 +97,10 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="The Web Services user exists, is active and signs in with the supplied password",
         where="Company > Company > Admin tab > Web Services users",
         remediation=(
-            "Check that the Web Services user exists with exactly this user ID, its status is Active, and "
-            "that INTACCT_USER_PASSWORD holds its current password (reset it if unsure and use the new one)."
+            "First check the company ID the check ran with: Intacct answers a wrong company ID exactly as a wrong "
+            "password. If it is the customer's, check that the Web Services user exists with exactly this user ID, "
+            "its status is Active, and that INTACCT_USER_PASSWORD holds its current password (reset it if unsure "
+            "and use the new one)."
         ),
         fact="sign_in",
         reading="user_sign_in",
@@ -160,10 +162,13 @@ CATALOGUE: tuple[Requirement, ...] = (
         title="At least one role is assigned to the user",
         where="Web Services users > Edit > Add Role",
         remediation=(
-            "Assign the role PEX's guide describes (Roles information > Add Role) and Save. (A company on "
-            "user-based permissions has no roles: there the requirement does not apply.)"
+            "Assign the user a role of the company's own that gives it full permissions, as the guide asks of "
+            "the Web Services user: at least List and View on Company (Users, Roles) and General Ledger "
+            "(Accounts), and on User Defined Dimensions where PEX syncs them (Roles information > Add Role), "
+            "then Save. Its per-user system role (named ::SYS::…) does not count. (A company on user-based "
+            "permissions has no roles: there the requirement does not apply.)"
         ),
-        # An empty role listing leaves the permission model to a person (company/facts.py RoleCatalogue).
+        # An empty role listing leaves the permission model to a person (facts/roles.py RoleCatalogue).
         fact="roles",
         attestable=True,
     ),

@@ -80,7 +80,6 @@ def test_every_request_validates_against_the_schema(
         ("misc-failures", "STEP3-WEB-SERVICES-USER", "LOGINDISABLED=false"),
         ("user-in-entity", "STEP3-ROOT-LEVEL", "MEGAENTITYID="),
         ("no-email-flat", "STEP3-EMAIL", "every e-mail field USERINFO returned is empty: CONTACTINFO.EMAIL1"),
-        ("restricted-to-entity", "STEP3-ROOT-LEVEL", "UNRESTRICTED=false, locations limited to: E100"),
         ("misc-failures", "STEP3-USER-TYPE", "employee user"),
         ("limited-admin", "STEP3-ADMIN-FULL", "Limited"),
         ("misc-failures", "STEP3-ROLE", "roles: none"),
@@ -480,11 +479,11 @@ def test_email_in_a_later_field_passes_when_the_first_is_empty(simulator: Callab
     assert run.requirement("STEP3-EMAIL")["observed"] == "ACCOUNTEMAIL='ap@acme.example'"
 
 
-def test_top_level_without_entity_fields_passes_on_userrestriction(
+def test_without_entity_fields_the_root_level_needs_a_person_even_when_unrestricted(
     simulator: Callable[..., Any], run_checks: Any
 ) -> None:
     run = run_checks(simulator("no-entity-fields"), *ATTEST)
-    assert run.outcomes["STEP3-ROOT-LEVEL"] == "passed"
+    assert run.outcomes["STEP3-ROOT-LEVEL"] == "manual"
     observed = run.requirement("STEP3-ROOT-LEVEL")["observed"]
     assert "USERINFO has no MEGAENTITY fields" in observed
     assert "UNRESTRICTED=true" in observed
@@ -498,7 +497,7 @@ def test_top_level_that_no_field_establishes_is_manual_never_passed(
     run = run_checks(server, *ATTEST)
     entry = run.requirement("STEP3-ROOT-LEVEL")
     assert entry["outcome"] == "manual"
-    assert "None of these establishes where the user was created" in entry["observed"]
+    assert "nothing establishes where the user was created" in entry["observed"]
     assert run.verdict == "incomplete"
     attested = run_checks(
         server, "--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-attest=STEP3-ROOT-LEVEL",
@@ -635,10 +634,16 @@ def test_refused_user_and_role_reads_name_their_permission(
     assert "may not" in entry["observed"] and "(List, View)" in entry["observed"]
 
 
-def test_user_restricted_to_an_entity_fails_the_root_level(simulator: Callable[..., Any], run_checks: Any) -> None:
+def test_a_top_level_user_restricted_to_an_entity_passes_with_a_note(
+    simulator: Callable[..., Any], run_checks: Any
+) -> None:
     run = run_checks(simulator("restricted-to-entity"), *ATTEST)
-    assert run.outcomes["STEP3-ROOT-LEVEL"] == "failed"
-    assert run.requirement("STEP3-ROOT-LEVEL")["remediation"]
+    assert run.outcomes["STEP3-ROOT-LEVEL"] == "passed"
+    observed = run.requirement("STEP3-ROOT-LEVEL")["observed"]
+    assert "MEGAENTITYID, MEGAENTITYKEY, MEGAENTITYNAME empty" in observed
+    assert "UNRESTRICTED=false, locations limited to: E100" in observed
+    assert "PEX sees only those entities' data" in observed
+    assert "failed" not in run.outcomes.values()
 
 
 def test_udd_with_no_records_is_manual_not_passed(simulator: Callable[..., Any], run_checks: Any) -> None:

@@ -180,11 +180,10 @@ def test_product_read_batch_is_schema_valid(
 @pytest.mark.parametrize("udd", [False, True], ids=["no-udd", "udd"])
 def test_product_read_batch_contents(udd: bool, write_probe: bool) -> None:
     functions = read_functions(make_settings(udd=udd, write_probe=write_probe))
-    names = sorted(function.name for function in functions)
-    expected = ["readByName"] + ["query"] * 6
-    expected += ["getDimensions"] if udd else []
-    expected += ["get_list"] if write_probe else []
-    assert names == sorted(expected)
+    names = [function.name for function in functions]
+    assert ("getDimensions" in names) == udd
+    assert ("get_list" in names) == write_probe
+    assert {"readByName", "query"} <= set(names)
     assert not any(is_write_function(name) for name in names), "the batched read must never write"
     control_ids = [function.control_id for function in functions]
     assert len(set(control_ids)) == len(control_ids) and all(control_ids)

@@ -258,10 +258,12 @@ def test_unrestricted_with_empty_entity_fields_at_a_top_level_session_passes() -
     )
 
 
-def test_unrestricted_without_entity_fields_passes_on_theuser_restriction() -> None:
+def test_without_entity_fields_nothing_establishes_ownership_whatever_the_restriction() -> None:
     record = user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None)
-    assert record.placement is Placement.TOP_LEVEL
-    assert shown(record.placement_reading).startswith("USERINFO has no MEGAENTITY fields; ")
+    assert record.placement is None
+    observed = person(record.placement_reading)
+    assert observed.startswith("USERINFO has no MEGAENTITY fields; ")
+    assert "nothing establishes where the user was created" in observed
 
 
 def test_an_owning_entity_fails() -> None:
@@ -270,22 +272,26 @@ def test_an_owning_entity_fails() -> None:
     assert "MEGAENTITYID=E100, MEGAENTITYKEY=1" in shown(record.placement_reading)
 
 
-def test_an_entity_session_alone_needs_a_person_never_a_verdict() -> None:
-    """Where the session lands is an inference about ownership: it neither fails nor passes the user."""
+def test_where_the_sign_in_lands_is_shown_never_judged() -> None:
+    """Ownership is read from the MEGAENTITY fields alone: the session's entity is an inference."""
     for restriction in (UserRestriction(("true",), ()), Unavailable("USERRESTRICTION returned no row")):
         record = user(session_location_id="E100", restriction=restriction)
-        assert record.placement is None
-        reading = record.placement_reading
-        assert isinstance(reading, NeedsPerson), reading
-        assert "sign-in landed in entity 'E100'" in reading.observed
+        assert record.placement is Placement.TOP_LEVEL
+        assert "sign-in landed in entity 'E100'" in shown(record.placement_reading)
+        unknown = user(session_location_id="E100", restriction=restriction, MEGAENTITYID=None, MEGAENTITYKEY=None,
+                       MEGAENTITYNAME=None)  # fmt: skip
+        assert unknown.placement is None
+        assert "sign-in landed in entity 'E100'" in person(unknown.placement_reading)
     owned = user(session_location_id="E100", MEGAENTITYID="E100")
     assert owned.placement is Placement.OWNED_BY_ENTITY
 
 
-def test_a_user_restricted_to_entities_fails() -> None:
+def test_a_top_level_user_restricted_to_entities_is_at_the_top_level_with_a_note() -> None:
     record = user(restriction=UserRestriction(("false", "false"), ("9", "12")))
-    assert record.placement is Placement.RESTRICTED_TO_ENTITIES
-    assert "UNRESTRICTED=false, locations limited to: 9, 12" in shown(record.placement_reading)
+    assert record.placement is Placement.TOP_LEVEL
+    observed = shown(record.placement_reading)
+    assert "UNRESTRICTED=false, locations limited to: 9, 12" in observed
+    assert "note: 'pex_connector' is restricted to 9, 12, so PEX sees only those entities' data" in observed
 
 
 @pytest.mark.parametrize(
@@ -303,7 +309,7 @@ def test_nothing_establishing_the_level_needs_a_person_never_a_pass(restriction:
     assert record.placement is None
     observed = person(record.placement_reading)
     assert "USERINFO has no MEGAENTITY fields" in observed
-    assert "None of these establishes where the user was created" in observed
+    assert "nothing establishes where the user was created" in observed
 
 
 def test_restriction_rows_in_query_and_legacy_shapes() -> None:
@@ -630,7 +636,8 @@ def test_prepare_lets_an_established_fact_through_to_the_body() -> None:
 
 def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> None:
     check = check_of("STEP3-ROOT-LEVEL")
-    undecided = user(restriction=Unavailable("USERRESTRICTION refused"))
+    undecided = user(restriction=Unavailable("USERRESTRICTION refused"), MEGAENTITYID=None, MEGAENTITYKEY=None,
+                     MEGAENTITYNAME=None)  # fmt: skip
     with pytest.raises(
         pytest.skip.Exception, match=r"^MANUAL: .*USERRESTRICTION refused.*A person confirms it in Intacct \(switch"
     ):
@@ -641,7 +648,7 @@ def test_prepare_turns_needs_a_person_into_manual_with_the_attest_command() -> N
 def test_prepare_counts_an_attested_needs_a_person_as_met_and_names_who() -> None:
     check = check_of("STEP3-ROOT-LEVEL", attested=("STEP3-ROOT-LEVEL",))
     with pytest.raises(pytest.skip.Exception, match=r"^MANUAL: attested by Dana Smith <dana@pex\.example>; "):
-        check.prepare(snapshot_of(user(restriction=Unavailable("USERRESTRICTION refused"))))
+        check.prepare(snapshot_of(user(MEGAENTITYID=None, MEGAENTITYKEY=None, MEGAENTITYNAME=None)))
     decided = check.decided
     assert decided is not None and decided.attested_by == "Dana Smith <dana@pex.example>"
     assert decided.outcome == "manual" and decided.met

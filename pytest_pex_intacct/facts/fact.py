@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar, cast
 from ..config.settings import Settings
 from ..intacct.client import IntacctClient
 from ..intacct.envelope import LoginCredentials
-from ..intacct.errors import ErrorDetail, describe_errors, is_busy, is_permission_refusal
+from ..intacct.errors import ErrorDetail, describe_errors, is_busy, is_not_offered, is_permission_refusal
 from ..intacct.functions import IntacctFunction
 from ..intacct.response import Response, Result
 from .reading import NeedsPerson, Unavailable
@@ -105,5 +105,11 @@ def read_problem(errors: tuple[ErrorDetail, ...], what: str, permission: str, us
             "for a Web Services user with full permissions: grant it on the user's role (Company > Admin tab > "
             "Roles > Edit > Permissions), or on the user itself where the company uses user-based permissions, "
             "and run again"
+        )
+    if is_not_offered(errors):
+        return (
+            f"Intacct refused to {what} for a reason that is no permission of the customer's role: {shown}. "
+            "Intacct does not offer this read here (or the feature is off for the company or the user): not a "
+            "setting the guide asks for; ask PEX to look at it"
         )
     return f"Intacct could not {what}: {shown}"

@@ -14,6 +14,8 @@ from .fields import FactEnum, field_text, recognise
 from .reading import Observed, Reading, Unavailable
 
 GL = "gl-account"
+# Looked up in the same batch: a name no GL account carries may be a statistical account's.
+STATISTICAL = "gl-statistical"
 GL_PERMISSION = "General Ledger application: Accounts (List, View)"
 
 
@@ -77,14 +79,24 @@ class GlLookup:
     accounts: tuple[GlAccount, ...]
     # False when the name is the guide's example ("PEX GL Account"), not one the customer gave.
     named_by_customer: bool = True
+    # Statistical accounts (STATACCOUNT) with the name; None when they could not be read.
+    statistical: tuple[GlAccount, ...] | None = ()
 
     def matches(self) -> tuple[GlAccount, ...]:
         """Accounts named by ``wanted``: an account number wins over titles."""
-        wanted = self.wanted.strip().casefold()
-        by_number = tuple(account for account in self.accounts if account.account_no.strip().casefold() == wanted)
-        if by_number:
-            return by_number
-        return tuple(account for account in self.accounts if account.title.strip().casefold() == wanted)
+        return _named(self.accounts, self.wanted)
+
+    def _statistical_reading(self) -> Reading | None:
+        """A name no GL account carries, found among the statistical accounts: PEX needs a GL account."""
+        found = _named(self.statistical or (), self.wanted)
+        if not found:
+            return None
+        shown = ", ".join(f"{account.account_no} {account.title!r}" for account in found)
+        return Observed(
+            f"no GL account with number or title {self.wanted!r}: it is a statistical account (STATACCOUNT {shown}); "
+            "PEX posts card spend to a GL account: create a GL account with normal balance Debit (General Ledger > "
+            "All tab > General Ledger accounts > Add) and name it to PEX"
+        )
 
     @property
     def account(self) -> GlAccount | None:
@@ -95,6 +107,9 @@ class GlLookup:
     @property
     def reading(self) -> Reading:
         matches = self.matches()
+        statistical = None if matches else self._statistical_reading()
+        if statistical is not None:
+            return statistical
         if not matches and not self.named_by_customer:
             # The guide's title is an example: the customer may have named the account otherwise.
             return Unavailable(
@@ -112,6 +127,14 @@ class GlLookup:
         return matches[0].reading
 
 
+def _named(accounts: tuple[GlAccount, ...], wanted: str) -> tuple[GlAccount, ...]:
+    wanted = wanted.strip().casefold()
+    by_number = tuple(account for account in accounts if account.account_no.strip().casefold() == wanted)
+    if by_number:
+        return by_number
+    return tuple(account for account in accounts if account.title.strip().casefold() == wanted)
+
+
 def gl_account(record: Record) -> GlAccount:
     def text(name: str) -> str | None:
         # 3.0 reads use upper-case names, legacy get_list lower-case ones.
@@ -127,11 +150,17 @@ def gl_account(record: Record) -> GlAccount:
 
 
 def _functions(settings: Settings) -> Sequence[IntacctFunction]:
-    # Compared whatever the case: "PEX GL account" is the guide's "PEX GL Account".
+    # Compared whatever the case: "PEX GL account" is the guide's "PEX GL Account". Accounts private to
+    # an entity are listed too (showprivate): at the top level they are hidden otherwise.
+    named = (("ACCOUNTNO", settings.gl_account), ("TITLE", settings.gl_account))
     return (
         Query(
             GL, "GLACCOUNT", ("RECORDNO", "ACCOUNTNO", "TITLE", "NORMALBALANCE", "ACCOUNTTYPE", "STATUS"),
-            (("ACCOUNTNO", settings.gl_account), ("TITLE", settings.gl_account)), case_insensitive=True,
+            named, case_insensitive=True, show_private=True,
+        ),
+        Query(
+            STATISTICAL, "STATACCOUNT", ("RECORDNO", "ACCOUNTNO", "TITLE", "STATUS"), named, case_insensitive=True,
+            show_private=True,
         ),
     )  # fmt: skip
 
@@ -141,10 +170,13 @@ def parse_gl_account(answers: Answers) -> GlLookup | Unavailable:
     result = answers.result(GL)
     if not result.ok:
         return Unavailable(read_problem(result.errors, "read GL accounts", GL_PERMISSION, settings.user_id))
+    statistical = answers.result(STATISTICAL)
     return GlLookup(
         settings.gl_account,
         tuple(gl_account(record) for record in result.records),
         named_by_customer=settings.gl_account != DEFAULT_GL_ACCOUNT,
+        # Unreadable statistical accounts leave only the GL answer: no customer's setup hangs on them.
+        statistical=tuple(gl_account(record) for record in statistical.records) if statistical.ok else None,
     )
 
 

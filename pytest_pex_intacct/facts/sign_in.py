@@ -184,7 +184,11 @@ def classify_sign_in(response: Response, sender_id: str, company_id: str, user_i
             sender=unverified,
             user_sign_in=Evidence(
                 False,
-                f"Intacct refused the sign-in of user {user_id!r} to company {company_id!r}: {describe_errors(errors)}",
+                f"Intacct refused the sign-in of user {user_id!r} to company {company_id!r}: "
+                f"{describe_errors(errors)}. Intacct answers a company ID that is not this customer's in the same "
+                f"words, so first check that {company_id!r} is the customer's company ID exactly (--intacct-company; "
+                f"the operator's typo, not the customer's setup); if it is, the user ID or its password "
+                "(INTACCT_USER_PASSWORD) is wrong or the user is inactive",
             ),
         )
     return _all_error(

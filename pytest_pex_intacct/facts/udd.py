@@ -101,7 +101,7 @@ def parse_udd(answers: Answers) -> UddReadability | Unavailable:
     if not udds:
         return UddReadability(())
     probes = [
-        Query(f"udd-{index}", object_name, UDD_PROBE_FIELDS, pagesize=1)
+        Query(f"udd-{index}", object_name, UDD_PROBE_FIELDS, pagesize=1, show_private=True)
         for index, (object_name, _label) in enumerate(udds)
     ]
     try:

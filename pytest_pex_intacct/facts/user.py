@@ -80,23 +80,20 @@ class UserRecord:
 
     @property
     def placement(self) -> Placement | None:
-        """Owned by an entity (a MEGAENTITY field with a value), restricted to entities (USERRESTRICTION),
-        or top level only when USERRESTRICTION says UNRESTRICTED=true and nothing points at an entity;
-        None when nothing establishes it.
+        """Where the user was created (its ownership): by an entity when a MEGAENTITY field holds one,
+        at the top level when the MEGAENTITY fields are there and empty; None when USERINFO carries
+        none of them, since nothing else establishes it.
 
-        A sign-in that landed in an entity points at an entity-owned user, but that reading of the
-        session's location is an inference [unconfirmed]: it only keeps the placement from being
-        established (a person settles it), never fails the user on its own.
+        Which entities the user may reach (USERRESTRICTION) is another fact: a user created at the top
+        level and restricted to some entities is still at the top level. Where the sign-in landed is
+        shown, never judged: reading ownership from it would be an inference.
         """
-        if any(value.strip() for _, value in present_fields(self.record, *ENTITY_PATHS)):
+        entities = present_fields(self.record, *ENTITY_PATHS)
+        if not entities:
+            return None
+        if any(value.strip() for _, value in entities):
             return Placement.OWNED_BY_ENTITY
-        restriction = self.restriction
-        flag = restriction.unrestricted_flag if isinstance(restriction, UserRestriction) else None
-        if flag is False and isinstance(restriction, UserRestriction) and restriction.locations:
-            return Placement.RESTRICTED_TO_ENTITIES
-        if flag is True and not self.session_location_id:
-            return Placement.TOP_LEVEL
-        return None
+        return Placement.TOP_LEVEL
 
     # -- readings: whether the fact is established, and what Intacct showed
 
@@ -144,6 +141,18 @@ class UserRecord:
         return Observed("every e-mail field USERINFO returned is empty: " + ", ".join(p for p, _ in present))
 
     @property
+    def restriction_note(self) -> str | None:
+        """What the customer reads when the user may reach only some entities (a choice, not a setup error)."""
+        restriction = self.restriction
+        if not isinstance(restriction, UserRestriction) or restriction.unrestricted_flag is not False:
+            return None
+        limited = ", ".join(restriction.locations) or "the entities USERRESTRICTION lists"
+        return (
+            f"note: {self.login_id!r} is restricted to {limited}, so PEX sees only those entities' data; "
+            "lift the restriction (Web Services users > Edit > Restrictions) for PEX to see the whole company"
+        )
+
+    @property
     def placement_reading(self) -> Reading:
         entities = present_fields(self.record, *ENTITY_PATHS)
         owning = [f"{path}={value}" for path, value in entities if value.strip()]
@@ -160,10 +169,14 @@ class UserRecord:
         restriction = self.restriction
         restricted = restriction.describe() if isinstance(restriction, UserRestriction) else restriction.reason
         observed = f"{owner}; {session}; {restricted}"
+        note = self.restriction_note
+        if note:
+            observed = f"{observed}. {note}"
         if self.placement is None:
             return NeedsPerson(
-                f"{observed}. None of these establishes where the user was created: check at the top level of the "
-                f"company (not inside an entity) that {self.login_id!r} is listed under Web Services users"
+                f"{observed}. Without the MEGAENTITY fields nothing establishes where the user was created: check at "
+                f"the top level of the company (not inside an entity) that {self.login_id!r} is listed under Web "
+                "Services users"
             )
         return Observed(observed)
 

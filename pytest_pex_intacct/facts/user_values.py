@@ -51,8 +51,7 @@ ADMIN_SPELLINGS = {
 
 
 class Placement(FactEnum):
-    """Where the user sits in a multi-entity company."""
+    """Where the user was created in a multi-entity company (its ownership, not which entities it may reach)."""
 
     TOP_LEVEL = "top level"
     OWNED_BY_ENTITY = "owned by an entity"
-    RESTRICTED_TO_ENTITIES = "restricted to entities"

@@ -45,8 +45,12 @@ def describe_errors(errors: tuple[ErrorDetail, ...]) -> str:
 BUSY_PHRASES = ("api rate limit exceeded", "temporarily off-line", "temporarily offline", "try again later")
 # A role without the object permission: PL04000005 "You do not have permission for API operation
 # READ_BY_QUERY on objects of type arinvoice" (recorded text; the XML around it is [unconfirmed]).
+# The same errorno also answers "API operation 'READ_BY_QUERY' cannot be performed on objects of type
+# …" and "This feature is disabled for your company or your current user": no permission the
+# customer's role lacks. So a refusal is read by its text, never by the number alone.
 PERMISSION_ERRORNO = "PL04000005"
 _PERMISSION_PHRASES = ("do not have permission", "not authorized to perform", "permission denied")
+_NOT_OFFERED_PHRASES = ("cannot be performed on objects of type", "feature is disabled")
 
 
 def _words(error: ErrorDetail) -> str:
@@ -69,11 +73,19 @@ def is_unknown_object(errors: tuple[ErrorDetail, ...]) -> bool:
 
 
 def is_permission_refusal(errors: tuple[ErrorDetail, ...]) -> bool:
-    """The signed-in user's role may not run this operation on this object (the customer can grant it)."""
-    return any(
-        error.errorno.strip().upper() == PERMISSION_ERRORNO or any(p in _words(error) for p in _PERMISSION_PHRASES)
-        for error in errors
+    """The signed-in user's role may not run this operation on this object (the customer can grant it).
+
+    Said by the text ("do not have permission"), whatever the errorno: PL04000005 alone also covers
+    operations Intacct does not offer at all (:func:`is_not_offered`).
+    """
+    return not is_not_offered(errors) and any(
+        any(phrase in _words(error) for phrase in _PERMISSION_PHRASES) for error in errors
     )
+
+
+def is_not_offered(errors: tuple[ErrorDetail, ...]) -> bool:
+    """Intacct does not offer the operation on this object, or the feature is off for the company or user."""
+    return any(any(phrase in _words(error) for phrase in _NOT_OFFERED_PHRASES) for error in errors)
 
 
 class IntacctError(Exception):

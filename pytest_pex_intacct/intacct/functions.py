@@ -77,6 +77,10 @@ class Query:
     equal_to: tuple[tuple[str, str], ...] = ()
     case_insensitive: bool = False
     pagesize: int = 2000
+    # (field, pattern) pairs a record must not match, e.g. ("NAME", "::SYS::%"); joined to the rest with <and>.
+    not_like: tuple[tuple[str, str], ...] = ()
+    # Include records private to an entity in a listing made at the top level.
+    show_private: bool = False
     name: ClassVar[str] = "query"
 
     def body(self) -> etree._Element:
@@ -85,17 +89,26 @@ class Query:
         select = _child(element, "select")
         for field in self.select:
             _child(select, "field", field)
-        if self.equal_to:
+        if self.equal_to or self.not_like:
             parent = _child(element, "filter")
-            if len(self.equal_to) > 1:
-                parent = _child(parent, "or")
+            if self.equal_to and self.not_like:
+                parent = _child(parent, "and")
+            equal_parent = _child(parent, "or") if len(self.equal_to) > 1 else parent
             for field, value in self.equal_to:
-                equalto = _child(parent, "equalto")
+                equalto = _child(equal_parent, "equalto")
                 _child(equalto, "field", field)
                 _child(equalto, "value", value)
+            for field, pattern in self.not_like:
+                notlike = _child(parent, "notlike")
+                _child(notlike, "field", field)
+                _child(notlike, "value", pattern)
         _child(element, "pagesize", str(self.pagesize))
-        if self.case_insensitive:
-            _child(_child(element, "options"), "caseinsensitive", "true")
+        if self.case_insensitive or self.show_private:
+            options = _child(element, "options")
+            if self.case_insensitive:
+                _child(options, "caseinsensitive", "true")
+            if self.show_private:
+                _child(options, "showprivate", "true")
         return element
 
 

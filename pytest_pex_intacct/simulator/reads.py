@@ -81,6 +81,9 @@ def query(context: CallContext, body: etree._Element) -> list[etree._Element]:
     if filter_node is not None and len(filter_node):
         predicate = filter_predicate(filter_node[0], table, casefold)
     matching = [record for record in table.records if predicate(record)]
+    if table.entity_private and not context.identity.location_id:
+        show_private = body.findtext("options/showprivate", "false").strip() == "true"
+        matching = [record for record in matching if show_private or not record.value("MEGAENTITYID")]
     offset = _page_size(body.findtext("offset"), default=0, limit=len(matching), minimum=0)
     page = matching[offset : offset + _page_size(body.findtext("pagesize"), default=100, limit=2000)]
     data = etree.Element(
@@ -137,6 +140,17 @@ def _readable_table(context: CallContext, object_name: str, operation: str) -> T
     if table is None:
         raise FunctionFailed(
             GatewayError("Query Failed", description2=f"Object definition {object_name.strip()} not found")
+        )
+    if table.name in context.scenario.not_offered_objects:
+        raise FunctionFailed(
+            GatewayError(
+                "PL04000005",
+                description2=f"API operation '{operation}' cannot be performed on objects of type {table.name.lower()}",
+            )
+        )
+    if table.name in context.scenario.disabled_objects:
+        raise FunctionFailed(
+            GatewayError("PL04000005", description2="This feature is disabled for your company or your current user")
         )
     if not table.readable:
         # The description2 text is real (a recorded refusal); that errorno PL04000005 comes with it is unconfirmed.

@@ -14,7 +14,8 @@ SigninFailureStyle = Literal["legacy", "gateway401", "gateway400"]
 EmailShape = Literal["nested", "flat"]
 PermissionModel = Literal["role-based", "user-based"]
 # What a company on user-based permissions answers for the role objects is unconfirmed: both shapes.
-RolesAnswer = Literal["unknown-object", "empty"]
+# On user-based permissions: ROLES unknown, empty, or listing only the per-user system roles.
+RolesAnswer = Literal["unknown-object", "empty", "system-roles"]
 # create_supdoc's <key>: real responses show a number (the record number); the supdocid is the other
 # plausible reading.
 SupdocKey = Literal["recordno", "supdocid"]
@@ -63,6 +64,10 @@ class GLAccount:
     normal_balance: Literal["debit", "credit"]
     status: Literal["active", "inactive"]
     account_type: Literal["balancesheet", "incomestatement"]
+    # A statistical account (STATACCOUNT), not a GL account.
+    statistical: bool = False
+    # The entity whose private record it is: hidden from a top-level listing without showprivate.
+    private_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,10 @@ class Scenario:
     user_based_roles_answer: RolesAnswer = "unknown-object"
     # Objects the checked user's role may not read: every read of them is refused with PL04000005.
     unreadable_objects: tuple[str, ...] = ()
+    # Objects Intacct refuses with PL04000005 for a reason that is no permission of the role: the
+    # operation is not offered on them, or the feature is off (both texts recorded in public traffic).
+    not_offered_objects: tuple[str, ...] = ()
+    disabled_objects: tuple[str, ...] = ()
     # Whether USERINFO carries MEGAENTITYKEY/ID/NAME at all (unconfirmed for USERINFO).
     user_entity_fields: bool = True
     supdoc_key: SupdocKey = "recordno"
@@ -201,9 +210,14 @@ def _read_scenario(doc: _Fields) -> Scenario:
             PermissionModel, doc.choice("permission_model", ("role-based", "user-based"), default="role-based")
         ),
         user_based_roles_answer=cast(
-            RolesAnswer, doc.choice("user_based_roles_answer", ("unknown-object", "empty"), default="unknown-object")
+            RolesAnswer,
+            doc.choice(
+                "user_based_roles_answer", ("unknown-object", "empty", "system-roles"), default="unknown-object"
+            ),
         ),
         unreadable_objects=tuple(name.upper() for name in doc.strings("unreadable_objects")),
+        not_offered_objects=tuple(name.upper() for name in doc.strings("not_offered_objects")),
+        disabled_objects=tuple(name.upper() for name in doc.strings("disabled_objects")),
         user_entity_fields=doc.get("user_entity_fields", bool, default=True),
         supdoc_key=cast(SupdocKey, doc.choice("supdoc_key", ("recordno", "supdocid"), default="recordno")),
         signin_user_id_any_case=doc.get("signin_user_id_any_case", bool, default=False),
@@ -250,6 +264,8 @@ def _read_gl_account(doc: _Fields) -> GLAccount:
             Literal["balancesheet", "incomestatement"],
             doc.choice("account_type", ("balancesheet", "incomestatement"), default="incomestatement"),
         ),
+        statistical=doc.get("statistical", bool, default=False),
+        private_to=doc.get("private_to", str, nullable=True),
     )
     doc.done()
     return account

@@ -31,6 +31,9 @@ class Table:
     fields: tuple[str, ...] | None
     key_field: str | None
     readable: bool = True
+    # Its records may be private to an entity (MEGAENTITYID): a top-level listing shows them only with
+    # showprivate.
+    entity_private: bool = False
 
 
 _USER_FIELDS = (
@@ -77,7 +80,7 @@ def _user_fields(scenario: Scenario) -> tuple[str, ...]:
 def _gl_record(index: int, account: GLAccount) -> Record:
     values = (
         str(index + 1), account.account_no, account.title, account.normal_balance, account.account_type,
-        account.status, "", "", "",
+        account.status, "", account.private_to or "", "",
     )  # fmt: skip
     return Record(tuple(zip(_GL_FIELDS, values, strict=True)))
 
@@ -98,19 +101,32 @@ def _role_table(scenario: Scenario, name: str) -> Table | None:
     if user_based and scenario.user_based_roles_answer == "unknown-object":
         return None
     users = () if user_based else scenario.users
+    # Intacct gives each user a per-user system role; on user-based permissions they are all ROLES holds.
+    system = scenario.user_based_roles_answer == "system-roles" if user_based else False
+    assigned = {
+        user.login_id: (system_role(user.login_id),) if system else user.roles
+        for user in (scenario.users if system else users)
+    }
     if name == "ROLES":
         # A role-based company has at least the role its administrator signs in with, even when the
         # checked user has none.
         builtin = () if user_based else ("Administrator",)
-        roles = dict.fromkeys((*builtin, *(role for user in users for role in user.roles)))
+        roles = dict.fromkeys((*builtin, *(role for held in assigned.values() for role in held)))
         records = tuple(
             Record((("RECORDNO", str(index + 1)), ("NAME", role), ("DESCRIPTION", ""), ("ROLETYPE", "Enterprise")))
             for index, role in enumerate(roles)
         )
         return Table(name, records, _ROLE_FIELDS, None)
     login_field = "USERLOGINID" if name == "ROLEUSERS" else "USERID"
-    records = tuple(Record(((login_field, user.login_id), ("ROLENAME", role))) for user in users for role in user.roles)
+    records = tuple(
+        Record(((login_field, login_id), ("ROLENAME", role))) for login_id, held in assigned.items() for role in held
+    )
     return Table(name, records, (login_field, "ROLENAME"), None)
+
+
+def system_role(login_id: str) -> str:
+    """The name Intacct gives a user's system role, as recorded traffic shows it."""
+    return f"::SYS::Multi Entity Shared-ROLE-FOR - {login_id}"
 
 
 def _udd_records(count: int) -> tuple[Record, ...]:
@@ -140,8 +156,13 @@ def _table(scenario: Scenario, name: str) -> Table | None:
     if name == "USERRESTRICTION":
         return Table(name, _restriction_records(scenario), _RESTRICTION_FIELDS, None)
     if name == "GLACCOUNT":
-        records = tuple(_gl_record(i, account) for i, account in enumerate(scenario.gl_accounts))
-        return Table(name, records, _GL_FIELDS, "ACCOUNTNO")
+        accounts = [account for account in scenario.gl_accounts if not account.statistical]
+        records = tuple(_gl_record(i, account) for i, account in enumerate(accounts))
+        return Table(name, records, _GL_FIELDS, "ACCOUNTNO", entity_private=True)
+    if name == "STATACCOUNT":
+        accounts = [account for account in scenario.gl_accounts if account.statistical]
+        records = tuple(_gl_record(i, account) for i, account in enumerate(accounts))
+        return Table(name, records, _GL_FIELDS, "ACCOUNTNO", entity_private=True)
     if name in _ROLE_OBJECTS:
         return _role_table(scenario, name)
     dimension = scenario.dimension(name)

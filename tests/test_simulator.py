@@ -162,6 +162,8 @@ def test_shipped_scenarios() -> None:
         "no-udds", "no-autonumbering", "gl-missing", "limited-admin", "no-email-flat", "misc-failures",
         "user-misconfigured", "email-secondary", "user-based-permissions", "user-based-empty-roles",
         "restricted-to-entity", "no-entity-fields", "read-refused", "udd-empty", "gl-lower-case",
+        "user-based-system-roles", "system-role-only", "gl-read-not-offered", "udd-feature-disabled",
+        "gl-statistical", "gl-private-to-entity",
     }  # fmt: skip
     for name in scenario_names():
         assert load_scenario(name).company_id == "ACME"

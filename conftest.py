@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
-from pytest_pex_intacct.requirements import CATALOGUE
+from pytest_pex_intacct.requirements import ATTACHMENT_NUMBERING, CATALOGUE, UDD_READ
 
 # pytester comes from `addopts = "-p pytester"` in pyproject.toml: a `pytest_plugins` here would be
 # refused whenever this file is reached as a non-root conftest (checks run from another rootdir).
@@ -24,9 +24,16 @@ TEST_DATA = REPO / "tests" / "data"
 # Sage's v3.0 request schema and real-format responses, vendored with their origin and licence.
 SCHEMA_PATH = TEST_DATA / "sage" / "api.lxml.xsd"
 SAMPLES = TEST_DATA / "samples"
+# The bundled demo companies' recordings, as committed.
+DEMO_CASSETTES = REPO / "cassettes"
 
 # Derived, never counted by hand: a requirement added to the catalogue must not break tests of the others.
 ALL_IDS = [requirement.id for requirement in CATALOGUE]
+# What a plain run (no --intacct-udd) needs Intacct's answer for: all but the manual STEP1 and the optional UDD-READ.
+NETWORK_IDS = [requirement_id for requirement_id in ALL_IDS if requirement_id not in (ATTACHMENT_NUMBERING, UDD_READ)]
+SIGN_IN_IDS = ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN")
+# Of those, the ones decided from what Intacct answers once the sign-in succeeded (the user, roles, GL account).
+AFTER_SIGN_IN_IDS = [requirement_id for requirement_id in NETWORK_IDS if requirement_id not in SIGN_IN_IDS]
 ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
 
 # The product's default timeouts (connect 10 s, read 60 s, total 180 s) would make every run that

@@ -8,10 +8,10 @@ those shapes into setup errors and skips, before the check's body.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import make_settings
 from pytest_pex_intacct.company.facts import (
     AccountStatus,
     AdminPrivileges,
@@ -39,7 +39,7 @@ from pytest_pex_intacct.intacct.errors import ErrorDetail
 from pytest_pex_intacct.intacct.response import Record, Result
 from pytest_pex_intacct.requirements import BY_ID, CATALOGUE
 from pytest_pex_intacct.run.check import NEEDS, Check, RequirementUnverified
-from pytest_pex_intacct.run.settings import Settings, SignOff
+from pytest_pex_intacct.run.settings import SignOff
 
 READY_USER: Record = {
     "LOGINID": "pex_connector",
@@ -586,10 +586,8 @@ def snapshot_of(user_record: UserRecord) -> CompanySnapshot:
 
 
 def check_of(requirement_id: str, attested: tuple[str, ...] = ()) -> Check:
-    settings = Settings(
-        "ACME", "pex_connector", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path(),
-        attested=attested, signoff=SignOff("Dana Smith", "dana@pex.example") if attested else None,
-    )  # fmt: skip
+    signoff = SignOff("Dana Smith", "dana@pex.example") if attested else None
+    settings = make_settings(endpoint="https://example.invalid", mode="live", attested=attested, signoff=signoff)
     return Check(BY_ID[requirement_id], settings)
 
 

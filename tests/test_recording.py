@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import ALL_IDS, REPO, make_settings
+from conftest import ALL_IDS, DEMO_CASSETTES, make_settings
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.recording.cassette import rerecord_command
 from pytest_pex_intacct.recording.record import intacct_meaning, scrub_request
@@ -19,7 +19,6 @@ from pytest_pex_intacct.recording.replay import NetworkBlocked, network_blocked,
 from pytest_pex_intacct.run.settings import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER
 from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario
 
-DEMO_CASSETTES = REPO / "cassettes"
 SENDER_SECRET = "Snd-S3cr3t-7f41c0de"
 USER_SECRET = "Usr-S3cr3t-9a2b77aa"
 EVERYTHING = ("--intacct-udd", "--intacct-write-probe")

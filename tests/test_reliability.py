@@ -22,7 +22,15 @@ from typing import Any
 
 import pytest
 
-from conftest import ALL_IDS, ATTEST, SHORT_TIMEOUTS, UNRESOLVABLE_HOST, requests_logged
+from conftest import (
+    AFTER_SIGN_IN_IDS,
+    ATTEST,
+    NETWORK_IDS,
+    SHORT_TIMEOUTS,
+    SIGN_IN_IDS,
+    UNRESOLVABLE_HOST,
+    requests_logged,
+)
 from pytest_pex_intacct.intacct.timeouts import Timeouts
 from pytest_pex_intacct.intacct.transport import RetryPolicy
 from pytest_pex_intacct.simulator import SimulatorServer, faults
@@ -30,11 +38,6 @@ from pytest_pex_intacct.simulator import SimulatorServer, faults
 pytestmark = pytest.mark.usefixtures("short_timeouts")
 
 STEP1 = "STEP1-ATTACHMENT-NUMBERING"
-USER_FIELD_CHECKS_AFTER_SIGN_IN = (
-    "STEP3-WEB-SERVICES-USER", "STEP3-ROOT-LEVEL", "STEP3-EMAIL", "STEP3-USER-TYPE", "STEP3-ADMIN-FULL", "STEP3-ROLE",
-)  # fmt: skip
-# Every requirement that needs an answer from Intacct (STEP1 is manual and UDD-READ not requested).
-NETWORK_IDS = [requirement_id for requirement_id in ALL_IDS if requirement_id not in (STEP1, "UDD-READ")]
 ERROR_LINE = "could not be verified (error, not the company's setup)"
 
 
@@ -153,9 +156,9 @@ def test_busy_functions_after_a_good_sign_in_are_retried_then_errors(
     run = timed_run(run_checks, server)
     assert run.verdict == "incomplete"
     # The sign-in itself succeeded: only what the busy functions should have shown is unverified.
-    for requirement_id in ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN"):
+    for requirement_id in SIGN_IN_IDS:
         assert run.outcomes[requirement_id] == "passed", requirement_id
-    for requirement_id in (*USER_FIELD_CHECKS_AFTER_SIGN_IN, "STEP4-NORMAL-BALANCE"):
+    for requirement_id in AFTER_SIGN_IN_IDS:
         entry = run.requirement(requirement_id)
         assert entry["outcome"] == "error", (requirement_id, entry)
         assert "busy or off-line" in entry["observed"] and cause in entry["observed"], entry["observed"]

@@ -1,4 +1,5 @@
-"""Fixtures for the plugin's own suite (tests/): pytester, Sage's schema, a running simulator."""
+"""Fixtures and helpers shared by the plugin's own suite (tests/): paths, requirement IDs derived from the
+catalogue, pytester runs of the checks, Sage's schema, simulators."""
 
 from __future__ import annotations
 

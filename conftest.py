@@ -1,4 +1,5 @@
-"""Fixtures for the plugin's own suite (tests/): pytester, Sage's schema, a running simulator."""
+"""Fixtures and helpers shared by the plugin's own suite (tests/): paths, requirement IDs derived from the
+catalogue, pytester runs of the checks, Sage's schema, simulators."""
 
 from __future__ import annotations
 
@@ -6,18 +7,42 @@ import importlib
 import json
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
+from pytest_pex_intacct.requirements import ATTACHMENT_NUMBERING, CATALOGUE, UDD_READ
 
 # pytester comes from `addopts = "-p pytester"` in pyproject.toml: a `pytest_plugins` here would be
 # refused whenever this file is reached as a non-root conftest (checks run from another rootdir).
 
-TEST_DATA = Path(__file__).resolve().parent / "tests" / "data"
+REPO = Path(__file__).resolve().parent
+TEST_DATA = REPO / "tests" / "data"
 # Sage's v3.0 request schema and real-format responses, vendored with their origin and licence.
 SCHEMA_PATH = TEST_DATA / "sage" / "api.lxml.xsd"
+SAMPLES = TEST_DATA / "samples"
+# The bundled demo companies' recordings, as committed.
+DEMO_CASSETTES = REPO / "cassettes"
+
+# Derived, never counted by hand: a requirement added to the catalogue must not break tests of the others.
+ALL_IDS = [requirement.id for requirement in CATALOGUE]
+# What a plain run (no --intacct-udd) needs Intacct's answer for: all but the manual STEP1 and the optional UDD-READ.
+NETWORK_IDS = [requirement_id for requirement_id in ALL_IDS if requirement_id not in (ATTACHMENT_NUMBERING, UDD_READ)]
+SIGN_IN_IDS = ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN")
+# Of those, the ones decided from what Intacct answers once the sign-in succeeded (the user, roles, GL account).
+AFTER_SIGN_IN_IDS = [requirement_id for requirement_id in NETWORK_IDS if requirement_id not in SIGN_IN_IDS]
+ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
+
+# The product's default timeouts (connect 10 s, read 60 s, total 180 s) would make every run that
+# meets a fault take minutes; runs through the plugin get these through PEX_INTACCT_TIMEOUTS.
+SHORT_TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
+
+if TYPE_CHECKING:
+    from pytest_pex_intacct.config.settings import Settings
 
 # Never resolvable (an "invalid" label, RFC 6761) yet inside *.intacct.com, so the endpoint rules accept it.
 UNRESOLVABLE_HOST = "nonexistent.invalid.intacct.com"
@@ -95,19 +120,51 @@ def full_backlog_port() -> Iterator[int]:
         listener.close()
 
 
-@pytest.fixture(scope="session")
-def intacct_schema() -> Any:
-    """Sage's v3.0 request schema, compiled once (it is 500 KB)."""
-    from lxml import etree
+def sage_schema() -> Any:
+    """Sage's v3.0 request schema, compiled once per process (it is 500 KB), as the simulator compiles it."""
+    from pytest_pex_intacct.simulator import load_schema
 
     if not SCHEMA_PATH.is_file():
         pytest.fail(f"Sage's schema is missing at {SCHEMA_PATH}: restore tests/data/sage from the repository")
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
+    return load_schema(SCHEMA_PATH)
+
+
+@pytest.fixture(scope="session")
+def intacct_schema() -> Any:
+    return sage_schema()
+
+
+def make_settings(**changes: Any) -> Settings:
+    """Settings of a plain run for company ACME with the default names, replay mode, as changed."""
+    from pytest_pex_intacct.config.option import DEFAULT_GL_ACCOUNT, DEFAULT_SENDER_ID, DEFAULT_USER
+    from pytest_pex_intacct.config.settings import Settings
+    from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
+
+    values: dict[str, Any] = {
+        "company_id": "ACME",
+        "user_id": DEFAULT_USER,
+        "sender_id": DEFAULT_SENDER_ID,
+        "endpoint": DEFAULT_ENDPOINT,
+        "gl_account": DEFAULT_GL_ACCOUNT,
+        "mode": "replay",
+        "cassette_dir": Path("cassettes"),
+    }
+    return Settings(**{**values, **changes})
+
+
+@pytest.fixture
+def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> Timeouts:
+    """Runs through the plugin (in process or in a subprocess) use SHORT_TIMEOUTS."""
+    timeouts = SHORT_TIMEOUTS
+    value = f"{timeouts.connect_seconds},{timeouts.read_seconds},{timeouts.total_seconds}"
+    monkeypatch.setenv(TIMEOUTS_ENVIRONMENT_VARIABLE, value)
+    return timeouts
 
 
 @pytest.fixture
 def simulator(intacct_schema: Any) -> Iterator[Callable[..., Any]]:
-    """Start simulators (scenario name, path or Scenario) on loopback; all are closed afterwards."""
+    """Start simulators (a scenario name, path or Scenario, or a fleet's {company: Scenario}) on loopback;
+    all are closed afterwards."""
     from pytest_pex_intacct.simulator import SimulatorServer
 
     started: list[SimulatorServer] = []
@@ -121,6 +178,16 @@ def simulator(intacct_schema: Any) -> Iterator[Callable[..., Any]]:
     yield start
     for server in started:
         server.close()
+
+
+def requests_logged(server: Any, at_least: int) -> int:
+    """The gateway's request count once in-flight exchanges end (a delayed one is logged when it
+    finishes): the server is closed, then given up to 3 s to log ``at_least`` requests."""
+    server.close()
+    deadline = time.monotonic() + 3
+    while server.log.count < at_least and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return int(server.log.count)
 
 
 class CheckRun:
@@ -171,7 +238,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def run_checks(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CheckRun]:
-    """Run the bundled checks against a simulator (or any endpoint) and read the JSON back."""
+    """Run the bundled checks against a simulator (or any endpoint) and read the JSON back.
+
+    Each run writes its own JSON file: a test comparing two runs must not read the second run's twice.
+    """
+    runs: list[CheckRun] = []
 
     def run(
         server: Any = None,
@@ -189,12 +260,13 @@ def run_checks(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Ca
                 monkeypatch.delenv(name, raising=False)
             else:
                 monkeypatch.setenv(name, value)
-        json_path = pytester.path / "results.json"
+        json_path = pytester.path / f"results-{len(runs) + 1}.json"
         arguments = [f"--intacct-company={company}", f"--intacct-json={json_path}", "-p", "no:cacheprovider", *args]
         target = endpoint or (server.url if server is not None else None)
         if target:
             arguments.insert(1, f"--intacct-endpoint={target}")
         runner = pytester.runpytest_subprocess if subprocess else pytester.runpytest
-        return CheckRun(runner(*arguments), json_path)
+        runs.append(CheckRun(runner(*arguments), json_path))
+        return runs[-1]
 
     return run

@@ -11,23 +11,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from conftest import AFTER_SIGN_IN_IDS, ALL_IDS, ATTEST, NETWORK_IDS
 from conftest import scenario_variant as variant
-from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.simulator import fault_wire
-
-ALL_IDS = [requirement.id for requirement in CATALOGUE]
-USER_FIELD_CHECKS = [
-    "STEP3-WEB-SERVICES-USER",
-    "STEP3-ROOT-LEVEL",
-    "STEP3-EMAIL",
-    "STEP3-USER-TYPE",
-    "STEP3-ADMIN-FULL",
-    "STEP3-ROLE",
-    "STEP4-NORMAL-BALANCE",
-]
-
-
-ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
 
 
 def test_ready_company_is_accepted_in_one_request(simulator: Callable[..., Any], run_checks: Any) -> None:
@@ -37,7 +23,7 @@ def test_ready_company_is_accepted_in_one_request(simulator: Callable[..., Any],
     assert run.verdict == "accepted"
     assert run.outcomes["UDD-READ"] == "not-applicable"
     assert run.outcomes["STEP1-ATTACHMENT-NUMBERING"] == "manual"
-    for requirement_id in ALL_IDS[1:-1]:
+    for requirement_id in NETWORK_IDS:
         assert run.outcomes[requirement_id] == "passed", requirement_id
     assert server.log.count == 1
     assert server.log.records[0].writes == ()
@@ -119,7 +105,7 @@ def test_unauthorised_sender_fails_and_blocks_the_rest(
     assert run.verdict == "not-accepted"
     assert run.outcomes["STEP2-SENDER-ID"] == "failed"
     assert "not authorized" in run.requirement("STEP2-SENDER-ID")["observed"]
-    for requirement_id in ["STEP2-WEB-SERVICES", "STEP3-USER-SIGN-IN", *USER_FIELD_CHECKS]:
+    for requirement_id in ["STEP2-WEB-SERVICES", "STEP3-USER-SIGN-IN", *AFTER_SIGN_IN_IDS]:
         assert run.outcomes[requirement_id] == "blocked", requirement_id
         assert run.requirement(requirement_id)["blocked_by"] == "STEP2-SENDER-ID"
     run.result.stdout.fnmatch_lines(["*BLOCKED*"])
@@ -129,7 +115,7 @@ def test_unauthorised_sender_fails_and_blocks_the_rest(
 def test_web_services_off_fails_at_either_level(simulator: Callable[..., Any], run_checks: Any, level: str) -> None:
     run = run_checks(simulator(variant("web-services-off", web_services_off_level=level)))
     assert run.outcomes["STEP2-WEB-SERVICES"] == "failed"
-    for requirement_id in ["STEP2-SENDER-ID", "STEP3-USER-SIGN-IN", *USER_FIELD_CHECKS]:
+    for requirement_id in ["STEP2-SENDER-ID", "STEP3-USER-SIGN-IN", *AFTER_SIGN_IN_IDS]:
         assert run.requirement(requirement_id)["blocked_by"] == "STEP2-WEB-SERVICES"
     assert run.verdict == "not-accepted"
 
@@ -144,7 +130,7 @@ def test_wrong_user_password_fails_sign_in_and_leaves_the_sender_unverified(
     assert run.outcomes["STEP2-SENDER-ID"] == "blocked"
     assert run.requirement("STEP2-SENDER-ID")["blocked_by"] == "STEP3-USER-SIGN-IN"
     assert run.outcomes["STEP2-WEB-SERVICES"] == "blocked"
-    for requirement_id in USER_FIELD_CHECKS:
+    for requirement_id in AFTER_SIGN_IN_IDS:
         assert run.requirement(requirement_id)["blocked_by"] == "STEP3-USER-SIGN-IN"
     assert run.verdict == "not-accepted"
 
@@ -190,7 +176,7 @@ def test_network_failure_is_an_error_for_every_check(simulator: Callable[..., An
     run = run_checks(None, endpoint=url)
     assert run.result.ret == 1
     assert run.verdict == "incomplete"
-    for requirement_id in ALL_IDS[1:-1]:
+    for requirement_id in NETWORK_IDS:
         assert run.outcomes[requirement_id] == "error", requirement_id
         assert "refused" in run.requirement(requirement_id)["observed"]
     # Decided without Intacct, so a failed snapshot does not change them.

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import cast
 
 import pytest
 from lxml import etree
 
-from pytest_pex_intacct.config.settings import Settings
+from conftest import SAMPLES, make_settings
 from pytest_pex_intacct.facts.registry import read_functions
 from pytest_pex_intacct.intacct.client import Exchange, IntacctClient
 from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT, validate_endpoint
@@ -42,8 +41,6 @@ from pytest_pex_intacct.intacct.functions import (
 from pytest_pex_intacct.intacct.response import Response
 from pytest_pex_intacct.intacct.transport import HttpTransport
 from pytest_pex_intacct.intacct.wire import HttpReply
-
-SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 
 SENDER_PASSWORD = "Snd-Pw-e1a9c4"
 USER_PASSWORD = "Usr-Pw-77b0d3"
@@ -128,22 +125,6 @@ def assert_no_secrets(error: BaseException) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
-
-
-def make_settings(*, udd: bool, write_probe: bool) -> Settings:
-    return Settings(
-        company_id="ACME",
-        user_id="pex_connector",
-        sender_id="PEX MPP",
-        endpoint=DEFAULT_ENDPOINT,
-        gl_account="PEX GL Account",
-        mode="live",
-        cassette_dir=Path("cassettes"),
-        udd=udd,
-        write_probe=write_probe,
-        sender_password=SENDER_PASSWORD,
-        user_password=USER_PASSWORD,
-    )
 
 
 # --- is_write_function ---------------------------------------------------------------------------

@@ -8,12 +8,10 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from conftest import DEMO_CASSETTES
 from pytest_pex_intacct.recording.cassette import BUNDLED_DIR
 from pytest_pex_intacct.simulator.demos import DEMO_TIME, DEMOS, demo_scenario, normalise
 from pytest_pex_intacct.simulator.gateway import Gateway
-
-REPO = Path(__file__).resolve().parents[1]
-COMMITTED = REPO / "cassettes"
 
 
 def record_demos(directory: Path) -> None:
@@ -31,7 +29,7 @@ def test_recording_the_demos_gives_the_committed_bytes(tmp_path: Path) -> None:
     record_demos(tmp_path)
     for demo in DEMOS:
         fresh = (tmp_path / f"{demo.company_id}.yaml").read_bytes()
-        committed = (COMMITTED / f"{demo.company_id}.yaml").read_bytes()
+        committed = (DEMO_CASSETTES / f"{demo.company_id}.yaml").read_bytes()
         assert fresh == committed, (
             f"{demo.company_id}: a new recording differs from cassettes/; if the change is intended, "
             "record the demos again (python -m pytest_pex_intacct.simulator.demos) and commit them"
@@ -40,7 +38,7 @@ def test_recording_the_demos_gives_the_committed_bytes(tmp_path: Path) -> None:
 
 def test_normalising_is_stable() -> None:
     for demo in DEMOS:
-        text = (COMMITTED / f"{demo.company_id}.yaml").read_text(encoding="utf-8")
+        text = (DEMO_CASSETTES / f"{demo.company_id}.yaml").read_text(encoding="utf-8")
         assert normalise(text) == text
 
 
@@ -55,7 +53,7 @@ def test_the_demo_recordings_hold_no_date_but_the_recorders() -> None:
     # Any other date came from the machine's clock: recording again on another day would differ.
     fixed = DEMO_TIME.date()
     for demo in DEMOS:
-        text = (COMMITTED / f"{demo.company_id}.yaml").read_text(encoding="utf-8")
+        text = (DEMO_CASSETTES / f"{demo.company_id}.yaml").read_text(encoding="utf-8")
         for match in _DATES.finditer(text):
             year, month, day = match.group(1, 2, 3) if match.group(1) else match.group(6, 4, 5)
             assert date(int(year), int(month), int(day)) == fixed, f"{demo.company_id}: {match.group(0)}"

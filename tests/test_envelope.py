@@ -11,15 +11,13 @@ import dataclasses
 import inspect
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from pytest_pex_intacct.config.settings import Settings
+from conftest import make_settings
 from pytest_pex_intacct.facts.registry import read_functions
 from pytest_pex_intacct.intacct import functions as functions_module
-from pytest_pex_intacct.intacct.endpoint import DEFAULT_ENDPOINT
 from pytest_pex_intacct.intacct.envelope import (
     DTD_VERSION,
     LoginCredentials,
@@ -41,8 +39,6 @@ from pytest_pex_intacct.intacct.functions import (
     ReadByName,
     is_write_function,
 )
-
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
 
 SENDER_PASSWORD = "Snd-Pw-7f3e9c"
 USER_PASSWORD = "Usr-Pw-b41d02"
@@ -75,28 +71,6 @@ FUNCTIONS: dict[str, IntacctFunction] = {
 
 # Characters that must be escaped in XML, quotes, a CDATA terminator, an injection attempt and non-ASCII.
 NASTY = 'Zoë & "Söhne" <GmbH> O\'Brien ]]> </password><userid>root</userid> € 日本'
-
-
-def make_settings(*, udd: bool = False, write_probe: bool = False, gl_account: str = "PEX GL Account") -> Settings:
-    return Settings(
-        company_id="ACME",
-        user_id="pex_connector",
-        sender_id="PEX MPP",
-        endpoint=DEFAULT_ENDPOINT,
-        gl_account=gl_account,
-        mode="replay",
-        cassette_dir=Path("cassettes"),
-        udd=udd,
-        write_probe=write_probe,
-        sender_password=SENDER_PASSWORD,
-        user_password=USER_PASSWORD,
-    )
-
-
-@pytest.fixture(scope="session")
-def schema() -> etree.XMLSchema:
-    assert SCHEMA_PATH.is_file(), f"Sage's v3.0 schema is missing: {SCHEMA_PATH}"
-    return etree.XMLSchema(etree.parse(str(SCHEMA_PATH)))
 
 
 def assert_valid(schema: etree.XMLSchema, request: etree._Element) -> None:
@@ -140,19 +114,19 @@ def test_every_function_class_is_covered() -> None:
 @pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
 @pytest.mark.parametrize("function_name", FUNCTIONS)
 def test_each_function_builds_a_schema_valid_request(
-    schema: etree.XMLSchema, function_name: str, auth_name: str
+    intacct_schema: etree.XMLSchema, function_name: str, auth_name: str
 ) -> None:
     request = build_request(SENDER, AUTHENTICATIONS[auth_name], [FUNCTIONS[function_name]], control_id="c-1")
-    assert_valid(schema, request)
+    assert_valid(intacct_schema, request)
 
 
 @pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
-def test_all_functions_in_one_request_are_schema_valid(schema: etree.XMLSchema, auth_name: str) -> None:
-    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], list(FUNCTIONS.values())))
+def test_all_functions_in_one_request_are_schema_valid(intacct_schema: etree.XMLSchema, auth_name: str) -> None:
+    assert_valid(intacct_schema, build_request(SENDER, AUTHENTICATIONS[auth_name], list(FUNCTIONS.values())))
 
 
 @pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
-def test_functions_with_nasty_values_are_schema_valid(schema: etree.XMLSchema, auth_name: str) -> None:
+def test_functions_with_nasty_values_are_schema_valid(intacct_schema: etree.XMLSchema, auth_name: str) -> None:
     functions: list[IntacctFunction] = [
         ReadByName("n1", "USERINFO", (NASTY,)),
         ListSupdocs("n2", NASTY),
@@ -163,17 +137,17 @@ def test_functions_with_nasty_values_are_schema_valid(schema: etree.XMLSchema, a
         DeleteSupdoc("n7", NASTY),
         DeleteSupdocFolder("n8", NASTY),
     ]
-    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
+    assert_valid(intacct_schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
 
 
 @pytest.mark.parametrize("write_probe", [False, True], ids=["no-probe", "probe"])
 @pytest.mark.parametrize("udd", [False, True], ids=["no-udd", "udd"])
 @pytest.mark.parametrize("auth_name", AUTHENTICATIONS)
 def test_product_read_batch_is_schema_valid(
-    schema: etree.XMLSchema, auth_name: str, udd: bool, write_probe: bool
+    intacct_schema: etree.XMLSchema, auth_name: str, udd: bool, write_probe: bool
 ) -> None:
     functions = read_functions(make_settings(udd=udd, write_probe=write_probe))
-    assert_valid(schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
+    assert_valid(intacct_schema, build_request(SENDER, AUTHENTICATIONS[auth_name], functions))
 
 
 @pytest.mark.parametrize("write_probe", [False, True], ids=["no-probe", "probe"])
@@ -189,11 +163,11 @@ def test_product_read_batch_contents(udd: bool, write_probe: bool) -> None:
     assert len(set(control_ids)) == len(control_ids) and all(control_ids)
 
 
-def test_product_read_batch_looks_names_up_whatever_the_case(schema: etree.XMLSchema) -> None:
+def test_product_read_batch_looks_names_up_whatever_the_case(intacct_schema: etree.XMLSchema) -> None:
     gl_account = 'O\'Brien <&> "Zoë" \\ 6000'
     functions = read_functions(make_settings(gl_account=gl_account))
     request = build_request(SENDER, LOGIN, functions)
-    assert_valid(schema, request)
+    assert_valid(intacct_schema, request)
     root = wire(request)
     gl = [query for query in root.iterfind(".//query") if query.findtext("object") == "GLACCOUNT"]
     assert len(gl) == 1
@@ -210,7 +184,7 @@ def test_product_read_batch_looks_names_up_whatever_the_case(schema: etree.XMLSc
     assert root.findtext(".//readByName/keys") == "pex_connector"
 
 
-def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
+def test_schema_catches_a_misordered_login(intacct_schema: etree.XMLSchema) -> None:
     """Guards the validity tests above: the schema really enforces element order."""
     request = build_request(SENDER, LOGIN, [GetDimensions("x")])
     login = request.find("operation/authentication/login")
@@ -219,7 +193,7 @@ def test_schema_catches_a_misordered_login(schema: etree.XMLSchema) -> None:
     assert password is not None
     login.remove(password)
     login.insert(1, password)  # password before companyid
-    assert not schema.validate(request)
+    assert not intacct_schema.validate(request)
 
 
 # --- envelope structure ------------------------------------------------------------------------
@@ -422,7 +396,7 @@ def test_credential_reprs_hide_passwords() -> None:
 
 
 def test_settings_repr_hides_passwords() -> None:
-    settings = make_settings()
+    settings = make_settings(sender_password=SENDER_PASSWORD, user_password=USER_PASSWORD)
     assert SENDER_PASSWORD not in repr(settings) and USER_PASSWORD not in repr(settings)
 
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import make_settings
 from pytest_pex_intacct.config.option import SignOff
-from pytest_pex_intacct.config.settings import Settings
 from pytest_pex_intacct.facts.fact import read_problem
 from pytest_pex_intacct.facts.fields import field_text, leaf_fields, parse_bool, present_fields
 from pytest_pex_intacct.facts.gl_account import (
@@ -577,8 +576,7 @@ def test_every_requirement_names_a_registered_fact_and_a_reading_of_it() -> None
 
 def test_every_fact_has_its_own_fixture_and_control_ids() -> None:
     assert len({fact.fixture for fact in FACTS}) == len(FACTS)
-    everything = Settings("ACME", "u", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path(),
-                          udd=True, write_probe=True)  # fmt: skip
+    everything = make_settings(udd=True, write_probe=True)
     control_ids = [function.control_id for function in read_functions(everything)]
     assert len(set(control_ids)) == len(control_ids)
 
@@ -604,10 +602,8 @@ def snapshot_of(user_record: UserRecord) -> CompanySnapshot:
 
 
 def check_of(requirement_id: str, attested: tuple[str, ...] = ()) -> Check:
-    settings = Settings(
-        "ACME", "pex_connector", "PEX MPP", "https://example.invalid", "PEX GL Account", "live", Path(),
-        attested=attested, signoff=SignOff("Dana Smith", "dana@pex.example") if attested else None,
-    )  # fmt: skip
+    signoff = SignOff("Dana Smith", "dana@pex.example") if attested else None
+    settings = make_settings(endpoint="https://example.invalid", mode="live", attested=attested, signoff=signoff)
     return Check(BY_ID[requirement_id], settings)
 
 

@@ -10,14 +10,13 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import REPO
 from pytest_pex_intacct.requirements import CATALOGUE
 
-REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DEMO_RECORDER = "python -m pytest_pex_intacct.simulator.demos"
 
@@ -61,7 +60,7 @@ def test_the_readme_starts_with_install_then_the_demo_replay_writing_the_report(
     # Run as written, from a directory with no cassettes/ of its own.
     result = pytester.runpytest_subprocess(*shlex.split(replay)[1:], "--intacct-json=results.json")
     assert result.ret == 0, result.stdout.str()
-    result.stdout.fnmatch_lines(["pex-intacct verdict for demo-ready: ACCEPTED (12 passed)"])
+    result.stdout.fnmatch_lines([f"pex-intacct verdict for demo-ready: ACCEPTED ({len(CATALOGUE)} passed)"])
     assert "error" not in result.stdout.str().lower()
     assert (pytester.path / "report.html").is_file()
     document = json.loads((pytester.path / "results.json").read_text(encoding="utf-8"))
@@ -169,8 +168,11 @@ def test_deselected_and_unreached_requirements_are_not_run(
     selected.stdout.fnmatch_lines(["NOT-RUN*STEP3-ROLE"])
     assert "NOT-APPLICABLE" not in selected.stdout.str()
     report = (pytester.path / "report.html").read_text(encoding="utf-8")
-    assert '<p id="pex-intacct-counts" class="pex-counts">12 requirements: 1 passed, 11 not run</p>' in report
-    assert report.count('<span class="pex-badge">Not run</span>') == 11
+    total, not_run = len(CATALOGUE), len(CATALOGUE) - 1
+    assert (
+        f'<p id="pex-intacct-counts" class="pex-counts">{total} requirements: 1 passed, {not_run} not run</p>' in report
+    )
+    assert report.count('<span class="pex-badge">Not run</span>') == not_run
 
     stopped = pytester.runpytest("--intacct-company=demo-misconfigured", "--intacct-mode=replay", "-x")
     stopped.stdout.fnmatch_lines(["FAILED*STEP2-SENDER-ID", "NOT-RUN*STEP3-USER-SIGN-IN", "NOT-RUN*UDD-READ"])

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import ALL_IDS, ATTEST
 from conftest import scenario_variant as company_scenario
 from pytest_pex_intacct.config.option import Shard
 from pytest_pex_intacct.config.options import BY_FIELD, FLEET_ONLY, OPTIONS
 from pytest_pex_intacct.fleet.drift import Drift, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
-from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.simulator import Scenario, SimulatorServer, connection_faults, fault_wire, faults
 
 SENDER_PASSWORD = "fleet-Sender-pw-5521"
-ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
-ALL_IDS = [requirement.id for requirement in CATALOGUE]
 
 
 def password_of(company: str) -> str:
@@ -60,8 +58,8 @@ class FleetResult:
 
 
 @pytest.fixture
-def fleet_simulator(intacct_schema: Any) -> Iterator[Callable[..., SimulatorServer]]:
-    started: list[SimulatorServer] = []
+def fleet_simulator(simulator: Callable[..., SimulatorServer]) -> Callable[..., SimulatorServer]:
+    """The suite's simulator serving several companies, each with its own password."""
 
     def start(companies: dict[str, Scenario | str], **options: Any) -> SimulatorServer:
         scenarios = {}
@@ -70,14 +68,9 @@ def fleet_simulator(intacct_schema: Any) -> Iterator[Callable[..., SimulatorServ
             scenarios[company] = scenario.with_passwords(
                 sender_password=SENDER_PASSWORD, user_password=password_of(company)
             )
-        options.setdefault("schema", intacct_schema)
-        server = SimulatorServer(scenarios, **options)
-        started.append(server)
-        return server
+        return simulator(scenarios, **options)
 
-    yield start
-    for server in started:
-        server.close()
+    return start
 
 
 @pytest.fixture
@@ -563,7 +556,8 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
         link = row.xpath("td[1]/a/@href")[0]
         company_section = page.get_element_by_id(link.removeprefix("#"))
         assert company_section.get_element_by_id(f"pex-intacct-{company}-company").text == company
-        assert len(company_section.xpath(".//table[@class='pex-requirements']//tr[starts-with(@id, 'pex-')]")) == 12
+        requirement_rows = company_section.xpath(".//table[@class='pex-requirements']//tr[starts-with(@id, 'pex-')]")
+        assert len(requirement_rows) == len(ALL_IDS)
     drift_lines = [item.text_content() for item in page.get_element_by_id("pex-intacct-drift")]
     assert drift_lines[0].startswith("BETA STEP3-EMAIL: passed → failed (regression)")
     assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)

@@ -2,69 +2,57 @@
 
 Each run goes through pytester (in process) against the loopback simulator. The product's default
 timeouts (connect 10 s, read 60 s, total 180 s) would make the timeout rows take minutes, so every
-test here sets ``PEX_INTACCT_TIMEOUTS=1,1,3``: the tests/CI-only switch read by the transport itself
-(``Timeouts.from_environment``), not a command-line option. The retry policy keeps its defaults, so
-the runs also prove that the real backoff stays inside the total time.
+test here sets ``PEX_INTACCT_TIMEOUTS`` to SHORT_TIMEOUTS (1, 1, 3 s): the tests/CI-only switch read by
+the transport itself (``Timeouts.from_environment``), not a command-line option. The retry policy keeps
+its defaults, so the runs also prove that the real backoff stays inside the total time.
 
-Also here: no write ever reaches the gateway without ``--intacct-write-probe``, the probe cleans up
-(or says what it left), and no password or session id appears in any output.
+Also here: writes only when the probe check runs, the probe cleans up (or says what it left), and no
+local file shows through a hostile body. The promises that hold for every shipped scenario (no write
+without the probe, the probe cleans up, no secret in any output) are in test_every_scenario.py.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 
-from conftest import UNRESOLVABLE_HOST
-from pytest_pex_intacct.intacct.timeouts import TIMEOUTS_ENVIRONMENT_VARIABLE, Timeouts
+from conftest import (
+    AFTER_SIGN_IN_IDS,
+    ATTEST,
+    NETWORK_IDS,
+    SHORT_TIMEOUTS,
+    SIGN_IN_IDS,
+    UNRESOLVABLE_HOST,
+    requests_logged,
+)
+from pytest_pex_intacct.intacct.timeouts import Timeouts
 from pytest_pex_intacct.intacct.transport import RetryPolicy
-from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.simulator import (
     SimulatorServer,
     connection_faults,
     fault_wire,
     faults,
-    load_scenario,
-    scenario_names,
 )
 
-E2E_TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
-ATTEST = ("--intacct-attest=STEP1-ATTACHMENT-NUMBERING", "--intacct-signoff=Dana Smith <dana@pex.example>")
-PROBE_FOLDER = "PEX acceptance probe"
+pytestmark = pytest.mark.usefixtures("short_timeouts")
+
 STEP1 = "STEP1-ATTACHMENT-NUMBERING"
-# Every requirement that needs an answer from Intacct (STEP1 is manual and UDD-READ not requested).
-USER_FIELD_CHECKS_AFTER_SIGN_IN = (
-    "STEP3-WEB-SERVICES-USER", "STEP3-ROOT-LEVEL", "STEP3-EMAIL", "STEP3-USER-TYPE", "STEP3-ADMIN-FULL", "STEP3-ROLE",
-)  # fmt: skip
-NETWORK_IDS = [requirement.id for requirement in CATALOGUE if requirement.id not in (STEP1, "UDD-READ")]
 ERROR_LINE = "could not be verified (error, not the company's setup)"
 
 
 DEFAULT_RETRY = RetryPolicy()
 
 
-def run_bound(timeouts: Timeouts = E2E_TIMEOUTS, retry: RetryPolicy = DEFAULT_RETRY) -> float:
+def run_bound(timeouts: Timeouts = SHORT_TIMEOUTS, retry: RetryPolicy = DEFAULT_RETRY) -> float:
     """A whole pytester run: one request's worst case (total + one connect and read wait + every backoff) + pytest."""
     backoff = sum(retry.delay(attempt) for attempt in range(1, retry.attempts + 1))
     return timeouts.total_seconds + timeouts.connect_seconds + timeouts.read_seconds + backoff + 5.0
-
-
-@pytest.fixture(autouse=True)
-def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        TIMEOUTS_ENVIRONMENT_VARIABLE,
-        f"{E2E_TIMEOUTS.connect_seconds},{E2E_TIMEOUTS.read_seconds},{E2E_TIMEOUTS.total_seconds}",
-    )
 
 
 def timed_run(run_checks: Any, *args: Any, **kwargs: Any) -> Any:
@@ -104,7 +92,7 @@ class Row:
 ATTEMPTS = DEFAULT_RETRY.attempts
 MATRIX = {
     "read-timeout": Row(
-        connection_faults.Delay(seconds=E2E_TIMEOUTS.read_seconds + 1), "sent no answer within", (2, ATTEMPTS)
+        connection_faults.Delay(seconds=SHORT_TIMEOUTS.read_seconds + 1), "sent no answer within", (2, ATTEMPTS)
     ),
     "slow-body": Row(
         connection_faults.SlowBody(pause=0.5, chunk_size=64), "still sending its answer when the time limit", (1, 1)
@@ -129,15 +117,6 @@ MATRIX = {
     "billion-laughs": Row(faults.BillionLaughs(), "DOCTYPE/ENTITY; refused as hostile", (1, 1)),
     "mismatched-control-ids": Row(faults.MismatchedControlIds(), "results do not answer the request", (1, 1)),
 }
-
-
-def requests_logged(server: SimulatorServer, at_least: int) -> int:
-    """The gateway logs a delayed exchange when it ends: close it and let in-flight handlers finish."""
-    server.close()
-    deadline = time.monotonic() + 3
-    while server.log.count < at_least and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server.log.count
 
 
 @pytest.mark.parametrize("row", MATRIX.values(), ids=MATRIX.keys())
@@ -188,9 +167,9 @@ def test_busy_functions_after_a_good_sign_in_are_retried_then_errors(
     run = timed_run(run_checks, server)
     assert run.verdict == "incomplete"
     # The sign-in itself succeeded: only what the busy functions should have shown is unverified.
-    for requirement_id in ("STEP2-WEB-SERVICES", "STEP2-SENDER-ID", "STEP3-USER-SIGN-IN"):
+    for requirement_id in SIGN_IN_IDS:
         assert run.outcomes[requirement_id] == "passed", requirement_id
-    for requirement_id in (*USER_FIELD_CHECKS_AFTER_SIGN_IN, "STEP4-NORMAL-BALANCE"):
+    for requirement_id in AFTER_SIGN_IN_IDS:
         entry = run.requirement(requirement_id)
         assert entry["outcome"] == "error", (requirement_id, entry)
         assert "busy or off-line" in entry["observed"] and cause in entry["observed"], entry["observed"]
@@ -238,32 +217,6 @@ def test_100_mb_body_is_refused_with_bounded_memory(simulator: Callable[..., Any
 
 
 # --- writes ----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("scenario", scenario_names())
-def test_no_write_reaches_the_gateway_without_the_probe(
-    simulator: Callable[..., Any], run_checks: Any, scenario: str
-) -> None:
-    server = simulator(scenario)
-    folders = server.folder_names
-    run_checks(server, "--intacct-udd")
-    assert server.log.count >= 1
-    for record in server.log.records:
-        assert record.writes == (), record
-    assert server.attachments == () and server.folder_names == folders
-
-
-@pytest.mark.parametrize("scenario", scenario_names())
-def test_the_probe_deletes_whatever_it_created(simulator: Callable[..., Any], run_checks: Any, scenario: str) -> None:
-    server = simulator(scenario)
-    folders = server.folder_names
-    run = run_checks(server, "--intacct-write-probe")
-    writes = [name for record in server.log.records for name in record.writes]
-    assert set(writes) <= {"create_supdocfolder", "create_supdoc", "delete_supdoc", "delete_supdocfolder"}
-    assert writes.count("create_supdoc") <= 1, "a write is never retried"
-    assert server.attachments == (), "the probe attachment was left behind"
-    assert set(server.folder_names) == set(folders), "the probe folder was left behind"
-    assert "CLEAN-UP FAILED" not in run.requirement(STEP1)["observed"]
 
 
 def probe_run(server: SimulatorServer, run_checks: Any, fault: fault_wire.Fault, *, on_request: int) -> Any:
@@ -336,91 +289,6 @@ def test_a_create_whose_answer_is_lost_is_reported(
     assert "\n" not in observed
     (left,) = server.attachments  # Intacct created it (these faults let the gateway process the request)
     assert left.name in observed, "the report names the attachment to delete"
-
-
-# --- secrets ----------------------------------------------------------------------------------------------
-
-SENDER_SECRET = "Snd-Pw-R3l-5c0e&<9f>"
-HMAC_SECRET = "Hmac-Rel-S3cret-4b7d"
-USER_SECRET = "Usr-Pw-R3l-a81'\"d4"
-
-
-def secret_forms(secret: str) -> set[str]:
-    """The password as typed and as it would appear escaped in XML, HTML or JSON."""
-    return {
-        secret,
-        escape(secret),
-        escape(secret, {'"': "&quot;", "'": "&#x27;"}),
-        secret.replace('"', '\\"'),
-        secret.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
-    }
-
-
-def _with_decoded_assets(html_text: str) -> str:
-    """The report plus every base64 ``data:`` URI it inlines, decoded (pytest-html embeds extras so)."""
-    decoded = [html_text]
-    for match in re.finditer(r"data:[\w/+.-]+;base64,([A-Za-z0-9+/=]+)", html_text):
-        decoded.append(base64.b64decode(match.group(1)).decode("utf-8", "replace"))
-    return "\n".join(decoded)
-
-
-@pytest.mark.parametrize("mode", ["live", "record"])
-@pytest.mark.parametrize("scenario", scenario_names())
-def test_no_secret_in_any_output(
-    simulator: Callable[..., Any],
-    run_checks: Any,
-    tmp_path: Path,
-    scenario: str,
-    mode: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The report's keys are secrets too: the HMAC key and the Ed25519 private key both sign this run.
-    from pytest_pex_intacct.report.keys import generate_key_pair
-
-    signing_key = tmp_path / "signing.pem"
-    generate_key_pair(signing_key)
-    monkeypatch.setenv("PEX_INTACCT_SIGNING_KEY_FILE", str(signing_key))
-    monkeypatch.setenv("PEX_INTACCT_SIGNING_KEY", HMAC_SECRET)
-    key_lines = [line for line in signing_key.read_text(encoding="ascii").splitlines() if "-----" not in line]
-    server = simulator(load_scenario(scenario).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET))
-    junit = tmp_path / "junit.xml"
-    report = tmp_path / "report.html"
-    cassettes = tmp_path / "cassettes"
-    run = run_checks(
-        server,
-        "--intacct-udd",
-        "--intacct-write-probe",
-        "-rA",
-        "-v",
-        f"--junitxml={junit}",
-        f"--html={report}",
-        "--self-contained-html",
-        f"--intacct-mode={mode}",
-        f"--intacct-cassettes={cassettes}",
-        sender_password=SENDER_SECRET,
-        user_password=USER_SECRET,
-        subprocess=mode == "record",  # vcrpy patches the HTTP stack process-wide
-    )
-    assert run.result.ret in (0, 1), run.result.stdout.str()
-    outputs = {
-        "stdout": run.result.stdout.str(),
-        "stderr": run.result.stderr.str(),
-        "json": run.json_path.read_text(encoding="utf-8"),
-        "junit": junit.read_text(encoding="utf-8"),
-        "html": _with_decoded_assets(report.read_text(encoding="utf-8")),
-    }
-    if mode == "record":
-        outputs["cassette"] = (cassettes / "ACME.yaml").read_text(encoding="utf-8")
-        assert "<password>REDACTED</password>" in outputs["cassette"]
-    # The product signs in with each request and never opens a session, so no session id exists to leak.
-    assert server.gateway.session_count == 0
-    assert all(record.auth_kind == "login" and "getAPISession" not in record.functions for record in server.log)
-    assert "signature" in json.loads(outputs["json"])
-    for name, text in outputs.items():
-        for secret in secret_forms(SENDER_SECRET) | secret_forms(USER_SECRET):
-            assert secret not in text, f"a password appears in {name}"
-        for secret in (HMAC_SECRET, *key_lines):
-            assert secret not in text, f"a signing key appears in {name}"
 
 
 def test_no_write_when_the_probe_check_is_not_selected(simulator: Callable[..., Any], run_checks: Any) -> None:

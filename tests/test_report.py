@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import scenario_variant
+from conftest import ALL_IDS, DEMO_CASSETTES, scenario_variant
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import wording as report_wording
 from pytest_pex_intacct.report.digests import SIGNING_KEY_ENV, canonical_json, compute_digest, embedded_json
@@ -46,12 +46,9 @@ from pytest_pex_intacct.report.verify import (
     WRONG_HMAC,
     parse_page,
 )
-from pytest_pex_intacct.requirements import CATALOGUE
 from pytest_pex_intacct.run.html_report import HtmlReport, environment_for_report
 from pytest_pex_intacct.simulator import Scenario, raw_scenario
 
-ALL_IDS = [requirement.id for requirement in CATALOGUE]
-CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 SIGNER = "Dana Smith <dana@pex.example>"
 SIGNED = (
     f"--intacct-signoff={SIGNER}",
@@ -178,7 +175,8 @@ def test_signed_report_reads_verdict_signoff_rows_then_appendix(
     assert report.field("verdict") == "NOT ACCEPTED"
     assert report.field("verdict-meaning").startswith("At least one requirement failed: fix each failed row")
     counts = report.field("counts")
-    assert counts.startswith("12 requirements: ") and ", 1 failed" in counts and "1 not applicable" in counts
+    assert counts.startswith(f"{len(ALL_IDS)} requirements: "), counts
+    assert ", 1 failed" in counts and "1 not applicable" in counts
 
     rows = report.rows
     assert list(rows) == ALL_IDS
@@ -1065,7 +1063,7 @@ def _demo_run(demo: str, run_checks: Any, pytester: pytest.Pytester) -> tuple[An
         pytester,
         None,
         "--intacct-mode=replay",
-        f"--intacct-cassettes={CASSETTES}",
+        f"--intacct-cassettes={DEMO_CASSETTES}",
         "--intacct-udd",
         "--intacct-write-probe",
         f"--intacct-signoff={SIGNER}",

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from conftest import SAMPLES
 from pytest_pex_intacct.intacct.errors import (
     ErrorDetail,
     ProtocolError,
@@ -25,7 +26,6 @@ from pytest_pex_intacct.intacct.response import (
     split_support_id,
 )
 
-SAMPLES = Path(__file__).resolve().parent / "data" / "samples"
 SAMPLE_FILES = sorted(SAMPLES.glob("*.xml"))
 
 SampleCheck = Callable[[bytes], None]

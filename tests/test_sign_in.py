@@ -6,17 +6,16 @@ without a verbatim body. A failure is told to the customer only where the answer
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from lxml import etree
 from lxml.builder import E
 
+from conftest import TEST_DATA
 from pytest_pex_intacct.facts.reading import Evidence, Unavailable
 from pytest_pex_intacct.facts.sign_in import SENDER, SignIn, classify_sign_in
 from pytest_pex_intacct.intacct.response import Response, parse_response
 
-REAL = Path(__file__).parent / "data" / "real"
+REAL = TEST_DATA / "real"
 
 
 def classify(response: Response) -> SignIn:

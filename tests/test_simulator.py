@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import requests
 from lxml import etree
 from lxml.builder import E
 
+from conftest import REPO, SCHEMA_PATH, sage_schema
 from pytest_pex_intacct.simulator import (
     Scenario,
     ScenarioError,
@@ -25,21 +26,14 @@ from pytest_pex_intacct.simulator import (
     connection_faults,
     faults,
     load_scenario,
-    load_schema,
     raw_scenario,
     scenario_names,
 )
 
-SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "sage" / "api.lxml.xsd"
-REPO = Path(__file__).resolve().parents[1]
 SENDER_SECRET = "sndr-Secret-7731-zq"
 USER_SECRET = "usr-Secret-4417-kx"
 SIGNIN_INCORRECT = "Sign-in information is incorrect"
 NOT_SUBSCRIBED = "This company is not authorized for XML transactions. Please subscribe to the XML Gateway."
-
-
-def schema() -> etree.XMLSchema:
-    return load_schema(SCHEMA_PATH)
 
 
 def company(name: str = "ready", edit: Callable[[dict[str, Any]], None] | None = None) -> Scenario:
@@ -83,7 +77,7 @@ def envelope(
     if functions:
         operation.append(E.content(*functions))
     root = E.request(control, operation)
-    schema().assertValid(root)
+    sage_schema().assertValid(root)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
@@ -133,19 +127,14 @@ def error_text(root: etree._Element, path: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def start() -> Iterator[Callable[..., SimulatorServer]]:
-    servers: list[SimulatorServer] = []
+def start(simulator: Callable[..., SimulatorServer]) -> Callable[..., SimulatorServer]:
+    """The suite's simulator, by default on this file's company and without support IDs in its errors."""
 
     def _start(scenario: Scenario | None = None, **kwargs: Any) -> SimulatorServer:
-        kwargs.setdefault("schema", SCHEMA_PATH)
         kwargs.setdefault("support_ids", False)
-        server = SimulatorServer(scenario or company(), **kwargs)
-        servers.append(server)
-        return server
+        return simulator(scenario or company(), **kwargs)
 
-    yield _start
-    for server in servers:
-        server.close()
+    return _start
 
 
 @pytest.fixture
@@ -781,7 +770,7 @@ def test_request_log(sim: SimulatorServer) -> None:
     assert first.functions == ("readByName", "readByQuery") and first.writes == ()
     assert second.writes == ("create_supdocfolder", "delete_supdocfolder")
     assert (third.auth_kind, third.functions, third.http_status) == ("none", (), 200)
-    schema().assertValid(parse(first.raw))
+    sage_schema().assertValid(parse(first.raw))
     assert USER_SECRET.encode() in first.raw and USER_SECRET not in repr(first)
     sim.log.clear()
     assert sim.log.count == 0

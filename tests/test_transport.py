@@ -27,7 +27,7 @@ import urllib3
 from lxml import etree
 from lxml.builder import E
 
-from conftest import UNRESOLVABLE_HOST
+from conftest import SENDER_PASSWORD, SHORT_TIMEOUTS, UNRESOLVABLE_HOST, USER_PASSWORD, requests_logged
 from pytest_pex_intacct.intacct.client import IntacctClient
 from pytest_pex_intacct.intacct.envelope import LoginCredentials, SenderCredentials
 from pytest_pex_intacct.intacct.errors import (
@@ -46,10 +46,9 @@ from pytest_pex_intacct.intacct.wire import HttpReply
 from pytest_pex_intacct.simulator import SimulatorServer, connection_faults, fault_wire, faults
 from pytest_pex_intacct.simulator.responses import status_only_failure
 
-TIMEOUTS = Timeouts(connect_seconds=1, read_seconds=1, total_seconds=3)
 RETRY = RetryPolicy(backoff_seconds=0.01)
-SENDER = SenderCredentials("PEX MPP", "sim-sender-password")
-LOGIN = LoginCredentials("pex_connector", "ACME", "sim-user-password")
+SENDER = SenderCredentials("PEX MPP", SENDER_PASSWORD)
+LOGIN = LoginCredentials("pex_connector", "ACME", USER_PASSWORD)
 READS: list[IntacctFunction] = [
     ReadByName("user", "USERINFO", ("pex_connector",)),
     Query("gl", "GLACCOUNT", ("RECORDNO", "NORMALBALANCE"), (("TITLE", "PEX GL Account"),), case_insensitive=True),
@@ -58,14 +57,14 @@ WRITE: list[IntacctFunction] = [CreateSupdoc("probe-create-attachment", "PEX acc
 MB = 1024 * 1024
 
 
-def never_hangs_bound(timeouts: Timeouts = TIMEOUTS, retry: RetryPolicy = RETRY) -> float:
+def never_hangs_bound(timeouts: Timeouts = SHORT_TIMEOUTS, retry: RetryPolicy = RETRY) -> float:
     """The longest a call may take: the total budget, one more connect and read wait, every backoff, slack."""
     backoff = sum(retry.delay(attempt) for attempt in range(1, retry.attempts + 1))
     return timeouts.total_seconds + timeouts.connect_seconds + timeouts.read_seconds + backoff + 1.5
 
 
 def client_for(url: str, **transport: Any) -> IntacctClient:
-    transport.setdefault("timeouts", TIMEOUTS)
+    transport.setdefault("timeouts", SHORT_TIMEOUTS)
     transport.setdefault("retry", RETRY)
     return IntacctClient(url, SENDER, HttpTransport(**transport))
 
@@ -101,15 +100,6 @@ def assert_explains(error: IntacctError) -> None:
     assert "not the company's setup" in message, message
     assert "run again later" in message, message
     assert repr(error) == f"{type(error).__name__}({message!r})"
-
-
-def requests_logged(server: SimulatorServer, expected: int) -> int:
-    """The gateway's count once in-flight exchanges end (a delayed one is logged when it finishes)."""
-    server.close()
-    deadline = time.monotonic() + 3
-    while server.log.count < expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return server.log.count
 
 
 @pytest.fixture
@@ -185,7 +175,7 @@ def test_connect_timeout_mapping_with_an_adapter_stub() -> None:
 
 
 def test_read_timeout_is_retried_within_the_total_time(gateway: SimulatorServer) -> None:
-    gateway.inject(connection_faults.Delay(seconds=TIMEOUTS.read_seconds + 1), times=None)
+    gateway.inject(connection_faults.Delay(seconds=SHORT_TIMEOUTS.read_seconds + 1), times=None)
     client = client_for(gateway.url)
     fails_with(TransportError, client, "accepted the connection but sent no answer within")
     assert 2 <= client.transport.requests_sent <= RETRY.attempts
@@ -194,18 +184,18 @@ def test_read_timeout_is_retried_within_the_total_time(gateway: SimulatorServer)
 
 def test_slow_body_is_cut_at_the_total_deadline(gateway: SimulatorServer) -> None:
     # Each 64-byte piece arrives well within the read timeout; only the total deadline can stop it.
-    gateway.inject(connection_faults.SlowBody(pause=TIMEOUTS.read_seconds / 2, chunk_size=64), times=None)
+    gateway.inject(connection_faults.SlowBody(pause=SHORT_TIMEOUTS.read_seconds / 2, chunk_size=64), times=None)
     fails_with(
         TransportError,
         client_for(gateway.url),
         "was still sending its answer when the time limit ran out",
-        bound=TIMEOUTS.total_seconds + 1,
+        bound=SHORT_TIMEOUTS.total_seconds + 1,
     )
     assert gateway.log.count == 1
 
 
 def test_stalled_body_hits_the_read_timeout(gateway: SimulatorServer) -> None:
-    gateway.inject(connection_faults.SlowBody(pause=TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
+    gateway.inject(connection_faults.SlowBody(pause=SHORT_TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
     client = client_for(gateway.url)
     fails_with(TransportError, client, "no answer from Intacct at 127.0.0.1")
     assert 2 <= client.transport.requests_sent <= RETRY.attempts
@@ -521,7 +511,7 @@ def test_chunked_gzip_answer_is_read_whole(chunked_gzip_url: str) -> None:
         faults.RateLimited(),
         connection_faults.DropConnection(),
         connection_faults.ResetMidResponse(),
-        connection_faults.Delay(seconds=TIMEOUTS.read_seconds + 1),
+        connection_faults.Delay(seconds=SHORT_TIMEOUTS.read_seconds + 1),
     ],
     ids=["503", "500", "429", "drop", "reset", "read-timeout"],
 )
@@ -529,7 +519,7 @@ def test_a_write_is_sent_exactly_once_whatever_the_fault(gateway: SimulatorServe
     gateway.inject(fault, times=None)
     client = client_for(gateway.url)
     outcome, elapsed = attempt(client, WRITE, allow_writes=True)
-    assert elapsed < TIMEOUTS.total_seconds + 1
+    assert elapsed < SHORT_TIMEOUTS.total_seconds + 1
     assert client.transport.requests_sent == 1
     assert requests_logged(gateway, 1) == 1
     assert gateway.log.records[0].writes == ("create_supdoc",)
@@ -602,7 +592,7 @@ def test_an_intacct_endpoint_still_uses_the_proxy_from_the_environment(
     adapter = _RecordingAdapter()
     session = requests.Session()
     session.mount("https://", adapter)
-    transport = HttpTransport(session, TIMEOUTS, RetryPolicy(attempts=1))
+    transport = HttpTransport(session, SHORT_TIMEOUTS, RetryPolicy(attempts=1))
     transport.post("https://api.intacct.com/ia/xml/xmlgw.phtml", b"<request/>")
     # A corporate proxy for HTTPS stays in use (requests tunnels through it with CONNECT).
     key = "https" if variable == "https_proxy" else "all"

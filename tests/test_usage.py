@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from conftest import ALL_IDS, DEMO_CASSETTES, REPO, SENDER_PASSWORD, USER_PASSWORD
+
 GOOD_SIGNOFF = "--intacct-signoff=Dana Smith <dana@pex.example>"
 
 
@@ -44,10 +46,10 @@ def test_company_collects_exactly_the_bundled_checks(
     pytester.makeini("[pytest]\ntestpaths = elsewhere\npython_files = check_*.py\n")
     result = pytester.runpytest("--intacct-company=ACME", "--collect-only", "-q", "-p", "no:cacheprovider")
     lines = [line for line in result.stdout.lines if "::" in line]
-    assert len(lines) == 12
+    assert len(lines) == len(ALL_IDS)
     assert not any("test_unrelated" in line for line in lines)
-    assert "[STEP1-ATTACHMENT-NUMBERING]" in lines[0]
-    assert "[UDD-READ]" in lines[-1]
+    for line, requirement_id in zip(lines, ALL_IDS, strict=True):
+        assert f"[{requirement_id}]" in line, "collected in the catalogue's order"
 
 
 def test_an_empty_company_variable_changes_nothing(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -64,7 +66,7 @@ def test_explicit_paths_are_ignored_and_said_so(pytester: pytest.Pytester, monke
     # In a subprocess: in-process pytester would warn that the plugin was imported before rewriting.
     result = pytester.runpytest_subprocess("test_mine.py", "--intacct-mode=replay", "--collect-only", "-W", "error")
     assert result.ret == 0
-    assert len([line for line in result.stdout.lines if "<Function" in line]) == 12
+    assert len([line for line in result.stdout.lines if "<Function" in line]) == len(ALL_IDS)
     result.stdout.fnmatch_lines(["*--intacct-company runs only the bundled checks; ignoring test_mine.py*"])
 
 
@@ -90,7 +92,7 @@ def test_a_project_ini_cannot_hide_the_bundled_checks(
     )
     result = pytester.runpytest_subprocess("--intacct-mode=replay", "--collect-only", "-q")
     assert result.ret == 0
-    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+    assert len([line for line in result.stdout.lines if "::" in line]) == len(ALL_IDS)
 
 
 @pytest.mark.parametrize(
@@ -124,8 +126,8 @@ def test_empty_variables_fall_back_to_the_defaults(pytester: pytest.Pytester, mo
     for name in ("INTACCT_ENDPOINT_URL", "INTACCT_USER_ID", "INTACCT_SENDER_ID"):
         monkeypatch.setenv(name, "")
     monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
-    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
-    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", SENDER_PASSWORD)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", USER_PASSWORD)
     result = pytester.runpytest_subprocess("--collect-only")
     assert result.ret == 0
     result.stdout.fnmatch_lines(
@@ -144,7 +146,7 @@ def test_a_bad_variable_is_named_in_the_message(pytester: pytest.Pytester, monke
 def test_a_relative_cassette_directory_is_relative_to_where_pytest_runs(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cassettes = Path(__file__).resolve().parents[1] / "cassettes"
+    cassettes = DEMO_CASSETTES
     subdirectory = pytester.mkdir("sub")
     monkeypatch.chdir(subdirectory)
     relative = os.path.relpath(cassettes, subdirectory)
@@ -160,7 +162,7 @@ def test_company_from_the_environment_activates_the_checks(
 ) -> None:
     monkeypatch.setenv("INTACCT_COMPANY_ID", "ACME")
     result = pytester.runpytest("--intacct-mode=replay", "--collect-only", "-q", "-p", "no:cacheprovider")
-    assert len([line for line in result.stdout.lines if "::" in line]) == 12
+    assert len([line for line in result.stdout.lines if "::" in line]) == len(ALL_IDS)
 
 
 @pytest.mark.parametrize(
@@ -234,8 +236,8 @@ def test_bad_input_is_a_one_line_usage_error_before_any_traffic(
     message: str,
 ) -> None:
     server = simulator("ready")
-    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
-    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", SENDER_PASSWORD)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", USER_PASSWORD)
     for name, value in environment.items():
         if value is None:
             monkeypatch.delenv(name, raising=False)
@@ -275,8 +277,8 @@ def test_environment_fallbacks_are_used(
     monkeypatch.setenv("INTACCT_ENDPOINT_URL", server.url)
     monkeypatch.setenv("INTACCT_SENDER_ID", "PEX MPP")
     monkeypatch.setenv("INTACCT_USER_ID", "pex_connector")
-    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", "sim-sender-password")
-    monkeypatch.setenv("INTACCT_USER_PASSWORD", "sim-user-password")
+    monkeypatch.setenv("INTACCT_SENDER_PASSWORD", SENDER_PASSWORD)
+    monkeypatch.setenv("INTACCT_USER_PASSWORD", USER_PASSWORD)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*pex-intacct: company ACME, user pex_connector, sender ID 'PEX MPP', mode live*"])
     assert server.log.count == 1
@@ -302,12 +304,11 @@ def test_a_replay_from_the_checkout_never_loads_the_http_stack() -> None:
     import subprocess
     import sys
 
-    repo = Path(__file__).resolve().parents[1]
     env = {key: value for key, value in os.environ.items() if not key.startswith("INTACCT_")}
     process = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "pytest", "--intacct-company=demo-ready", "--intacct-mode=replay",
          "-p", "no:cacheprovider", "-q"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert process.returncode == 0, process.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in process.stderr.splitlines() if "|" in line}

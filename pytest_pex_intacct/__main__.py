@@ -1,4 +1,5 @@
-"""``python -m pytest_pex_intacct``: check a report, or make the key pair that signs reports.
+"""``pex-intacct`` (or ``python -m pytest_pex_intacct``): check a report, make the key pair that signs
+reports, serve a simulated company, or record the demo companies again.
 
 ``verify REPORT.html|RESULTS.json [--public-key PUB]``: exit 0 when the report (or results
 document) is untouched (and, with ``--public-key``, signed by that key), 1 with one line per
@@ -7,6 +8,9 @@ report, a fleet report included) or an HMAC-signed report checked without ``PEX_
 
 ``keygen PATH``: write a new Ed25519 private key to PATH (PEM, mode 0600) and its public key to
 PATH.pub; never overwrites. Exit 0, or 2 with one line when either file exists or cannot be written.
+
+``simulator …`` and ``demos …``: the loopback simulator of Intacct's XML gateway and the demo recorder
+(``python -m pytest_pex_intacct.simulator`` and ``… .simulator.demos``), with their own ``--help``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-USAGE = "usage: python -m pytest_pex_intacct verify REPORT.html|RESULTS.json [--public-key PUB] | keygen PATH"
+USAGE = (
+    "usage: pex-intacct verify REPORT.html|RESULTS.json [--public-key PUB] | keygen PATH | simulator … | demos …"
+    " (also: python -m pytest_pex_intacct …)"
+)
 HELP = f"""{USAGE}
   verify REPORT.html|RESULTS.json [--public-key PUB]
       check a report against its embedded results, or a results document (--intacct-json) against
@@ -25,7 +32,12 @@ HELP = f"""{USAGE}
       signing key needed; with --public-key it must also carry a valid Ed25519 signature by that key
   keygen PATH
       write a new Ed25519 key pair: PATH (private, PEM, mode 0600; set PEX_INTACCT_SIGNING_KEY_FILE to
-      it to sign reports) and PATH.pub (public: give it to whoever checks reports); never overwrites"""
+      it to sign reports) and PATH.pub (public: give it to whoever checks reports); never overwrites
+  simulator SCENARIO | --company ID=SCENARIO …
+      serve a simulated Intacct company (or several) on loopback and print the command to check it
+      (pex-intacct simulator --help)
+  demos [--cassettes DIR]
+      record the bundled demo companies again from the simulator (pex-intacct demos --help)"""
 
 
 def _usage_error(arguments: Sequence[str]) -> int:
@@ -53,6 +65,15 @@ def _keygen(path: Path) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    # The simulator and the demo recorder parse their own arguments (and their own --help).
+    if arguments and arguments[0] == "simulator":
+        from .simulator.__main__ import main as simulator
+
+        return simulator(arguments[1:])
+    if arguments and arguments[0] == "demos":
+        from .simulator.demos import main as demos
+
+        return demos(arguments[1:])
     if any(argument in ("-h", "--help") for argument in arguments):
         print(HELP)
         return 0

@@ -166,13 +166,16 @@ def _refuse_checks_options_without_a_company(config: pytest.Config) -> None:
 def _collect_only_the_bundled_checks(config: pytest.Config) -> tuple[str, ...]:
     """Exactly the bundled checks, from any directory; returns the arguments that were set aside.
 
-    Node ids and paths inside the bundled checks are kept (to run some of them); anything else,
-    like the project's own tests, testpaths and python_files patterns, does not apply.
+    Node ids and paths inside the bundled checks are kept (to run some of them), also as
+    ``--collect-only`` prints them outside the checkout (``test_step3_user.py::test_user_has_email[…]``);
+    anything else, like the project's own tests, testpaths and python_files patterns, does not apply.
     """
     checks_dir = Path(__file__).resolve().parent / "checks"
     given = list(config.args) if config.args_source == pytest.Config.ArgsSource.ARGS else []
-    if given and all(_inside(config.invocation_params.dir, argument, checks_dir) for argument in given):
+    selected = [_bundled_check(config.invocation_params.dir, argument, checks_dir) for argument in given]
+    if given and all(argument is not None for argument in selected):
         ignored: tuple[str, ...] = ()
+        config.args[:] = [argument for argument in selected if argument is not None]
     else:
         ignored = tuple(given)
         config.args[:] = [CHECKS_PACKAGE]
@@ -183,10 +186,18 @@ def _collect_only_the_bundled_checks(config: pytest.Config) -> tuple[str, ...]:
     return ignored
 
 
-def _inside(invocation_dir: Path, argument: str, directory: Path) -> bool:
-    path = Path(argument.split("::", 1)[0])
+def _bundled_check(invocation_dir: Path, argument: str, directory: Path) -> str | None:
+    """The argument as a path or node id of the bundled checks, or None when it names something else."""
+    path_text, separator, rest = argument.partition("::")
+    path = Path(path_text)
     resolved = (path if path.is_absolute() else invocation_dir / path).resolve()
-    return resolved == directory or directory in resolved.parents
+    if resolved == directory or directory in resolved.parents:
+        return argument
+    # As --collect-only prints it from outside the checkout: relative to the checks' own folder.
+    in_checks = (directory / path).resolve()
+    if not path.is_absolute() and not resolved.exists() and in_checks.is_file() and directory in in_checks.parents:
+        return f"{in_checks}{separator}{rest}"
+    return None
 
 
 def settings_of(config: pytest.Config) -> Settings:

@@ -27,6 +27,18 @@ class Mode(StrEnum):
 
 MODES = tuple(Mode)
 
+
+class RecordMode(StrEnum):
+    """What a record run does with an existing recording (named after pytest-recording's record modes)."""
+
+    # Record only where there is no recording yet: an existing one is never replaced silently.
+    ONCE = "once"
+    # Replace the existing recording, and say so.
+    REWRITE = "rewrite"
+
+
+RECORD_MODES = tuple(RecordMode)
+
 ENV_COMPANY = "INTACCT_COMPANY_ID"
 ENV_SENDER_PASSWORD = "INTACCT_SENDER_PASSWORD"
 ENV_USER_PASSWORD = "INTACCT_USER_PASSWORD"

@@ -34,6 +34,7 @@ from .validation import (
     valid_gl_account,
     valid_json_path,
     valid_mode,
+    valid_record_mode,
     valid_sender_id,
     valid_shard,
     valid_signoff,
@@ -58,6 +59,15 @@ MODE = Option(
     metavar="{live,record,replay}",
     default="live",
     validate=valid_mode,
+)
+RECORD_MODE = Option(
+    "--intacct-record-mode",
+    "record_mode",
+    "with --intacct-mode=record, what to do when the company already has a recording: once (default: "
+    "refuse, so no recording is ever replaced silently) or rewrite (replace it, and say so)",
+    metavar="{once,rewrite}",
+    default="once",
+    validate=valid_record_mode,
 )
 CASSETTES = Option(
     "--intacct-cassettes",
@@ -147,6 +157,7 @@ OPTIONS: tuple[Option, ...] = (
         validate=valid_attested,
     ),
     MODE,
+    RECORD_MODE,
     CASSETTES,
     Option(
         "--intacct-signoff",

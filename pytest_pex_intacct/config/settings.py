@@ -26,12 +26,13 @@ from .option import (
     Given,
     Mode,
     Option,
+    RecordMode,
     SettingsError,
     Shard,
     SignOff,
     sendable,
 )
-from .options import CASSETTES, COMPANY, FLEET, FLEET_ONLY, MODE, OPTIONS, RECORDED
+from .options import CASSETTES, COMPANY, FLEET, FLEET_ONLY, MODE, OPTIONS, RECORD_MODE, RECORDED
 
 
 class Recordings(Protocol):
@@ -62,6 +63,9 @@ class Settings:
     cassette_dir: Path
     udd: bool = False
     write_probe: bool = False
+    record_mode: RecordMode = RecordMode.ONCE
+    # A record run that replaces the company's existing recording (said when it ends).
+    replacing: bool = False
     attested: tuple[str, ...] = ()
     signoff: SignOff | None = None
     ticket: str | None = None
@@ -206,9 +210,25 @@ def resolve_settings(
         )
     if mode == Mode.RECORD:
         ensure_writable_directory(settings.cassette_dir, CASSETTES.flag)
+        settings = _over_an_existing_recording(settings)
+    elif (label := _explicit(RECORD_MODE, raw, environ)) is not None:
+        raise SettingsError(f"{label} applies only to --intacct-mode=record; leave it out")
     if settings.json_path is not None:
         _check_json_path(settings.json_path)
     return _with_passwords(settings, environ)
+
+
+def _over_an_existing_recording(settings: Settings) -> Settings:
+    """A record run never replaces a recording silently: it is refused, or (rewrite) said when it ends."""
+    path = settings.cassette_path
+    if not path.exists():
+        return settings
+    if settings.record_mode == RecordMode.REWRITE:
+        return replace(settings, replacing=True)
+    raise SettingsError(
+        f"--intacct-mode=record: {path} already holds a recording of company {settings.company_id}; to replace "
+        f"it, add {RECORD_MODE.flag}={RecordMode.REWRITE}; to keep it, record elsewhere with {CASSETTES.flag}=DIR"
+    )
 
 
 def _as_recorded(

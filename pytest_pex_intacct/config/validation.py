@@ -17,8 +17,10 @@ from .option import (
     DEFAULT_USER,
     MAX_CONCURRENCY,
     MODES,
+    RECORD_MODES,
     Given,
     Mode,
+    RecordMode,
     SettingsError,
     Shard,
     SignOff,
@@ -82,6 +84,12 @@ def valid_mode(given: Given) -> Mode:
     if given.value not in MODES:
         raise SettingsError(f"{given.label} {given.value!r} is not one of {', '.join(MODES)}")
     return Mode(given.value)
+
+
+def valid_record_mode(given: Given) -> RecordMode:
+    if given.value not in RECORD_MODES:
+        raise SettingsError(f"{given.label} {given.value!r} is not one of {', '.join(RECORD_MODES)}")
+    return RecordMode(given.value)
 
 
 def valid_cassettes(given: Given) -> str:

@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from .. import __version__
-from ..config.option import ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Option, SettingsError
-from ..config.options import CASSETTES, OPTIONS, RECORDED
+from ..config.option import ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Option, RecordMode, SettingsError
+from ..config.options import CASSETTES, OPTIONS, RECORD_MODE, RECORDED
 from ..verdict import utc_text
 
 if TYPE_CHECKING:
@@ -161,7 +161,8 @@ def rerecord_command(settings: Settings) -> str:
         # A recording holds the answers of the endpoint it was made against: re-record against that one.
         if option.recorded_as or option.field == "endpoint":
             words += option.words(getattr(settings, option.field))
-    words.append(f"{CASSETTES.flag}={settings.cassette_dir}")
+    # It replaces the recording there: an explicit choice, never a silent one.
+    words += [f"{RECORD_MODE.flag}={RecordMode.REWRITE}", f"{CASSETTES.flag}={settings.cassette_dir}"]
     return f"{_command(words)} (with {ENV_SENDER_PASSWORD} and {ENV_USER_PASSWORD} set)"
 
 

@@ -143,7 +143,8 @@ class AcceptanceRun:
         started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
         # Under xdist a worker records, so the controller judges by the file itself.
         if path.is_file() and path.stat().st_mtime >= started - 1:
-            return f"cassette written to {path}"
+            replaced = " (it replaced the recording that was there, as --intacct-record-mode=rewrite asked)"
+            return f"cassette written to {path}" + (replaced if self.settings.replacing else "")
         return f"cassette not written ({path} was left as it was; the errors above say why)"
 
 

@@ -227,10 +227,13 @@ class FleetRun:
         written: list[str] = []
         kept: list[str] = []
         for company in self.documents:
-            path = self.fleet.company(company).cassette_path
+            settings = self.fleet.company(company)
+            path = settings.cassette_path
             # Under xdist a worker records, so the controller judges by the files themselves.
             fresh = path.is_file() and path.stat().st_mtime >= started - 1
-            (written if fresh else kept).append(path.name)
+            (written if fresh else kept).append(
+                path.name + (" (replacing the earlier one)" if settings.replacing else "")
+            )
         line = f"cassettes written to {self.fleet.companies[0].cassette_dir}: {', '.join(written) or 'none'}"
         if kept:
             line += f"; not written (nothing usable was read; the errors above say why): {', '.join(kept)}"

@@ -126,6 +126,8 @@ def record(demo: Demo, cassettes: Path, schema: str | None) -> int:
             "pytest",
             f"--intacct-company={demo.company_id}",
             "--intacct-mode=record",
+            # The demo recorder exists to record them again.
+            "--intacct-record-mode=rewrite",
             f"--intacct-endpoint={server.url}",
             f"--intacct-cassettes={cassettes}",
             *DEMO_OPTIONS,

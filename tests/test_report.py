@@ -851,7 +851,8 @@ def test_verify_says_in_plain_words_why_it_cannot_read_a_file(
     }
     os_open = os.open
 
-    def refused(path: Any, flags: int, *args: Any) -> int:  # what mode 000 gives (but not to root, who may run this)
+    # What mode 000 gives (but not to root, who may run this suite); verify opens files with os.open.
+    def refused(path: Any, flags: int, *args: Any) -> int:
         if Path(path).name == "locked.html":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return os_open(path, flags, *args)

@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(rest) != 1 or not rest[0].strip() or rest[0].startswith("-") or public_key == Path(""):
         return _usage_error(arguments)
     # Imported here so that --help and usage errors stay instant.
-    from .report.verify import verify_file
+    from .report.verify_command import verify_file
 
     return verify_file(Path(rest[0]), os.environ, out=sys.stdout, err=sys.stderr, public_key_path=public_key)
 

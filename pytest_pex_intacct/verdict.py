@@ -166,7 +166,7 @@ def results_document(
 ) -> dict[str, object]:
     """The stable results document (docs/results-json.md); ``schema`` changes only when a field changes meaning.
 
-    ``signing.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
+    ``report.digests.sign_document`` adds a ``digest`` field (what it covers is documented there) before the
     document is written (``--intacct-json``) or embedded in the HTML report.
     """
     return {

@@ -26,9 +26,17 @@ from conftest import ALL_IDS, DEMO_CASSETTES, scenario_variant
 from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.report import wording as report_wording
 from pytest_pex_intacct.report.digests import SIGNING_KEY_ENV, canonical_json, compute_digest, embedded_json
+from pytest_pex_intacct.report.integrity import (
+    FILE_EDITED,
+    FILE_SIGNATURE_MISMATCH,
+    SIGNATURE_MISMATCH,
+    SIGNATURE_MISSING,
+    WRONG_HMAC,
+)
 from pytest_pex_intacct.report.keys import SIGNING_KEY_FILE_ENV, load_signer
 from pytest_pex_intacct.report.machine_paths import without_machine_paths
 from pytest_pex_intacct.report.page import render_summary
+from pytest_pex_intacct.report.page_parser import parse_page
 from pytest_pex_intacct.report.seal import (
     FILE_DIGEST_PLACEHOLDER,
     FILE_SIGNATURE_PLACEHOLDER,
@@ -37,15 +45,7 @@ from pytest_pex_intacct.report.seal import (
     seal_text,
     unseal_text,
 )
-from pytest_pex_intacct.report.verify import (
-    FILE_EDITED,
-    FILE_SIGNATURE_MISMATCH,
-    NO_RESULTS,
-    SIGNATURE_MISMATCH,
-    SIGNATURE_MISSING,
-    WRONG_HMAC,
-    parse_page,
-)
+from pytest_pex_intacct.report.verify import NO_RESULTS
 from pytest_pex_intacct.run.html_report import HtmlReport, environment_for_report
 from pytest_pex_intacct.simulator import Scenario, raw_scenario
 
@@ -847,14 +847,15 @@ def test_verify_says_in_plain_words_why_it_cannot_read_a_file(
         "nope.html": "verify: no such file: nope.html",
         "binary.html": "verify: binary.html is not UTF-8 text, so not a report file",
     }
-    read_bytes = Path.read_bytes
+    os_open = os.open
 
-    def refused(path: Path) -> bytes:  # what mode 000 gives (but not to root, who may run this suite)
-        if path.name == "locked.html":
+    # What mode 000 gives (but not to root, who may run this suite); verify opens files with os.open.
+    def refused(path: Any, flags: int, *args: Any) -> int:
+        if Path(path).name == "locked.html":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        return read_bytes(path)
+        return os_open(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", refused)
+    monkeypatch.setattr(os, "open", refused)
     Path("locked.html").write_text("<html></html>", encoding="utf-8")
     expected["locked.html"] = "verify: cannot read locked.html: Permission denied"
     for argument, message in expected.items():

@@ -3,7 +3,10 @@ and the public key that checks (``verify --public-key``).
 
 A key's fingerprint is ``sha256:`` and the SHA-256 of its raw 32-byte public key, so a reader can
 tell which key signed. What a signature covers is told in ``digests`` (the results document) and
-``seal`` (the whole report file). Key material never appears in a message or a ``repr``.
+``seal`` (the whole report file). Key material never appears in a message or a ``repr``. Key files are
+read as ``bounded_read`` reads (a regular file of at most ``KEY_SIZE_LIMIT`` bytes: a FIFO or a device
+given by mistake is refused, not waited on), and a private key that group or others may read is used
+with a one-line warning.
 """
 
 from __future__ import annotations
@@ -12,16 +15,23 @@ import base64
 import binascii
 import hashlib
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SIGNING_KEY_FILE_ENV = "PEX_INTACCT_SIGNING_KEY_FILE"
 ED25519 = "ed25519"
+# A PEM Ed25519 key is about 120 bytes: this only keeps a wrong file (or a device) from being read whole.
+KEY_SIZE_LIMIT = 64 * 1024
+KEY_SIZE_WORDS = "64 KB"
+_PUBLIC_KEY_HINT = "pass the PATH.pub file that keygen wrote beside the private key"
 
 
 class SigningKeyError(ValueError):
@@ -52,18 +62,30 @@ def _unusable(path: Path, why: str) -> SigningKeyError:
     )
 
 
-def load_signer(path: Path) -> Signer:
-    """The Ed25519 private key at ``path``; ``SigningKeyError`` (one line, no key material) otherwise."""
+def _warn_on_stderr(line: str) -> None:
+    sys.stderr.write(f"{line}\n")
+
+
+def load_signer(path: Path, warn: Callable[[str], None] = _warn_on_stderr) -> Signer:
+    """The Ed25519 private key at ``path``; ``SigningKeyError`` (one line, no key material) otherwise.
+
+    A key that group or others may read still signs (as before), but ``warn`` says so in one line, as
+    ssh does of a private key file that is too open.
+    """
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
-        data = path.read_bytes()
+        read = read_regular_file(path, KEY_SIZE_LIMIT)
+    except NotARegularFile as error:
+        raise _unusable(path, f"{error.kind}, not a key file") from None
+    except FileTooLarge:
+        raise _unusable(path, f"larger than {KEY_SIZE_WORDS}, far more than a PEM key") from None
     except OSError as error:
         raise _unusable(path, f"cannot read it ({error.strerror or type(error).__name__})") from None
     try:
-        key = load_pem_private_key(data, password=None)
+        key = load_pem_private_key(read.data, password=None)
     except TypeError:
         raise _unusable(path, "the key is encrypted with a passphrase, which the checks cannot prompt for") from None
     except (ValueError, binascii.Error):
@@ -72,6 +94,12 @@ def load_signer(path: Path) -> Signer:
         raise _unusable(path, "a private key of an algorithm this version cannot read, not Ed25519") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise _unusable(path, f"a {type(key).__name__.removesuffix('PrivateKey') or 'non-Ed25519'} key, not Ed25519")
+    # Windows has no such mode bits (its ACLs are not read here).
+    if os.name != "nt" and read.mode & 0o077:
+        warn(
+            f"warning: {SIGNING_KEY_FILE_ENV}={path}: the private key is open to group or others (mode "
+            f"{read.mode:04o}); it signs, but anyone who can read it can sign as PEX: chmod 600 {path}"
+        )
     return Signer(key_fingerprint(key.public_key()), key)
 
 
@@ -90,7 +118,11 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, KEY_SIZE_LIMIT).data
+    except NotARegularFile as error:
+        raise SigningKeyError(f"{path} is {error.kind}, not a public key file; {_PUBLIC_KEY_HINT}") from None
+    except FileTooLarge:
+        raise SigningKeyError(f"{path} is larger than {KEY_SIZE_WORDS}, not a public key; {_PUBLIC_KEY_HINT}") from None
     except OSError as error:
         raise SigningKeyError(f"cannot read the public key {path}: {error.strerror or type(error).__name__}") from None
     try:

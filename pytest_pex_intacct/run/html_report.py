@@ -5,7 +5,7 @@ What the page shows is rendered by ``report/page.py`` from the results document 
 compare. These hooks put that page into pytest-html's summary, give the window the verdict as its
 title, keep pytest's rows (node ids, durations, Skipped/XFailed words, tracebacks with local paths)
 out of the file, strip machine paths from the environment pytest-html collects, and seal the file
-once pytest-html has written it. The digests and the seal are defined in ``report/signing.py``.
+once pytest-html has written it. The digests and the seal are defined in ``report/digests.py`` and ``report/seal.py``.
 """
 
 from __future__ import annotations

@@ -1,3 +1,3 @@
 """pytest-pex-intacct: PEX's Sage Intacct setup guide as executable acceptance checks."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

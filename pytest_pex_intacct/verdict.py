@@ -148,6 +148,22 @@ def utc_text(moment: datetime) -> str:
 SCHEMA_VERSION = 2
 
 
+# A replay of a recording older than this says so beside the verdict: record again before a customer signs.
+STALE_RECORDING_DAYS = 30
+
+
+def recording_age_days(recorded_at: str | None, replayed_at: str) -> int | None:
+    """Whole days between when Intacct was read (a recording's ``recorded_at``) and the replay; None if unknown."""
+    if recorded_at is None:
+        return None
+    try:
+        read = datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+        replayed = datetime.fromisoformat(replayed_at.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max((replayed - read).days, 0)
+
+
 def results_document(
     *,
     company_id: str,
@@ -163,6 +179,7 @@ def results_document(
     cassette: str | None,
     cassette_sha256: str | None = None,
     recorded_at: str | None = None,
+    recording_age_days: int | None = None,
 ) -> dict[str, object]:
     """The stable results document (docs/results-json.md); ``schema`` changes only when a field changes meaning.
 
@@ -184,6 +201,7 @@ def results_document(
         "cassette": cassette,
         "cassette_sha256": cassette_sha256,
         "recorded_at": recorded_at,
+        "recording_age_days": recording_age_days,
         "counts": counts(results),
         "requirements": [result.to_json() for result in results],
     }

@@ -14,7 +14,7 @@ from .markup import RESULTS_ELEMENT_ID, SECTION_ID, escaped, field
 from .seal import file_digest_element, file_signature_element
 from .wording import MODE_WORDS, display_text
 
-VERIFY_COMMAND = "python -m pytest_pex_intacct verify"
+VERIFY_COMMAND = "pex-intacct verify"
 
 
 def signature_of(document: Mapping[str, object]) -> Mapping[str, object] | None:

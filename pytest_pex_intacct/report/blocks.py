@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from ..verdict import ERROR
+from ..verdict import ERROR, STALE_RECORDING_DAYS
 from .markup import SECTION_ID, escaped, field, item_list, prose
 from .wording import (
     attestation_lines,
@@ -37,7 +37,22 @@ def verdict_block(document: Mapping[str, object]) -> str:
         f"{field('span', 'verdict', words.word, 'pex-word')}</h1>"
         f"{field('p', 'verdict-meaning', words.next_step, 'pex-next')}"
         f"{field('p', 'counts', counts_text(document), 'pex-counts')}"
+        f"{_stale_recording(document)}"
         "</header>"
+    )
+
+
+def _stale_recording(document: Mapping[str, object]) -> str:
+    """Beside the verdict: a replay of a recording older than a month shows the company as it was then."""
+    age = document.get("recording_age_days")
+    if document.get("mode") != "replay" or not isinstance(age, int) or age <= STALE_RECORDING_DAYS:
+        return ""
+    return field(
+        "p",
+        "stale-recording",
+        f"This replays a recording made {age} days ago: it shows the company as it was then. Record the "
+        "company again before a customer signs off on it.",
+        "pex-stale",
     )
 
 
@@ -47,8 +62,10 @@ def _when_checked(document: Mapping[str, object]) -> list[str]:
         return [f"<dt>Checked (UTC)</dt><dd>{field('span', 'checked', finished)}</dd>"]
     # A replay judges answers Intacct gave when the recording was made: that is the date that counts.
     recorded = display_text(document.get("recorded_at")) or "not stated in the recording"
+    age = document.get("recording_age_days")
+    aged = f" {field('span', 'recording-age', f'({age} days before this replay)')}" if isinstance(age, int) else ""
     return [
-        f"<dt>Intacct read (UTC)</dt><dd>{field('span', 'recorded-at', recorded)}</dd>",
+        f"<dt>Intacct read (UTC)</dt><dd>{field('span', 'recorded-at', recorded)}{aged}</dd>",
         f"<dt>Replayed (UTC)</dt><dd>{field('span', 'checked', finished)}</dd>",
     ]
 

@@ -13,7 +13,7 @@ import pytest
 from ..config.option import Mode
 from ..config.settings import Settings
 from ..requirements import ATTACHMENT_NUMBERING, Requirement
-from ..verdict import ACCEPTED, MANUAL, RequirementResult, counts, verdict
+from ..verdict import ACCEPTED, MANUAL, STALE_RECORDING_DAYS, RequirementResult, counts, verdict
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
 from .outcomes import CATALOGUE_ORDER, utc_now
 
@@ -137,6 +137,13 @@ class AcceptanceRun:
         terminalreporter.write_line(
             f"pex-intacct verdict for {self.settings.company_id}: {outcome.upper()} ({tally})", bold=True, **markup
         )
+        age = self.document.get("recording_age_days")
+        if isinstance(age, int) and age > STALE_RECORDING_DAYS:
+            write(
+                f"pex-intacct: this replays a recording made {age} days ago ({self.settings.recorded_at}): it shows "
+                "the company as it was then; record it again before a customer signs off",
+                yellow=True,
+            )
 
     def _cassette_line(self) -> str:
         path = self.settings.cassette_path

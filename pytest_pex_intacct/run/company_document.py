@@ -16,7 +16,14 @@ from ..config.option import Mode
 from ..config.settings import Settings
 from ..report.keys import Signer
 from ..requirements import UDD_READ
-from ..verdict import NOT_SELECTED, STOPPED_EARLY, RequirementResult, complete, results_document
+from ..verdict import (
+    NOT_SELECTED,
+    STOPPED_EARLY,
+    RequirementResult,
+    complete,
+    recording_age_days,
+    results_document,
+)
 from .outcomes import utc_now
 
 
@@ -49,6 +56,7 @@ def company_document(
     from ..report.machine_paths import without_machine_paths
     from .html_report import collected_environment
 
+    replay = settings.mode == Mode.REPLAY
     unsigned = results_document(
         company_id=settings.company_id,
         mode=settings.mode,
@@ -67,7 +75,8 @@ def company_document(
         # Hashed after the run: in record mode this is the file just written.
         cassette_sha256=file_sha256(settings.cassette_path) if settings.mode != Mode.LIVE else None,
         # A replay judges answers read when the recording was made, not at the time of the replay.
-        recorded_at=settings.recorded_at if settings.mode == Mode.REPLAY else None,
+        recorded_at=settings.recorded_at if replay else None,
+        recording_age_days=recording_age_days(settings.recorded_at, started_at) if replay else None,
     )
     environment = collected_environment(config)
     if environment is not None:

@@ -97,6 +97,11 @@ MATRIX = {
     "slow-body": Row(
         connection_faults.SlowBody(pause=0.5, chunk_size=64), "still sending its answer when the time limit", (1, 1)
     ),
+    # Issue 18: a head dripped within the read timeout is ended by the total time limit, not by the gateway.
+    "slow-headers": Row(
+        connection_faults.SlowHeaders(pause=0.5), "time limit ran out before 127.0.0.1 had sent its status line", (1, 1)
+    ),
+    "huge-headers": Row(faults.HugeHeaders(), "KB of HTTP headers; refused", (1, 1)),
     "reset-mid-response": Row(
         connection_faults.ResetMidResponse(), "reset or closed before the whole answer", (2, ATTEMPTS)
     ),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -20,6 +22,7 @@ from lxml.builder import E
 
 from conftest import REPO, SCHEMA_PATH, sage_schema
 from pytest_pex_intacct.simulator import (
+    GATEWAY_PATH,
     Scenario,
     ScenarioError,
     SimulatorServer,
@@ -875,6 +878,49 @@ def test_slow_body_arrives_intact(sim: SimulatorServer) -> None:
     sim.inject(connection_faults.SlowBody(pause=0.01, chunk_size=512))
     root = parse(post(sim, envelope(read_user())).content)
     assert result(root).findtext("status") == "success"
+
+
+def test_slow_headers_drip_the_status_line(sim: SimulatorServer) -> None:
+    sim.inject(connection_faults.SlowHeaders(pause=0.5, chunk_size=1))
+    body = envelope(read_user())
+    request = b"POST %s HTTP/1.1\r\nHost: sim\r\nContent-Length: %d\r\n\r\n" % (GATEWAY_PATH.encode(), len(body))
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as client:
+        client.sendall(request + body)
+        first = client.recv(1024)
+    assert first == b"H", "one byte, then a pause"
+    # Logged before its first byte left, as every answer is.
+    assert sim.log.records[-1].http_status == 200
+
+
+def test_a_client_resetting_between_requests_is_no_simulator_error(
+    sim: SimulatorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    body = envelope(read_user())
+    request = b"POST %s HTTP/1.1\r\nHost: sim\r\nContent-Length: %d\r\n\r\n" % (GATEWAY_PATH.encode(), len(body))
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=5) as client:
+        client.sendall(request + body)
+        assert client.recv(16).startswith(b"HTTP/1.1 200")
+        time.sleep(0.2)
+        # Closed with the rest of the answer unread and linger 0: a reset, while the handler waits for more.
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.3)
+    assert post(sim, body).status_code == 200
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_slow_headers_then_the_whole_answer(sim: SimulatorServer) -> None:
+    sim.inject(connection_faults.SlowHeaders(pause=0.01, chunk_size=16))
+    response = post(sim, envelope(read_user()))
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/xml; charset=UTF-8"
+    assert result(parse(response.content)).findtext("status") == "success"
+
+
+def test_huge_headers_stay_inside_http_client_limits(sim: SimulatorServer) -> None:
+    sim.inject(faults.HugeHeaders())
+    response = post(sim, envelope(read_user()))
+    fillers = [name for name in response.headers if name.startswith("X-Filler-")]
+    assert len(fillers) == 90 and {len(response.headers[name]) for name in fillers} == {60 * 1024}
+    assert result(parse(response.content)).findtext("status") == "success"
 
 
 def test_delay_trips_timeout(sim: SimulatorServer) -> None:

@@ -19,7 +19,7 @@ import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
@@ -55,6 +55,7 @@ READS: list[IntacctFunction] = [
 ]
 WRITE: list[IntacctFunction] = [CreateSupdoc("probe-create-attachment", "PEX acceptance probe test", "PEX probe")]
 MB = 1024 * 1024
+T = TypeVar("T")
 
 
 def never_hangs_bound(timeouts: Timeouts = SHORT_TIMEOUTS, retry: RetryPolicy = RETRY) -> float:
@@ -91,6 +92,30 @@ def fails_with(
     for needle in needles:
         assert needle in outcome.message, outcome.message
     return outcome
+
+
+def finished_within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``'s result; run in a thread, so that a call that never ends fails the test instead of hanging it.
+
+    A call left running ends when the test's simulator closes (which aborts its connections).
+    """
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(call())
+        except BaseException as error:
+            errors.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=seconds)
+    if worker.is_alive():
+        pytest.fail(f"still running after {seconds:.1f} s: nothing bounds the exchange")
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def assert_explains(error: IntacctError) -> None:
@@ -194,6 +219,42 @@ def test_slow_body_is_cut_at_the_total_deadline(gateway: SimulatorServer) -> Non
     assert gateway.log.count == 1
 
 
+def test_status_line_and_headers_dripped_a_byte_a_second_end_at_the_total_deadline(
+    gateway: SimulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 18: each byte comes well within the read timeout, so only a limit on the whole exchange
+    # (connect, send, status line, headers, body) can end it; unbounded, it would take minutes.
+    monkeypatch.setenv(TIMEOUTS_ENVIRONMENT_VARIABLE, "1,2,5")
+    timeouts = Timeouts.from_environment()
+    gateway.inject(connection_faults.SlowHeaders(pause=1.0, chunk_size=1), times=None)
+    client = IntacctClient(gateway.url, SENDER, HttpTransport(retry=RETRY))
+    outcome, _ = finished_within(never_hangs_bound(timeouts), lambda: attempt(client))
+    assert isinstance(outcome, TransportError), outcome
+    assert_explains(outcome)
+    assert "the time limit ran out before 127.0.0.1 had sent its status line and headers" in outcome.message
+    assert "after 1 attempt(s) within 5 s" in outcome.message
+    assert gateway.log.count == 1
+
+
+def test_a_kept_alive_connection_dripping_its_head_is_cut_as_well(gateway: SimulatorServer) -> None:
+    # The second request goes over the connection the first one opened and left open.
+    gateway.inject(fault_wire.NoFault(), times=1)
+    gateway.inject(connection_faults.SlowHeaders(pause=TIMEOUTS.read_seconds / 2, chunk_size=1), times=None)
+    client = client_for(gateway.url)
+    first, _ = attempt(client)
+    assert isinstance(first, Response) and first.authenticated, first
+    second, _ = finished_within(never_hangs_bound(), lambda: attempt(client))
+    assert isinstance(second, TransportError), second
+    assert "the time limit ran out before 127.0.0.1 had sent its status line and headers" in second.message
+    assert gateway.log.count == 2
+
+
+def test_a_dripped_head_that_ends_in_time_is_an_answer(gateway: SimulatorServer) -> None:
+    gateway.inject(connection_faults.SlowHeaders(pause=0.01, chunk_size=8), times=None)
+    response, _ = attempt(client_for(gateway.url))
+    assert isinstance(response, Response) and response.authenticated, response
+
+
 def test_stalled_body_hits_the_read_timeout(gateway: SimulatorServer) -> None:
     gateway.inject(connection_faults.SlowBody(pause=SHORT_TIMEOUTS.read_seconds * 2, chunk_size=64), times=None)
     client = client_for(gateway.url)
@@ -283,6 +344,39 @@ def test_retry_after_beyond_the_total_time_gives_up_at_once() -> None:
     assert isinstance(response, Response) and response.http_status == 429
     assert slept == [] and stub_calls(client) == 1
     assert elapsed < 1
+
+
+@pytest.mark.parametrize("retry_after", ["\u00b2", "\u0661", "1.5", "-1", "Wed, 21 Oct 2015 07:28:00 GMT", ""])
+def test_a_retry_after_that_is_not_ascii_digits_is_ignored(retry_after: str) -> None:
+    # str.isdigit() (and int()) accept superscripts and other scripts' digits; a header is read in ASCII only.
+    slept: list[float] = []
+    client = stub_client(rate_limited(retry_after), sleep=slept.append)
+    response, _ = attempt(client)
+    assert isinstance(response, Response) and response.control_errors[0].errorno == "GW-0010"
+    assert slept == [RETRY.delay(attempt) for attempt in range(1, RETRY.attempts)], "the default backoff"
+
+
+def test_a_retry_after_of_thousands_of_digits_gives_up_at_once() -> None:
+    # int() refuses strings of over 4300 digits: a number this long is simply more than any time limit.
+    slept: list[float] = []
+    client = stub_client(rate_limited("9" * 5000), sleep=slept.append)
+    response, _ = attempt(client)
+    assert isinstance(response, Response) and response.http_status == 429
+    assert slept == [] and stub_calls(client) == 1
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "\u0661", "12abc", "-1", "1e3", ""])
+def test_a_content_length_that_is_not_ascii_digits_is_a_protocol_error_naming_it(length: str) -> None:
+    body = status_only_failure("XL03000006", "x")
+    client = stub_client(lambda request: canned(200, body, {"Content-Type": "text/xml", "Content-Length": length}))
+    fails_with(ProtocolError, client, "Content-Length", repr(length), bound=1)
+    assert stub_calls(client) == 1
+
+
+def test_a_content_length_of_thousands_of_digits_is_refused_unread() -> None:
+    client = stub_client(lambda request: canned(200, b"<response/>", {"Content-Length": "9" * 5000}))
+    fails_with(TransportError, client, "refused unread", bound=1)
+    assert stub_calls(client) == 1
 
 
 # --- busy or off-line inside an HTTP 200 body ------------------------------------------------------------
@@ -437,6 +531,31 @@ def test_100_mb_body_is_refused_with_bounded_memory(gateway: SimulatorServer, de
     assert peak < MAX_RESPONSE_BYTES + 16 * MB < 100 * MB, f"peak {peak / MB:.0f} MB"
     assert "refused" in error.message
     assert gateway.log.count == 1, "an oversized body is not retried"
+
+
+def test_a_huge_header_block_is_refused_with_bounded_memory(gateway: SimulatorServer) -> None:
+    # 90 lines of 60 KiB: within what http.client itself accepts, far beyond any real gateway's headers.
+    gateway.inject(faults.HugeHeaders(count=90, value_bytes=60 * 1024), times=None)
+    client = client_for(gateway.url)
+    tracemalloc.start()
+    try:
+        fails_with(TransportError, client, "KB of HTTP headers; refused (limit 64 KB)", bound=5)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * MB, f"peak {peak / MB:.0f} MB"
+    assert gateway.log.count == 1, "a huge header block is not retried"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [faults.HugeHeaders(count=150, value_bytes=16), faults.HugeHeaders(count=1, value_bytes=100 * 1024)],
+    ids=["more-than-100-lines", "a-line-over-64-KiB"],
+)
+def test_headers_beyond_http_client_limits_are_refused_and_named(gateway: SimulatorServer, fault: faults.Fault) -> None:
+    gateway.inject(fault, times=None)
+    fails_with(TransportError, client_for(gateway.url), "status line or headers beyond", bound=5)
+    assert gateway.log.count == 1, "not retried"
 
 
 def test_gzip_bomb_is_refused_after_decoding_with_bounded_memory() -> None:

@@ -3,10 +3,11 @@
 Transient faults (connection errors, HTTP 5xx other than 524, HTTP 429 / ``GW-0010``, busy or off-line
 errors inside an HTTP 200 body) are retried
 with backoff while the total time allows; then the last reply is handed back (so an XML error body
-can still be read) or a :class:`TransportError` says what failed. The body is read as it arrives,
-under a size cap (after decompression) and the total deadline, so neither a 100 MB body nor a
-byte-by-byte drip can hang a run. The one wait not bounded here is name resolution: the system
-resolver's own timeout applies before urllib3's connect timeout starts.
+can still be read) or a :class:`TransportError` says what failed. The total time bounds the whole
+exchange, status line and headers included (``exchange_deadline``); the body is read as it arrives,
+under a size cap (after decompression), and the header block under one of its own, so neither a
+100 MB answer nor a byte-by-byte drip can hang a run. The one wait not bounded here is name
+resolution: the system resolver's own timeout applies before urllib3's connect timeout starts.
 
 A loopback endpoint (the simulator) is always reached directly, never through a proxy from the
 environment: the request carries the passwords in the clear there.
@@ -19,7 +20,6 @@ deliberately not a command-line option.
 from __future__ import annotations
 
 import contextlib
-import re
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -32,13 +32,23 @@ import urllib3.exceptions
 import urllib3.response
 
 from .endpoint import is_loopback_host
-from .errors import TransportError, mentions_busy
+from .errors import ProtocolError, TransportError
+from .exchange_deadline import ExchangeDeadline, ExchangeSockets
+from .reply_headers import MAX_HEADER_BYTES, ascii_number, header_block_bytes, retry_after_seconds
 from .response import MAX_RESPONSE_BYTES
 from .timeouts import Timeouts
+from .transient import is_transient
+from .transport_failures import (
+    NOT_THE_COMPANY,
+    describe_connection_error,
+    failure_before_the_head,
+    seconds_text,
+    still_sending,
+    timed_out,
+)
 from .wire import HttpReply
 
 _CHUNK = 64 * 1024
-NOT_THE_COMPANY = "This is a network or Intacct problem, not the company's setup; run again later"
 
 
 @dataclass(frozen=True)
@@ -50,30 +60,6 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return float(min(self.max_backoff_seconds, self.backoff_seconds * self.backoff_factor ** (attempt - 1)))
-
-
-_ERROR_ELEMENT = re.compile(rb"<error>(.*?)</error>", re.DOTALL)
-_RESPONSE_ELEMENT = re.compile(rb"<response[\s>]")
-# Error blocks sit before any company data in a response (control and authentication levels) or in a
-# failed result, which carries no data: the head of the body holds every one worth retrying.
-_ERROR_SCAN_BYTES = 64 * 1024
-
-
-def is_transient(reply: HttpReply) -> bool:
-    if reply.status == 429 or (500 <= reply.status < 600 and reply.status != 524):
-        return True
-    head = reply.body[:_ERROR_SCAN_BYTES]
-    # Intacct's rate limit answer is HTTP 429 with the control error GW-0010; look for the error
-    # element itself, not the text anywhere (company data may contain it).
-    if re.search(rb"<errorno>\s*GW-0010\s*</errorno>", head) is not None:
-        return True
-    # Busy or off-line inside an HTTP 200 body ("API rate limit exceeded", "The Service is Temporarily
-    # Off-line", "Please Try Again Later"), at any level: only inside an <error> element of a response,
-    # where company data cannot put it. What shape such a body has is [unconfirmed]: a body that is no
-    # Intacct response at all (plain text, a proxy's page) counts by its words alone.
-    if _RESPONSE_ELEMENT.search(head) is None:
-        return mentions_busy(head.decode("utf-8", "replace"))
-    return any(mentions_busy(block.decode("utf-8", "replace")) for block in _ERROR_ELEMENT.findall(head))
 
 
 class HttpTransport:
@@ -93,13 +79,17 @@ class HttpTransport:
         self._sleep = sleep
         self._clock = clock
         self.requests_sent = 0
+        self._sockets = ExchangeSockets()
 
     def close(self) -> None:
         self._session.close()
 
     def post(self, url: str, body: bytes, idempotent: bool = True) -> HttpReply:
         """POST ``body``; retry transient faults only for idempotent requests (never a write)."""
-        deadline = self._clock() + self.timeouts.total_seconds
+        with ExchangeDeadline(self.timeouts.total_seconds, self._sockets) as limit:
+            return self._post(url, body, idempotent, self._clock() + self.timeouts.total_seconds, limit)
+
+    def _post(self, url: str, body: bytes, idempotent: bool, deadline: float, limit: ExchangeDeadline) -> HttpReply:
         attempts = self.retry.attempts if idempotent else 1
         last_problem = "no attempt could start"
         made = 0
@@ -108,7 +98,7 @@ class HttpTransport:
                 break
             made = attempt
             try:
-                reply = self._attempt(url, body, deadline, attempt)
+                reply = self._attempt(url, body, deadline, limit, attempt)
             except TransportError as error:
                 last_problem = error.message
                 if not error.retryable:
@@ -129,10 +119,10 @@ class HttpTransport:
         host = urlsplit(url).hostname
         raise TransportError(
             f"no answer from Intacct at {host} after {made} attempt(s) within "
-            f"{_seconds(self.timeouts.total_seconds)}: {last_problem}. {NOT_THE_COMPANY}"
+            f"{seconds_text(self.timeouts.total_seconds)}: {last_problem}. {NOT_THE_COMPANY}"
         )
 
-    def _attempt(self, url: str, body: bytes, deadline: float, attempt: int) -> HttpReply:
+    def _attempt(self, url: str, body: bytes, deadline: float, limit: ExchangeDeadline, attempt: int) -> HttpReply:
         host = urlsplit(url).hostname
         remaining = max(0.001, deadline - self._clock())
         timeout = (min(self.timeouts.connect_seconds, remaining), min(self.timeouts.read_seconds, remaining))
@@ -147,33 +137,43 @@ class HttpTransport:
                 allow_redirects=False,
                 proxies=_proxies_for(url),
             )
-        except requests.exceptions.ConnectTimeout:
-            raise TransportError(f"connecting to {host} timed out after {_seconds(timeout[0])}") from None
-        except requests.exceptions.ReadTimeout:
-            raise TransportError(
-                f"{host} accepted the connection but sent no answer within {_seconds(timeout[1])}"
-            ) from None
-        except requests.exceptions.ConnectionError as error:
-            raise TransportError(_describe_connection_error(host, error)) from None
         except requests.exceptions.RequestException as error:
-            raise TransportError(f"HTTP request to {host} failed: {type(error).__name__}") from None
+            raise failure_before_the_head(host, timeout, error, limit.expired) from None
         with response:
-            content = self._read_body(response, host, deadline)
+            # Cut short by the deadline, an unfinished header block reads as a complete one.
+            if limit.expired:
+                raise failure_before_the_head(host, timeout, None, expired=True)
+            size = header_block_bytes(response.headers.items())
+            if size > MAX_HEADER_BYTES:
+                raise TransportError(
+                    f"{host} sent {size // 1024} KB of HTTP headers; refused (limit {MAX_HEADER_BYTES // 1024} KB). "
+                    f"{NOT_THE_COMPANY}",
+                    retryable=False,
+                )
+            content = self._read_body(response, host, deadline, limit)
             return HttpReply(
                 status=response.status_code,
                 content_type=response.headers.get("Content-Type", ""),
                 body=content,
                 attempts=attempt,
-                retry_after_seconds=_parse_retry_after(response.headers.get("Retry-After")),
+                retry_after_seconds=retry_after_seconds(response.headers.get("Retry-After")),
             )
 
-    def _read_body(self, response: requests.Response, host: str | None, deadline: float) -> bytes:
-        limit = f"{self.max_response_bytes // (1024 * 1024)} MB"
+    def _read_body(
+        self, response: requests.Response, host: str | None, deadline: float, limit: ExchangeDeadline
+    ) -> bytes:
+        cap = f"{self.max_response_bytes // (1024 * 1024)} MB"
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
+        length = None if declared is None else ascii_number(declared)
+        if declared is not None and length is None:
+            raise ProtocolError(
+                f"{host} sent a Content-Length header that is not a number ({declared[:20]!r}), so its answer "
+                f"cannot be read. {NOT_THE_COMPANY}"
+            )
+        if length is not None and length > self.max_response_bytes:
             raise TransportError(
-                f"{host} announced a {int(declared) // (1024 * 1024)} MB response; refused unread "
-                f"(limit {limit}). {NOT_THE_COMPANY}",
+                f"{host} announced a {length // (1024 * 1024)} MB response; refused unread "
+                f"(limit {cap}). {NOT_THE_COMPANY}",
                 retryable=False,
             )
         raw = response.raw
@@ -185,7 +185,7 @@ class HttpTransport:
             while True:
                 remaining = deadline - self._clock()
                 if remaining <= 0:
-                    raise TransportError(f"{host} was still sending its answer when the time limit ran out")
+                    raise still_sending(host)
                 # Each wait for bytes ends by the deadline, and a piece is whatever has arrived: a
                 # body dripped byte by byte cannot keep a read going past the total time.
                 wait = min(self.timeouts.read_seconds, remaining)
@@ -196,26 +196,31 @@ class HttpTransport:
                 size += len(chunk)
                 if size > self.max_response_bytes:
                     raise TransportError(
-                        f"{host} sent more than {limit}; refused and the connection closed. {NOT_THE_COMPANY}",
+                        f"{host} sent more than {cap}; refused and the connection closed. {NOT_THE_COMPANY}",
                         retryable=False,
                     )
                 chunks.append(chunk)
         except (urllib3.exceptions.ReadTimeoutError, requests.exceptions.ConnectionError, TimeoutError) as error:
-            if not _timed_out(error):
-                raise TransportError(_describe_connection_error(host, error)) from None
-            if wait < self.timeouts.read_seconds:
-                raise TransportError(f"{host} was still sending its answer when the time limit ran out") from None
-            raise TransportError(f"{host} stopped sending its answer for {_seconds(wait)} (read timeout)") from None
+            if limit.expired or (timed_out(error) and wait < self.timeouts.read_seconds):
+                raise still_sending(host) from None
+            if not timed_out(error):
+                raise TransportError(describe_connection_error(host, error)) from None
+            raise TransportError(f"{host} stopped sending its answer for {seconds_text(wait)} (read timeout)") from None
         except (urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
             raise TransportError(
                 f"{host} sent a body that could not be decompressed. {NOT_THE_COMPANY}", retryable=False
             ) from None
         except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError):
+            if limit.expired:
+                raise still_sending(host) from None
             # urllib3's ProtocolError (reset, IncompleteRead), requests' ChunkedEncodingError and
             # friends: the connection broke mid-answer.
             raise TransportError(
                 f"the connection to {host} was reset or closed before the whole answer arrived"
             ) from None
+        # A body that runs until the connection closes looks complete when the deadline closed it.
+        if limit.expired:
+            raise still_sending(host)
         return b"".join(chunks)
 
 
@@ -245,10 +250,6 @@ def _pieces(response: requests.Response) -> Iterator[bytes]:
     return response.iter_content(_CHUNK)
 
 
-def _timed_out(error: Exception) -> bool:
-    return isinstance(error, (urllib3.exceptions.ReadTimeoutError, TimeoutError)) or "timed out" in str(error)
-
-
 def _limit_socket_wait(raw: object, seconds: float) -> None:
     """Bound the next socket wait; without a reachable socket the per-request read timeout applies."""
     connection = getattr(raw, "connection", None) or getattr(raw, "_connection", None)
@@ -256,27 +257,3 @@ def _limit_socket_wait(raw: object, seconds: float) -> None:
     if isinstance(sock, socket.socket):
         with contextlib.suppress(OSError):
             sock.settimeout(max(0.001, seconds))
-
-
-def _seconds(value: float) -> str:
-    return f"{value:.3g} s"
-
-
-def _parse_retry_after(value: str | None) -> float | None:
-    # Only the delta-seconds form; an HTTP date from a gateway is rare enough to fall back to backoff.
-    if value and value.strip().isdigit():
-        return float(value.strip())
-    return None
-
-
-def _describe_connection_error(host: str | None, error: Exception) -> str:
-    text = str(error)
-    if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
-        return f"could not resolve the endpoint host {host} (DNS); check --intacct-endpoint and the network"
-    if "Connection refused" in text or "ConnectionRefused" in text:
-        return f"connection to {host} refused: check that the endpoint is right and reachable"
-    if "Read timed out" in text or "timed out" in text:
-        return f"{host} did not answer in time"
-    if "reset" in text.lower() or "RemoteDisconnected" in text or "aborted" in text.lower():
-        return f"{host} closed or reset the connection before a complete answer"
-    return f"could not reach {host}: connection error"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fault_wire import Fault, RealResponse, Wire, send_response
+from .fault_wire import Fault, RealResponse, Wire, head_bytes, send_response
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,31 @@ class SlowBody(Fault):
             if start:
                 wire.pause(self.pause)
             wire.write(response.body[start : start + self.chunk_size])
+
+
+@dataclass(frozen=True)
+class SlowHeaders(Fault):
+    """The genuine response with its status line and headers dripped ``chunk_size`` bytes at a time,
+    ``pause`` seconds apart, then its body at once.
+
+    Each piece comes well within a read timeout: only a limit on the whole exchange stops a client
+    from waiting as long as the gateway cares to drip.
+    """
+
+    pause: float = 1.0
+    chunk_size: int = 1
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        head = head_bytes(
+            response.status, [("Content-Type", response.content_type), ("Content-Length", str(len(response.body)))]
+        )
+        wire.log_once(response.status)
+        for start in range(0, len(head), self.chunk_size):
+            if start:
+                wire.pause(self.pause)
+            wire.write(head[start : start + self.chunk_size])
+        wire.write(response.body)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,14 @@ the company untouched. The faults themselves: ``faults`` (what the answer says) 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from http import HTTPStatus
 from typing import Protocol
 
 from .responses import GatewayResponse
 
 TEXT_CONTENT_TYPE = "text/plain; charset=UTF-8"
+_CDN_PHRASES = {524: "A Timeout Occurred"}
 
 
 class Wire(Protocol):
@@ -29,6 +32,10 @@ class Wire(Protocol):
 
     def write(self, data: bytes) -> None: ...
 
+    def log_once(self, status: int | None) -> None:
+        """Log the request as answered with ``status`` (None: no answer), once. :meth:`head` does it
+        itself; a fault that writes its own status line and headers calls it before the first byte."""
+
     def drop(self) -> None:
         """Close the connection gracefully (FIN) without sending anything more."""
 
@@ -40,6 +47,20 @@ class RealResponse(Protocol):
     """Processes the request through the gateway (once) and returns its genuine response."""
 
     def __call__(self, *, fail_deletes: bool = False) -> GatewayResponse: ...
+
+
+def reason_phrase(status: int) -> str:
+    """The status's reason phrase; the CDN's 524 is in no registry, so its phrase is given here."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _CDN_PHRASES.get(status, "Error")
+
+
+def head_bytes(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
+    """A status line and header block, for a fault that writes them itself (to drip them, or to bloat them)."""
+    lines = [f"HTTP/1.1 {status} {reason_phrase(status)}", *(f"{name}: {value}" for name, value in headers)]
+    return "".join(f"{line}\r\n" for line in lines).encode("latin-1") + b"\r\n"
 
 
 def send(wire: Wire, status: int, content_type: str | None, body: bytes) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
 from typing import Literal
 
@@ -16,7 +15,7 @@ from lxml import etree
 
 from ..intacct.hardened_xml import hardened_parser
 from .control import control_failure
-from .fault_wire import TEXT_CONTENT_TYPE, Fault, RealResponse, Wire, send, send_response
+from .fault_wire import TEXT_CONTENT_TYPE, Fault, RealResponse, Wire, head_bytes, reason_phrase, send, send_response
 from .responses import (
     XML_CONTENT_TYPE,
     GatewayError,
@@ -27,9 +26,6 @@ from .responses import (
 )
 
 HTML_CONTENT_TYPE = "text/html; charset=UTF-8"
-
-
-_CDN_PHRASES = {524: "A Timeout Occurred"}
 
 
 @dataclass(frozen=True)
@@ -43,11 +39,7 @@ class HttpError(Fault):
     def deliver(self, wire: Wire, real: RealResponse) -> None:
         if self.processed or (self.processed is None and self.status == 524):
             real()
-        try:
-            phrase = HTTPStatus(self.status).phrase
-        except ValueError:
-            phrase = _CDN_PHRASES.get(self.status, "Error")
-        send(wire, self.status, TEXT_CONTENT_TYPE, f"{self.status} {phrase}\n".encode())
+        send(wire, self.status, TEXT_CONTENT_TYPE, f"{self.status} {reason_phrase(self.status)}\n".encode())
 
 
 @dataclass(frozen=True)
@@ -169,6 +161,26 @@ class HugeBody(Fault):
         wire.head(200, XML_CONTENT_TYPE, self.size if self.declare_length else None)
         for chunk in self.chunks():
             wire.write(chunk)
+
+
+@dataclass(frozen=True)
+class HugeHeaders(Fault):
+    """The genuine response behind ``count`` filler header lines of ``value_bytes`` bytes each, all at once.
+
+    The defaults stay inside what Python's http.client accepts (100 lines of 64 KiB), so only a
+    client's own cap on the header block refuses them.
+    """
+
+    count: int = 90
+    value_bytes: int = 60 * 1024
+
+    def deliver(self, wire: Wire, real: RealResponse) -> None:
+        response = real()
+        filler = [(f"X-Filler-{index}", "A" * self.value_bytes) for index in range(self.count)]
+        genuine = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body)))]
+        wire.log_once(response.status)
+        wire.write(head_bytes(response.status, [*filler, *genuine]))
+        wire.write(response.body)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Protocol
+from typing import Any, Protocol
 
 from .fault_wire import TEXT_CONTENT_TYPE, Wire, send
 from .fleet_gateway import FleetGateway
@@ -133,6 +133,13 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
             with self._connections_lock:
                 self._connections.discard(request)
 
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any) -> None:
+        # A client that resets its connection while the handler waits for its next request (it refused
+        # an answer unread) has gone away: not a simulator error worth a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     def abort_connections(self) -> None:
         """Unblock handlers stuck in a read or a write, so close() never waits on a slow client."""
         with self._connections_lock:
@@ -156,7 +163,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         simulator = self.server.simulator
         length = self.headers.get("Content-Length", "0")
-        exchange = Exchange(simulator.gateway, self.rfile.read(int(length) if length.isdigit() else 0))
+        exchange = Exchange(
+            simulator.gateway, self.rfile.read(int(length) if length.isascii() and length.isdigit() else 0)
+        )
         wire = _SocketWire(self, exchange, simulator.log)
         try:
             if self.path.split("?", 1)[0] != self.server.gateway_path:

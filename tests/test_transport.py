@@ -239,7 +239,7 @@ def test_status_line_and_headers_dripped_a_byte_a_second_end_at_the_total_deadli
 def test_a_kept_alive_connection_dripping_its_head_is_cut_as_well(gateway: SimulatorServer) -> None:
     # The second request goes over the connection the first one opened and left open.
     gateway.inject(fault_wire.NoFault(), times=1)
-    gateway.inject(connection_faults.SlowHeaders(pause=TIMEOUTS.read_seconds / 2, chunk_size=1), times=None)
+    gateway.inject(connection_faults.SlowHeaders(pause=SHORT_TIMEOUTS.read_seconds / 2, chunk_size=1), times=None)
     client = client_for(gateway.url)
     first, _ = attempt(client)
     assert isinstance(first, Response) and first.authenticated, first

@@ -84,7 +84,8 @@ class IntacctClient:
         body = serialize(request)
         reply = self.transport.post(self.endpoint, body, idempotent=not writes or repeatable_writes)
         self.exchanges.append(Exchange(tuple(function.name for function in functions), reply.status, reply.attempts))
-        response = self._interpret(reply)
+        # An answer that echoes a password (in an error text, or any field) never carries it further.
+        response = self._interpret(reply, (self._sender.password, login.password))
         self._check_correlation(response, functions)
         return response
 
@@ -98,14 +99,14 @@ class IntacctClient:
             )
 
     @staticmethod
-    def _interpret(reply: HttpReply) -> Response:
+    def _interpret(reply: HttpReply, secrets: tuple[str, ...]) -> Response:
         head = reply.body[:512].lstrip().lower()
         looks_xml = head.startswith(b"<?xml") or head.startswith(b"<response")
         # Intacct sends XML error bodies with some HTTP errors (401 XMLGW_JPP0002, 429 GW-0010):
         # read the body before judging the status (docs/intacct-api.md §9).
         if looks_xml:
             try:
-                return parse_response(reply.body, reply.status)
+                return parse_response(reply.body, reply.status, secrets)
             except ProtocolError as error:
                 if reply.status >= 400:
                     raise TransportError(
@@ -125,7 +126,7 @@ class IntacctClient:
                 "run again later"
             )
         try:
-            return parse_response(reply.body, reply.status)
+            return parse_response(reply.body, reply.status, secrets)
         except ProtocolError as error:
             raise _unusable(error) from None
 

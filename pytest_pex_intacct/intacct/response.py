@@ -7,6 +7,7 @@ that declares a DOCTYPE: Intacct never sends one, so one in a response is hostil
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -14,6 +15,7 @@ from lxml import etree
 
 from .errors import ErrorDetail, ProtocolError
 from .hardened_xml import parse_untrusted
+from .secrets import redact_tree
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 
@@ -151,7 +153,8 @@ def _result(element: etree._Element) -> Result:
     )
 
 
-def parse_response(body: bytes, http_status: int = 200) -> Response:
+def parse_response(body: bytes, http_status: int = 200, secrets: Iterable[str] = ()) -> Response:
+    """The answer at its three levels; ``secrets`` (the passwords sent) are redacted wherever it echoes them."""
     if len(body) > MAX_RESPONSE_BYTES:
         raise ProtocolError(
             f"Intacct's response is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB; refused unread"
@@ -167,6 +170,7 @@ def parse_response(body: bytes, http_status: int = 200) -> Response:
     if getattr(root.getroottree().docinfo, "doctype", ""):
         # The byte scan above cannot see a DOCTYPE in UTF-16; the parsed tree can.
         raise ProtocolError("Intacct's response declares a DOCTYPE/ENTITY; refused as hostile (never expanded)")
+    redact_tree(root, secrets)
     if root.tag != "response":
         raise ProtocolError(f"the body is XML but not an Intacct response (root element <{root.tag}>)")
     control = root.find("control")

@@ -28,15 +28,13 @@ from ..config.settings import Settings
 from ..facts.reading import Unavailable
 from ..facts.snapshot import CompanySnapshot
 from ..intacct.hardened_xml import parse_or_none
+from ..intacct.secrets import greppable, holds_secret, redact_tree
 from .request_meaning import difference
 
 PLACEHOLDER = "REDACTED"
 _SECRET_PATHS = ("control/password", "operation/authentication/login/password", "operation/authentication/sessionid")
 _SESSION_ID = re.compile(rb"(<sessionid>)[^<]*(</sessionid>)")
 _DROPPED_HEADERS = ("authorization", "cookie", "set-cookie", "proxy-authorization")
-# A secret shorter than this is only removed structurally: replacing it everywhere as a plain
-# string could corrupt unrelated text (and cannot be told apart from it when checking).
-_MIN_GREPPABLE_SECRET = 6
 FactT = TypeVar("FactT")
 
 
@@ -58,10 +56,17 @@ def scrub_request(request: Any) -> Any:
     return request
 
 
-def scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+def scrub_response(response: dict[str, Any], secrets: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Session ids out of a recorded answer, and any password it echoes (as text, whatever its escaping)."""
     body = response.get("body", {}).get("string")
     if isinstance(body, bytes):
-        response["body"]["string"] = _SESSION_ID.sub(rb"\1" + PLACEHOLDER.encode() + rb"\2", body)
+        body = _SESSION_ID.sub(rb"\1" + PLACEHOLDER.encode() + rb"\2", body)
+        if greppable(secrets):
+            root = parse_or_none(body)
+            if root is not None and holds_secret(body.decode("utf-8", "replace"), secrets):
+                redact_tree(root, secrets)
+                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        response["body"]["string"] = body
     headers = response.get("headers", {})
     for name in list(headers):
         if name.lower() in _DROPPED_HEADERS:
@@ -103,12 +108,11 @@ class AtomicPersister:
             return
         data = serialize(cassette_dict, serializer)
         # Check the bodies as well as the file: YAML folds long strings at spaces, which could split a
-        # password across lines of the file.
+        # password across lines of the file; and each text with its XML escapes undone.
         texts = [data, *_interaction_texts(cassette_dict)]
-        for secret in cls.secrets:
-            if len(secret) >= _MIN_GREPPABLE_SECRET and any(secret in text for text in texts):
-                cls.leak_found = "a password of this run"
-                return
+        if any(holds_secret(text, cls.secrets) for text in texts):
+            cls.leak_found = "a password of this run"
+            return
         write_text_atomically(Path(cassette_path), data)
 
 
@@ -169,7 +173,7 @@ class Recorder:
             record_mode="all",
             match_on=("method", "path", "intacct_meaning"),
             before_record_request=scrub_request,
-            before_record_response=scrub_response,
+            before_record_response=lambda response: scrub_response(response, self.settings.secrets),
             decode_compressed_response=True,
             drop_unused_requests=True,
             # A run that crashed verified nothing either: keep the old cassette.

@@ -14,6 +14,7 @@ from .. import __version__
 from ..atomic_write import write_text_atomically
 from ..config.option import Mode
 from ..config.settings import Settings
+from ..intacct.secrets import redact_text
 from ..report.keys import Signer
 from ..requirements import UDD_READ
 from ..verdict import (
@@ -62,7 +63,11 @@ def company_document(
         mode=settings.mode,
         # The document goes onto the customer's ticket: observations (a replay error names its
         # cassette) keep file names, not the paths of the machine that ran the checks.
-        results=[dataclasses.replace(one, observed=without_machine_paths(one.observed)) for one in results],
+        # Passwords were redacted where Intacct's answers were read; this is the last line of defence.
+        results=[
+            dataclasses.replace(one, observed=redact_text(without_machine_paths(one.observed), settings.secrets))
+            for one in results
+        ],
         plugin_version=__version__,
         user_id=settings.user_id,
         sender_id=settings.sender_id,

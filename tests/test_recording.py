@@ -129,7 +129,7 @@ def test_a_record_run_that_gets_no_usable_answer_leaves_a_good_cassette_as_it_wa
     cassette = tmp_path / "ACME.yaml"
     good = cassette.read_bytes()
     server.inject(faults.HttpError(503), times=None)
-    failed = record(run_checks, server, tmp_path)
+    failed = record(run_checks, server, tmp_path, "--intacct-record-mode=rewrite")
     assert failed.verdict == "incomplete"
     errors = [entry for entry in failed.document["requirements"] if entry["outcome"] == "error"]
     assert {entry["id"] for entry in errors} >= {"STEP2-SENDER-ID", "STEP3-USER-SIGN-IN", "STEP3-EMAIL"}
@@ -446,7 +446,7 @@ def test_a_recording_made_again_with_other_options_replays_with_those(
 ) -> None:
     server = simulator(secret_scenario())
     record(run_checks, server, tmp_path, *EVERYTHING)
-    again = record(run_checks, server, tmp_path)
+    again = record(run_checks, server, tmp_path, "--intacct-record-mode=rewrite")
     recorded = recorded_options(tmp_path)
     assert recorded["udd"] is False and recorded["write_probe"] is False
     replayed = replay(run_checks, tmp_path)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from .outside_text import shown
 from .requirements import CATALOGUE, Requirement
 
 
@@ -61,6 +62,11 @@ class RequirementResult:
     attested_by: str | None = None
     # What the write probe could not delete: the run's summary repeats each in red.
     leftovers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # What Intacct showed reaches the terminal, JSON, HTML and JUnit: escaped and bounded, once, here.
+        object.__setattr__(self, "observed", shown(self.observed))
+        object.__setattr__(self, "leftovers", tuple(shown(leftover) for leftover in self.leftovers))
 
     @property
     def met(self) -> bool:

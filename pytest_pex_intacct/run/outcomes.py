@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ..outside_text import shown
 from ..requirements import BY_ID, CATALOGUE, MARKER, Requirement
 from ..verdict import (
     BLOCKED,
@@ -99,7 +100,8 @@ def outcome_of(
 
 def failure_text(requirement: Requirement, result: RequirementResult, call: pytest.CallInfo[None]) -> str:
     """What a failed requirement's report shows: what Intacct showed, the check, where and how to fix it."""
-    judged = assertion_line(call)
+    # pytest's evaluation quotes the fact's values, the customer's data among them.
+    judged = shown(assertion_line(call))
     return (
         f"{requirement.id} failed: {requirement.title} ({requirement.step} of the setup guide)\n"
         f"  observed:     {result.observed or '(nothing recorded)'}\n"

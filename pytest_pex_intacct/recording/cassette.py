@@ -161,8 +161,10 @@ def rerecord_command(settings: Settings) -> str:
         # A recording holds the answers of the endpoint it was made against: re-record against that one.
         if option.recorded_as or option.field == "endpoint":
             words += option.words(getattr(settings, option.field))
-    # It replaces the recording there: an explicit choice, never a silent one.
-    words += [f"{RECORD_MODE.flag}={RecordMode.REWRITE}", f"{CASSETTES.flag}={settings.cassette_dir}"]
+    if settings.cassette_path.exists():
+        # It replaces the recording there: an explicit choice, never a silent one.
+        words.append(f"{RECORD_MODE.flag}={RecordMode.REWRITE}")
+    words.append(f"{CASSETTES.flag}={settings.cassette_dir}")
     return f"{_command(words)} (with {ENV_SENDER_PASSWORD} and {ENV_USER_PASSWORD} set)"
 
 

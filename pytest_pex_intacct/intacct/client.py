@@ -99,7 +99,7 @@ class IntacctClient:
             )
 
     @staticmethod
-    def _interpret(reply: HttpReply, secrets: tuple[str, ...]) -> Response:
+    def _interpret(reply: HttpReply, secrets: tuple[str, ...] = ()) -> Response:
         head = reply.body[:512].lstrip().lower()
         looks_xml = head.startswith(b"<?xml") or head.startswith(b"<response")
         # Intacct sends XML error bodies with some HTTP errors (401 XMLGW_JPP0002, 429 GW-0010):

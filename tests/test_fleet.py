@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ALL_IDS, ATTEST
+from conftest import ALL_IDS, ATTEST, NETWORK_IDS
 from conftest import scenario_variant as company_scenario
 from pytest_pex_intacct.config.option import Shard
 from pytest_pex_intacct.config.options import BY_FIELD, FLEET_ONLY, OPTIONS
@@ -174,7 +174,7 @@ def test_healthy_misconfigured_and_unreachable_companies_each_get_their_own_verd
     stdout.fnmatch_lines(
         [
             "NOT-ACCEPTED  BETA: failed STEP3-EMAIL*STEP3-ADMIN-FULL*STEP4-NORMAL-BALANCE*",
-            f"INCOMPLETE    GAMMA: 10 could not be verified (*{seen}*",
+            f"INCOMPLETE    GAMMA: {len(NETWORK_IDS)} could not be verified (*{seen}*",
             "pex-intacct fleet verdict: NOT-ACCEPTED (3 companies: 1 accepted, 1 not-accepted, 1 incomplete)",
         ]
     )

@@ -951,6 +951,7 @@ def test_runs_without_pytest_html(simulator: Callable[..., Any], run_checks: Any
 # -- a real browser: what the customer sees on screen and on paper --------------------------------------
 
 REQUIRE_BROWSER_ENV = "PEX_INTACCT_REQUIRE_BROWSER"
+# The guide's words for its sections, as the customer reads them.
 GROUP_HEADINGS = (
     ("STEP1", "Step 1 · Attachments numbering"),
     ("STEP2", "Step 2 · Web Services and the sender ID"),
@@ -1093,12 +1094,17 @@ def test_each_demo_company_reads_right_in_a_real_browser(
     assert lines[:2] == ["PEX SAGE INTACCT ACCEPTANCE REPORT", f"{demo} {verdict}"], lines[:3]
     assert page.largest == f"{demo} {verdict}"
     assert lines[2].startswith(VERDICT_NEXT[document["verdict"]])
-    order = [lines.index("Sign-off"), *(lines.index(heading) for _, heading in GROUP_HEADINGS)]
+    # The guide's sections this document's requirements fall in, in the page's order (a step added to the
+    # catalogue brings its own).
+    group_headings = [(section.prefix, section.heading) for section, _ in report_wording.grouped(document)]
+    worded = dict(GROUP_HEADINGS)
+    assert all(heading == worded.get(prefix, heading) for prefix, heading in group_headings), group_headings
+    order = [lines.index("Sign-off"), *(lines.index(heading) for _, heading in group_headings)]
     order.append(next(index for index, line in enumerate(lines) if line.startswith("Appendix")))
     assert order == sorted(order) and order[0] > 2, order
 
     # Grouped by step: each requirement's row sits under its own step's heading, with its outcome in words.
-    headings = dict((prefix, lines.index(heading)) for prefix, heading in GROUP_HEADINGS)
+    headings = dict((prefix, lines.index(heading)) for prefix, heading in group_headings)
     for entry in document["requirements"]:
         row_line = next(index for index, line in enumerate(lines) if line.startswith(entry["id"] + " ·"))
         start = headings[entry["id"].split("-")[0]]

@@ -7,6 +7,7 @@ one) is still shown, in its own words.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -191,14 +192,29 @@ def attestation_lines(document: Mapping[str, object]) -> list[str]:
     return lines
 
 
+_STEP_PREFIX = re.compile(r"STEP([0-9]{1,2})")
+
+
 def _section_of(requirement_id: str) -> GuideSection:
     prefix = requirement_id.split("-", 1)[0]
-    return next((section for section in GUIDE_SECTIONS if section.prefix == prefix), OTHER_SECTION)
+    known = next((section for section in GUIDE_SECTIONS if section.prefix == prefix), None)
+    if known is not None:
+        return known
+    # A step the guide gained after this page was worded still gets a heading of its own, in its place.
+    step = _STEP_PREFIX.fullmatch(prefix)
+    return GuideSection(prefix, f"Step {int(step.group(1))}") if step else OTHER_SECTION
+
+
+def _section_order(section: GuideSection) -> tuple[int, int]:
+    """The guide's steps by number, then the optional section, then anything else."""
+    step = _STEP_PREFIX.fullmatch(section.prefix)
+    if step:
+        return (0, int(step.group(1)))
+    return (1, 0) if section in GUIDE_SECTIONS else (2, 0)
 
 
 def grouped(document: Mapping[str, object]) -> list[tuple[GuideSection, list[Mapping[str, object]]]]:
     groups: dict[GuideSection, list[Mapping[str, object]]] = {}
     for entry in requirement_entries(document):
         groups.setdefault(_section_of(display_text(entry.get("id"))), []).append(entry)
-    order = [*GUIDE_SECTIONS, OTHER_SECTION]
-    return [(section, groups[section]) for section in order if section in groups]
+    return sorted(groups.items(), key=lambda group: _section_order(group[0]))

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError, Shard
 from ..config.options import FLEET, FLEET_ONLY
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
-from .fleet_file import FleetEntry, read_fleet_file
+from .fleet_file import FleetEntry, read_fleet_file, shown
 
 FLEET_DOCUMENT = "fleet.json"
 
@@ -122,14 +122,14 @@ def _company_settings(
         password = environ.get(entry.password_env, "")
         if not password and not replay:
             raise SettingsError(
-                f"{where}: company {entry.company_id}: password_env {entry.password_env} is not set or empty; "
+                f"{where}: company {shown(entry.company_id)}: password_env {entry.password_env} is not set or empty; "
                 "export the user's password in it (a replay needs none)"
             )
         company_environ[ENV_USER_PASSWORD] = password
     try:
         return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, recordings, in_fleet=True)
     except SettingsError as error:
-        raise SettingsError(f"{where}: company {entry.company_id}: {error}") from None
+        raise SettingsError(f"{where}: company {shown(entry.company_id)}: {error}") from None
 
 
 def _json_dir(value: object) -> Path | None:

@@ -20,6 +20,7 @@ import pytest
 from ..config.option import Mode
 from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import Drift, drift
+from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, Requirement, RequirementId
 from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdict
@@ -145,7 +146,8 @@ class FleetRun:
             else f"endpoint {fleet.companies[0].endpoint}, at most {fleet.concurrency} read at a time"
         )
         lines = [
-            f"pex-intacct: fleet {fleet.path.name}: {len(fleet.companies)} companies{shard}, mode {fleet.mode}, {reads}"
+            f"pex-intacct: fleet {shown(fleet.path.name)}: {len(fleet.companies)} companies{shard}, "
+            f"mode {fleet.mode}, {reads}"
         ]
         if self.ignored_arguments:
             lines.append(

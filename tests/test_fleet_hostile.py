@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import ATTEST, scenario_variant
+from pytest_pex_intacct.__main__ import main
 from pytest_pex_intacct.simulator import SimulatorServer
 
 TIMEOUT = 60
@@ -112,6 +113,65 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+# -- 1. a company named like the summary ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["fleet", "FLEET", "Fleet"])
+def test_a_company_named_fleet_keeps_its_signed_document_and_the_next_run_compares_with_it(
+    pytester: pytest.Pytester,
+    serve: Callable[[list[str]], SimulatorServer],
+    in_fleet_environment: Callable[[list[str]], None],
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+) -> None:
+    companies = [name, "ACME"]
+    server = serve(companies)
+    in_fleet_environment(companies)
+    (pytester.path / "fleet.toml").write_text(fleet_toml(companies), encoding="utf-8")
+    arguments = ("--intacct-fleet=fleet.toml", f"--intacct-endpoint={server.url}", "-p", "no:cacheprovider", *ATTEST)
+
+    first = pytester.runpytest(*arguments, "--intacct-json=night-1/")
+    assert first.ret == 0, first.stdout.str()
+    night = pytester.path / "night-1"
+    # The company's own signed document, not the summary written over it.
+    document = read_json(night / f"{name}.json")
+    assert (document["company"], document["verdict"]) == (name, "accepted")
+    capsys.readouterr()
+    assert main(["verify", str(night / f"{name}.json")]) == 0
+    summary = read_json(night / "_fleet.json")
+    assert [entry["company"] for entry in summary["companies"]] == sorted(companies)
+    assert sorted(path.name for path in night.iterdir()) == sorted(["ACME.json", f"{name}.json", "_fleet.json"])
+
+    # The next night reads that directory back as its baseline: each company its own document.
+    second = pytester.runpytest(*arguments, "--intacct-json=night-2/", "--intacct-baseline=night-1")
+    assert second.ret == 0, second.stdout.str() + second.stderr.str()
+    entries = {entry["company"]: entry for entry in read_json(pytester.path / "night-2" / "_fleet.json")["companies"]}
+    assert entries[name]["baseline"] is True and entries[name]["drift"] == []
+    assert entries["ACME"]["baseline"] is True
+
+
+def test_an_earlier_versions_summary_in_a_baseline_is_not_taken_for_company_fleet(
+    pytester: pytest.Pytester,
+    serve: Callable[[list[str]], SimulatorServer],
+    in_fleet_environment: Callable[[list[str]], None],
+) -> None:
+    """Earlier versions wrote the summary as fleet.json, over company fleet's own document."""
+    server = serve(["fleet"])
+    in_fleet_environment(["fleet"])
+    (pytester.path / "fleet.toml").write_text(fleet_toml(["fleet"]), encoding="utf-8")
+    old = pytester.mkdir("old")
+    summary = {"schema": 1, "fleet": "fleet.toml", "shard": None, "verdict": "accepted", "companies": []}
+    (old / "fleet.json").write_text(json.dumps(summary), encoding="utf-8")
+    arguments = ("--intacct-fleet=fleet.toml", f"--intacct-endpoint={server.url}", "--intacct-baseline=old")
+    result = pytester.runpytest(*arguments)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert one_error_line(result.stderr.str()) == (
+        "ERROR: --intacct-baseline: fleet.json is the fleet summary of a run by an earlier version, which wrote it "
+        "over company fleet's results document; move it out of the baseline directory to compare the other companies"
+    )
+    assert server.log.count == 0
+
+
 # -- 3. a fleet file that is not a small regular file --------------------------------------------------
 
 
@@ -155,6 +215,43 @@ def test_a_fleet_file_nested_too_deeply_or_too_large_is_one_usage_error_line(
     result = run_subprocess(tmp_path, "--intacct-fleet=fleet.toml")
     assert result.returncode == pytest.ExitCode.USAGE_ERROR
     assert one_error_line(result.stderr) == f"ERROR: --intacct-fleet 'fleet.toml': {says}"
+
+
+@pytest.mark.parametrize(
+    ("document", "says"),
+    [
+        pytest.param('{"a":' * 100_000, "ACME.json is not JSON (nested too deeply)", id="deep"),
+        pytest.param(None, "ACME.json is larger than 20 MB, more than any results document", id="over-the-cap"),
+        pytest.param(
+            {"company": "ACME", "requirements": [{"id": "STEP2-WEB-SERVICES", "outcome": ESCAPE + "passed"}]},
+            "ACME.json is not a results document of company ACME (written by --intacct-json)",
+            id="unknown-outcome",
+        ),
+    ],
+)
+def test_a_hostile_baseline_document_is_one_usage_error_line(
+    tmp_path: Path, serve: Callable[[list[str]], SimulatorServer], document: object, says: str
+) -> None:
+    server = serve(["ACME"])
+    (tmp_path / "fleet.toml").write_text(fleet_toml(["ACME"]), encoding="utf-8")
+    baseline = tmp_path / "baseline"
+    baseline.mkdir()
+    path = baseline / "ACME.json"
+    if document is None:
+        with path.open("wb") as stream:
+            stream.truncate((20 << 20) + 1)  # sparse: nothing is written
+    else:
+        path.write_text(document if isinstance(document, str) else json.dumps(document), encoding="utf-8")
+    result = run_subprocess(
+        tmp_path,
+        "--intacct-fleet=fleet.toml",
+        f"--intacct-endpoint={server.url}",
+        "--intacct-baseline=baseline",
+        env=environment(["ACME"]),
+    )
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout
+    assert one_error_line(result.stderr) == f"ERROR: --intacct-baseline: {says}"
+    assert server.log.count == 0
 
 
 # -- 4. escapes and bidi characters from the fleet file ------------------------------------------------
@@ -226,6 +323,33 @@ def test_a_bidi_or_c1_character_accepted_in_a_value_never_reaches_the_terminal_r
     assert hostile not in output
     result.stdout.fnmatch_lines([f"pex-intacct: fleet {name!r}: 1 companies*", "*NOT-ACCEPTED  ACME: failed*"])
     assert repr(value) in output
+
+
+# -- 5. --intacct-json naming a file ------------------------------------------------------------------
+
+
+def test_a_fleet_refuses_a_results_path_that_names_a_file(
+    pytester: pytest.Pytester,
+    serve: Callable[[list[str]], SimulatorServer],
+    in_fleet_environment: Callable[[list[str]], None],
+) -> None:
+    server = serve(["ACME"])
+    in_fleet_environment(["ACME"])
+    (pytester.path / "fleet.toml").write_text(fleet_toml(["ACME"]), encoding="utf-8")
+    arguments = ("--intacct-fleet=fleet.toml", f"--intacct-endpoint={server.url}", "-p", "no:cacheprovider", *ATTEST)
+    result = pytester.runpytest(*arguments, "--intacct-json=out.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert one_error_line(result.stderr.str()) == (
+        "ERROR: --intacct-json 'out.json': with --intacct-fleet this is a directory (a fleet writes one document "
+        "per company into it, and _fleet.json), and 'out.json' does not exist; pass --intacct-json=DIR/ "
+        "(with the trailing /, a missing directory is created)"
+    )
+    assert not (pytester.path / "out.json").exists()
+    assert server.log.count == 0
+    # Asked for as a directory, it is one; an existing directory needs no trailing /.
+    assert pytester.runpytest(*arguments, "--intacct-json=out.json/").ret == 0
+    assert (pytester.path / "out.json" / "ACME.json").is_file()
+    assert pytester.runpytest(*arguments, "--intacct-json=out.json").ret == 0
 
 
 # -- related: ids that differ only by spaces ----------------------------------------------------------

@@ -206,7 +206,8 @@ class FleetRun:
         if self.fleet.mode == Mode.RECORD:
             write(self._cassettes_line())
         if self.fleet.json_dir is not None:
-            write(f"results written to {self.fleet.json_dir} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
+            written = shown(str(self.fleet.json_dir))
+            write(f"results written to {written} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
         unselected = len(self.fleet.companies) - len(self.documents)
         if unselected:
             write(f"{unselected} companies of the fleet were not selected in this run (-k, node ids)")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import pytest
 
 from conftest import ATTEST, scenario_variant
 from pytest_pex_intacct.__main__ import main
-from pytest_pex_intacct.simulator import SimulatorServer
+from pytest_pex_intacct.simulator import SimulatorServer, connection_faults
 
 TIMEOUT = 60
 SENDER_PASSWORD = "hostile-Sender-pw-7310"
@@ -170,6 +172,68 @@ def test_an_earlier_versions_summary_in_a_baseline_is_not_taken_for_company_flee
         "over company fleet's results document; move it out of the baseline directory to compare the other companies"
     )
     assert server.log.count == 0
+
+
+# -- 2. Ctrl-C while a company hangs -------------------------------------------------------------------
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_ends_a_fleet_whose_company_hangs_and_writes_every_document(
+    tmp_path: Path, serve: Callable[[list[str]], SimulatorServer]
+) -> None:
+    companies = ["ACME", "BETA", "ZETA"]
+    server = serve(companies)
+    # ZETA answers after minutes, within its own budget (below): only the interrupt can end its read early.
+    server.inject(connection_faults.Delay(seconds=300), times=None, company="ZETA")
+    (tmp_path / "fleet.toml").write_text(fleet_toml(companies), encoding="utf-8")
+    env = {**environment(companies, timeouts="5,300,300"), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "--intacct-fleet=fleet.toml"]
+    command += [f"--intacct-endpoint={server.url}", "--intacct-json=out/", *ATTEST]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = bytearray()
+    zeta_reached = threading.Event()
+
+    def read_output() -> None:
+        assert process.stdout is not None
+        while chunk := os.read(process.stdout.fileno(), 65536):
+            output.extend(chunk)
+            # The checks run company by company: ACME's and BETA's are judged once ZETA's begin.
+            if b"[ZETA-" in output:
+                zeta_reached.set()
+
+    reader = threading.Thread(target=read_output, daemon=True)
+    reader.start()
+    try:
+        assert zeta_reached.wait(TIMEOUT), output.decode(errors="replace")
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the interrupted fleet run did not end:\n" + output.decode(errors="replace"))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        reader.join(timeout=TIMEOUT)
+    text = output.decode(errors="replace")
+    assert process.returncode == 1, text
+    out = tmp_path / "out"
+    for company in ("ACME", "BETA"):
+        assert read_json(out / f"{company}.json")["verdict"] == "accepted", text
+    zeta = read_json(out / "ZETA.json")
+    assert zeta["verdict"] == "incomplete"
+    outcomes = {entry["id"]: entry["outcome"] for entry in zeta["requirements"]}
+    assert "not-run" in outcomes.values() and not {"passed", "failed"} & set(outcomes.values()), outcomes
+    stopped = [entry["observed"] for entry in zeta["requirements"] if entry["outcome"] == "not-run"]
+    assert all("the run stopped before it" in observed for observed in stopped)
+    summary = read_json(out / "_fleet.json")
+    assert {entry["company"]: entry["verdict"] for entry in summary["companies"]} == {
+        "ACME": "accepted",
+        "BETA": "accepted",
+        "ZETA": "incomplete",
+    }
+    assert summary["verdict"] == "incomplete"
+    assert "INTERRUPTED   ZETA: its read was still under way and was abandoned" in text
 
 
 # -- 3. a fleet file that is not a small regular file --------------------------------------------------

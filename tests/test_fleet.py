@@ -37,7 +37,7 @@ class FleetResult:
 
     @property
     def fleet(self) -> dict[str, Any]:
-        return json.loads((self.json_dir / "fleet.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+        return json.loads((self.json_dir / "_fleet.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
     def document(self, company: str) -> dict[str, Any]:
         return json.loads((self.json_dir / f"{company}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
@@ -307,7 +307,7 @@ def test_record_then_replay_the_fleet_offline_and_no_secret_in_any_artefact(
 
     secrets = [SENDER_PASSWORD, *(password_of(company) for company in companies)]
     artefacts = [path for path in pytester.path.rglob("*") if path.is_file()]
-    assert {"report.html", "fleet.json", "ACME.yaml", "ACME.json"} <= {path.name for path in artefacts}
+    assert {"report.html", "_fleet.json", "ACME.yaml", "ACME.json"} <= {path.name for path in artefacts}
     for path in artefacts:
         text = path.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:
@@ -595,8 +595,8 @@ def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(
     document.write_text(document.read_text(encoding="utf-8").replace('"accepted"', '"not-accepted"'), encoding="utf-8")
     assert main(["verify", str(document)]) == 1
     assert "digest: the results do not match their sha256 digest" in capsys.readouterr().out
-    assert main(["verify", str(pytester.path / "out" / "fleet.json")]) == 2
-    assert "a fleet summary (fleet.json), which is not signed itself" in capsys.readouterr().err
+    assert main(["verify", str(pytester.path / "out" / "_fleet.json")]) == 2
+    assert "a fleet summary (_fleet.json), which is not signed itself" in capsys.readouterr().err
 
 
 def test_the_simulator_command_serves_a_fleet_and_its_banner_runs_as_printed(

@@ -173,7 +173,7 @@ OPTIONS: tuple[Option, ...] = (
         "--intacct-json",
         "json_path",
         "write the results document (JSON, one entry per requirement) to PATH; with --intacct-fleet, PATH is a "
-        "directory: one document per company (<company>.json) and fleet.json",
+        "directory: one document per company (<company>.json) and _fleet.json",
         metavar="PATH",
         validate=valid_json_path,
     ),

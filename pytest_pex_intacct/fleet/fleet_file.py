@@ -3,6 +3,9 @@
 Standard library only (``tomllib``): it is read while pytest configures, before any traffic. Every
 problem is one :class:`~..config.option.SettingsError` line naming the file and the entry. Passwords are
 never in the file: an entry names the environment variable that holds its user's password.
+
+The file is not trusted to be an ordinary small file, nor its values to be fit for a terminal: it is
+read bounded (regular files only), and a value is shown escaped wherever it is not plainly printable.
 """
 
 from __future__ import annotations
@@ -14,12 +17,24 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..config.option import SettingsError
+from ..report.bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 
 _T = TypeVar("_T")
 TABLE = "company"
 _KEYS = ("id", "user", "gl_account", "udd", "write_probe", "password_env")
 # What a POSIX shell accepts as a variable name: anything else could never have been exported.
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A company entry takes a few lines: a megabyte lists thousands of companies.
+SIZE_LIMIT = 1 << 20
+
+
+def shown(value: str) -> str:
+    """``value`` as a message may print it: itself when plainly printable, else escaped like a repr.
+
+    A terminal obeys an escape sequence (``\\x1b[31m``, or a C1 control) and a bidi override (U+202E)
+    reorders what follows it, so a value from a file never reaches a message raw unless it is plain text.
+    """
+    return value if value.isprintable() else repr(value)
 
 
 @dataclass(frozen=True)
@@ -42,14 +57,23 @@ def read_fleet_file(path: Path, given: str | None = None) -> tuple[FleetEntry, .
     """
     where = f"--intacct-fleet {str(path) if given is None else given!r}"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = read_regular_file(path, SIZE_LIMIT).data.decode("utf-8")
     except FileNotFoundError:
         raise SettingsError(f"{where}: no such file") from None
+    except NotARegularFile as error:
+        raise SettingsError(f"{where}: {error.kind}, not a fleet file; pass the fleet's TOML file") from None
+    except FileTooLarge:
+        raise SettingsError(f"{where}: larger than {SIZE_LIMIT >> 20} MB, more than any fleet file") from None
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
         raise SettingsError(f"{where}: cannot be read ({reason})") from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{where}: not valid TOML ({error})") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: a few thousand brackets exhaust the stack.
+        raise SettingsError(f"{where}: not valid TOML (nested too deeply)") from None
     unknown = sorted(set(data) - {TABLE})
     if unknown:
         raise SettingsError(f"{where}: unknown top-level key {unknown[0]!r}; list companies as [[{TABLE}]] tables")
@@ -82,7 +106,9 @@ def _entry(table: object, where: str) -> FleetEntry:
     company_id = table.get("id")
     if not isinstance(company_id, str) or not company_id.strip():
         raise SettingsError(f"{where}: 'id' (the Intacct company ID, a string) is missing or empty")
-    where = f"{where} ({company_id})"
+    # Stripped as --intacct-company is: " ACME" and "ACME" are one company, and must meet as duplicates.
+    company_id = company_id.strip()
+    where = f"{where} ({shown(company_id)})"
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
         raise SettingsError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(_KEYS)}")

@@ -8,6 +8,7 @@ company's own cassette, passwords only from the environment) holds per company. 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,18 @@ from pathlib import Path
 from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError, Shard
 from ..config.options import FLEET, FLEET_ONLY
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
-from .fleet_file import FleetEntry, read_fleet_file
+from ..report.bounded_read import FileTooLarge, read_regular_file
+from ..verdict import Outcome
+from .fleet_file import FleetEntry, read_fleet_file, shown
 
-FLEET_DOCUMENT = "fleet.json"
+# The summary beside the companies' documents (<company>.json). A company ID cannot begin with "_", so no
+# company's document can ever be this file, whatever the case (company FLEET's is FLEET.json).
+FLEET_DOCUMENT = "_fleet.json"
+# Where earlier versions wrote the summary, over company "fleet"'s own document.
+OLD_FLEET_DOCUMENT = "fleet.json"
+# Far more than any results document.
+BASELINE_SIZE_LIMIT = 20 << 20
+_OUTCOMES = frozenset(outcome.value for outcome in Outcome)
 
 
 @dataclass(frozen=True)
@@ -122,14 +132,14 @@ def _company_settings(
         password = environ.get(entry.password_env, "")
         if not password and not replay:
             raise SettingsError(
-                f"{where}: company {entry.company_id}: password_env {entry.password_env} is not set or empty; "
+                f"{where}: company {shown(entry.company_id)}: password_env {entry.password_env} is not set or empty; "
                 "export the user's password in it (a replay needs none)"
             )
         company_environ[ENV_USER_PASSWORD] = password
     try:
         return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, recordings, in_fleet=True)
     except SettingsError as error:
-        raise SettingsError(f"{where}: company {entry.company_id}: {error}") from None
+        raise SettingsError(f"{where}: company {shown(entry.company_id)}: {error}") from None
 
 
 def _json_dir(value: object) -> Path | None:
@@ -142,6 +152,14 @@ def _json_dir(value: object) -> Path | None:
             f"--intacct-json {text!r}: with {FLEET.flag} this is a directory (one document per company and "
             f"{FLEET_DOCUMENT}); pass e.g. --intacct-json=results/"
         )
+    # A missing out.json is a file name from a single run's habit: made a directory silently, the
+    # results would not be where the user looks. A trailing / asks for a directory.
+    if not path.exists() and path.suffix and not text.endswith(("/", os.sep)):
+        raise SettingsError(
+            f"--intacct-json {text!r}: with {FLEET.flag} this is a directory (a fleet writes one document per "
+            f"company into it, and {FLEET_DOCUMENT}), and {text!r} does not exist; pass --intacct-json=DIR/ "
+            "(with the trailing /, a missing directory is created)"
+        )
     ensure_writable_directory(path, "--intacct-json")
     return path
 
@@ -153,19 +171,46 @@ def _baselines(directory: Path, company_ids: list[str]) -> dict[str, Mapping[str
         path = directory / f"{company}.json"
         if not path.is_file():
             continue
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise SettingsError(f"--intacct-baseline: {path.name} cannot be read ({type(error).__name__})") from None
+        document = _baseline_document(path)
+        if path.name.casefold() == OLD_FLEET_DOCUMENT and _is_old_summary(document):
+            raise SettingsError(
+                f"--intacct-baseline: {path.name} is the fleet summary of a run by an earlier version, which wrote "
+                f"it over company {company}'s results document; move it out of the baseline directory to compare "
+                "the other companies"
+            )
         requirements = document.get("requirements") if isinstance(document, dict) else None
         if (
-            not isinstance(requirements, list)
+            not isinstance(document, dict)
+            or not isinstance(requirements, list)
             or document.get("company") != company
-            or not all(isinstance(entry, dict) and "id" in entry and "outcome" in entry for entry in requirements)
+            or not all(
+                isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry.get("outcome") in _OUTCOMES
+                for entry in requirements
+            )
         ):
+            # Its outcomes are printed in the drift lines: only the known ones, never whatever text it holds.
             raise SettingsError(
                 f"--intacct-baseline: {path.name} is not a results document of company {company} "
                 "(written by --intacct-json)"
             )
         documents[company] = document
     return documents
+
+
+def _baseline_document(path: Path) -> object:
+    try:
+        text = read_regular_file(path, BASELINE_SIZE_LIMIT).data.decode("utf-8")
+        return json.loads(text)
+    except FileTooLarge:
+        raise SettingsError(
+            f"--intacct-baseline: {path.name} is larger than {BASELINE_SIZE_LIMIT >> 20} MB, more than any results "
+            "document"
+        ) from None
+    except RecursionError:
+        raise SettingsError(f"--intacct-baseline: {path.name} is not JSON (nested too deeply)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SettingsError(f"--intacct-baseline: {path.name} cannot be read ({type(error).__name__})") from None
+
+
+def _is_old_summary(document: object) -> bool:
+    return isinstance(document, dict) and "fleet" in document and isinstance(document.get("companies"), list)

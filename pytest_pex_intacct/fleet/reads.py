@@ -1,21 +1,30 @@
 """Every company's snapshot read at most once, at most ``--intacct-concurrency`` companies at a time.
 
-Each company is one ordinary company run (``company/company_run.take_snapshot``: one batched
+Each company is one ordinary company run (``recording/company_reading.take_snapshot``: one batched
 request, two with UDD, plus the probe's), with its own client, connection and time budget, so one
 company's outage, refusal or timeout holds one slot of the pool for its own budget and touches no
 other company's answer. No pytest here.
+
+The readers are daemon threads, not a ``ThreadPoolExecutor``'s: the interpreter waits at exit for an
+executor's threads, so a Ctrl-C would end the run only once the slowest company's gateway had answered
+or its budget had run out (minutes). A read still under way when the run ends is abandoned instead, and
+:attr:`FleetReads.under_way` names it, so the run can say so.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 from ..config.option import Mode
 from ..facts.snapshot import CompanySnapshot
 from ..recording.company_reading import take_snapshot
 from .fleet_settings import Fleet
+
+# A company to read: its id, whether its write probe is selected, and where its snapshot goes.
+_Read = tuple[str, bool, Future[CompanySnapshot]]
 
 
 class FleetReads:
@@ -23,22 +32,35 @@ class FleetReads:
         self.fleet = fleet
         # vcrpy records by patching the HTTP stack of the whole process: two recordings at once would
         # write each other's requests. A recorded fleet is therefore read one company at a time.
-        workers = 1 if fleet.mode == Mode.RECORD else fleet.concurrency
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pex-intacct-company")
+        self._workers = 1 if fleet.mode == Mode.RECORD else fleet.concurrency
+        self._threads: list[threading.Thread] = []
+        self._queue: queue.SimpleQueue[_Read | None] = queue.SimpleQueue()
         self._futures: dict[str, Future[CompanySnapshot]] = {}
+        self._probes: dict[str, bool] = {}
         self._lock = threading.Lock()
 
     def start(self, wanted: Mapping[str, bool]) -> None:
         """Start reading these companies (company id → whether its write probe is selected), in this order."""
         with self._lock:
             for company_id, write_probe_selected in wanted.items():
-                if company_id not in self._futures:
-                    settings = self.fleet.company(company_id)
-                    self._futures[company_id] = self._pool.submit(take_snapshot, settings, write_probe_selected)
+                if company_id in self._futures:
+                    continue
+                future: Future[CompanySnapshot] = Future()
+                self._futures[company_id] = future
+                self._probes[company_id] = write_probe_selected
+                self._queue.put((company_id, write_probe_selected, future))
+                # One reader per waiting company, up to the bound: a small fleet starts only what it needs.
+                if len(self._threads) < min(self._workers, len(self._futures)):
+                    reader = threading.Thread(
+                        target=self._read, name=f"pex-intacct-company-{len(self._threads)}", daemon=True
+                    )
+                    reader.start()
+                    self._threads.append(reader)
 
     def snapshot(self, company_id: str, write_probe_selected: bool) -> CompanySnapshot:
         """The company's snapshot, reading it now if it was not started."""
         self.start({company_id: write_probe_selected})
+        # Waiting here is interruptible: Ctrl-C raises KeyboardInterrupt in the run at once.
         return self._futures[company_id].result()
 
     @property
@@ -46,6 +68,29 @@ class FleetReads:
         with self._lock:
             return tuple(self._futures)
 
+    @property
+    def under_way(self) -> dict[str, bool]:
+        """The companies being read right now (company id → whether its write probe was selected)."""
+        with self._lock:
+            return {company: self._probes[company] for company, future in self._futures.items() if future.running()}
+
     def close(self) -> None:
-        # Reads not yet begun are dropped (an interrupted run); those under way end within their budget.
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Drop the reads not yet begun (an interrupted run); those under way are left to end, or to be
+        abandoned when the process exits."""
+        with self._lock:
+            for future in self._futures.values():
+                future.cancel()  # only a read that has not begun can be cancelled
+            for _ in self._threads:
+                self._queue.put(None)
+
+    def _read(self) -> None:
+        while (read := self._queue.get()) is not None:
+            company_id, write_probe_selected, future = read
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                snapshot = take_snapshot(self.fleet.company(company_id), write_probe_selected)
+            except BaseException as error:  # handed to the waiting check, as an executor would
+                future.set_exception(error)
+            else:
+                future.set_result(snapshot)

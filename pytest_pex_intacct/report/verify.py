@@ -46,7 +46,7 @@ FLEET_REPORT = (
     "(pytest --intacct-company=ID --html=REPORT.html, then verify REPORT.html)"
 )
 FLEET_SUMMARY = (
-    "a fleet summary (fleet.json), which is not signed itself; verify each company's results document "
+    "a fleet summary (_fleet.json), which is not signed itself; verify each company's results document "
     "(<company>.json beside it) instead"
 )
 

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..config.option import Mode
+from ..facts.probe import PROBE_FOLDER
 from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import Drift, drift
+from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, Requirement, RequirementId
 from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdict
@@ -80,6 +82,8 @@ class FleetRun:
         self.finals: dict[str, list[RequirementResult]] = {}
         self.drifts: dict[str, list[Drift]] = {}
         self.fleet_document: dict[str, object] | None = None
+        # Companies whose read was under way when the run stopped (company id → write probe selected).
+        self.abandoned: dict[str, bool] = {}
         self._reads: FleetReads | None = None
         self._wanted: dict[str, bool] = {}
 
@@ -145,7 +149,8 @@ class FleetRun:
             else f"endpoint {fleet.companies[0].endpoint}, at most {fleet.concurrency} read at a time"
         )
         lines = [
-            f"pex-intacct: fleet {fleet.path.name}: {len(fleet.companies)} companies{shard}, mode {fleet.mode}, {reads}"
+            f"pex-intacct: fleet {shown(fleet.path.name)}: {len(fleet.companies)} companies{shard}, "
+            f"mode {fleet.mode}, {reads}"
         ]
         if self.ignored_arguments:
             lines.append(
@@ -163,6 +168,8 @@ class FleetRun:
         if self.is_worker or self.config.option.collectonly:
             return
         stopped = stopped_early(session, exitstatus)
+        if stopped and self._reads is not None:
+            self.abandoned = self._reads.under_way
         # -k ACME checks ACME: a company none of whose checks ran is not part of this run's verdict,
         # unless the run stopped before reaching it.
         checked = [settings for settings in self.fleet.companies if stopped or settings.company_id in self.by_company]
@@ -203,8 +210,11 @@ class FleetRun:
                     write(f"WRITE PROBE LEFT DATA IN COMPANY {company_id}: {leftover}", red=True)
         if self.fleet.mode == Mode.RECORD:
             write(self._cassettes_line())
+        for company_id, write_probe_selected in self.abandoned.items():
+            write(f"INTERRUPTED   {company_id}: {self._abandoned_read(company_id, write_probe_selected)}", red=True)
         if self.fleet.json_dir is not None:
-            write(f"results written to {self.fleet.json_dir} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
+            written = shown(str(self.fleet.json_dir))
+            write(f"results written to {written} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
         unselected = len(self.fleet.companies) - len(self.documents)
         if unselected:
             write(f"{unselected} companies of the fleet were not selected in this run (-k, node ids)")
@@ -220,6 +230,16 @@ class FleetRun:
             f"({len(verdicts)} companies: {verdict_tally(verdicts) or 'none checked'})",
             bold=True,
             **markup,
+        )
+
+    def _abandoned_read(self, company_id: str, write_probe_selected: bool) -> str:
+        said = "its read was still under way and was abandoned; what it did not reach is not-run"
+        if not (write_probe_selected and self.fleet.company(company_id).write_probe):
+            return said
+        # The probe deletes what it created when it ends; abandoned, it may never get to.
+        return (
+            f"{said}; its write probe may have left an attachment in folder {PROBE_FOLDER!r}: check and delete "
+            "it by hand (Applications > Company > Attachments)"
         )
 
     def _cassettes_line(self) -> str:

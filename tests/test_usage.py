@@ -198,7 +198,7 @@ def test_company_from_the_environment_activates_the_checks(
         (["--intacct-company=ACME", "--intacct-endpoint=https://host:99999/x"], {}, "--intacct-endpoint"),
         (["--intacct-company=ACME", "--intacct-signoff=Dana"], {}, "Name <email>"),
         (["--intacct-company=ACME", "--intacct-ticket= "], {}, "--intacct-ticket is empty"),
-        (["--intacct-company=ACME", "--intacct-gl-account= "], {}, "--intacct-gl-account is empty"),
+        (["--intacct-company=ACME", "--intacct-gl-account= "], {}, "--intacct-gl-account '' is empty or malformed"),
         (["--intacct-company=ACME", "--intacct-user=a b"], {}, "--intacct-user"),
         (["--intacct-company=ACME", "--intacct-sender-id= "], {}, "--intacct-sender-id"),
         (["--intacct-company=ACME", "--intacct-json=missing-dir/out.json"], {}, "does not exist"),

@@ -6,6 +6,7 @@ The options themselves are declared in ``config/options.py``, their validators i
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -122,12 +123,13 @@ class Option:
 
 
 def sendable(value: str) -> bool:
-    """Text that a request can carry: encodable, and without control characters."""
+    """Text that a request can carry and a terminal can show as typed: encodable, without control
+    characters (C0 and C1) or format characters (the bidi overrides that reorder what a reader sees)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return not any(ord(character) < 32 or ord(character) == 127 for character in value)
+    return not any(unicodedata.category(character) in ("Cc", "Cf") for character in value)
 
 
 # A fleet never floods Intacct: at most this many companies are read at the same time.

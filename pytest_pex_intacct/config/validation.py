@@ -72,8 +72,10 @@ def valid_endpoint(given: Given) -> str:
 def valid_gl_account(given: Given) -> str:
     account = given.value.strip()
     if not account or not sendable(account) or len(account) > 100:
+        # repr: the value may hold what a terminal would act on; shown escaped, cut when long.
+        shown = repr(account) if len(account) <= 100 else f"{account[:40]!r}… ({len(account)} characters)"
         raise SettingsError(
-            f"{given.label} is empty or malformed; pass the PEX GL account's number or title, "
+            f"{given.label} {shown} is empty or malformed; pass the PEX GL account's number or title, "
             f"e.g. --intacct-gl-account='{DEFAULT_GL_ACCOUNT}'"
         )
     return account

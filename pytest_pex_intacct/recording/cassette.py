@@ -1,26 +1,28 @@
 """Cassette files: reading vcrpy's YAML, finding the bundled demo recordings, and the commands that
 make or fix a recording. Light on purpose (PyYAML and the standard library): a replay reads the
 recorded options at start-up, before any check runs.
+
+Nothing in a cassette is trusted: the file is read with a bound (``cassette_file``), its YAML without
+aliases (``cassette_yaml``), its metadata as the options it stands for (``recorded_metadata``), and each
+interaction only in the shapes vcrpy writes.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import urlsplit
 
-import yaml
-
-from .. import __version__
 from ..config.option import ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Option, RecordMode, SettingsError
 from ..config.options import CASSETTES, OPTIONS, RECORD_MODE, RECORDED
-from ..verdict import utc_text
+from .cassette_file import CassetteProblem, read_cassette_bytes
+from .cassette_yaml import parse_cassette
+from .recorded_metadata import recorded_metadata
+from .shown import shown, unsafe_character
 
 if TYPE_CHECKING:
     from ..config.settings import Settings
@@ -30,9 +32,7 @@ if TYPE_CHECKING:
 BUNDLED_DIR = (Path(__file__).resolve().parent.parent / "demo_cassettes").resolve()
 DEMO_RECORDER = "python -m pytest_pex_intacct.simulator.demos"
 
-
-class CassetteProblem(ValueError):
-    """The cassette is missing or cannot be read as a recording."""
+__all__ = ["Cassette", "CassetteProblem", "RecordedExchange", "load_cassette"]
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,22 @@ class Cassette:
     recorded: Mapping[str, Any]
 
 
-def _as_bytes(value: object) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value or "").encode("utf-8")
-
-
 def _header(headers: object, name: str) -> str:
     if not isinstance(headers, dict):
         return ""
     for key, value in headers.items():
-        if str(key).lower() == name:
-            return str(value[0] if isinstance(value, list) and value else value)
+        if isinstance(key, str) and key.lower() == name:
+            value = value[0] if isinstance(value, list) and value else value
+            return value if isinstance(value, str) else ""
     return ""
+
+
+def _is_body(value: object) -> TypeGuard[bytes | str | None]:
+    """A body as vcrpy writes one: text, ``!!binary`` bytes or nothing (never a list or a mapping)."""
+    return value is None or isinstance(value, (bytes, str))
+
+
+_REQUEST_KEYS = ("body", "method", "uri")
 
 
 def _exchange(number: int, interaction: object) -> RecordedExchange:
@@ -75,73 +78,64 @@ def _exchange(number: int, interaction: object) -> RecordedExchange:
     if not (isinstance(request, dict) and isinstance(response, dict)):
         raise problem
     status, body = response.get("status"), response.get("body")
-    if not (isinstance(status, dict) and isinstance(status.get("code"), int) and isinstance(body, dict)):
+    if not (isinstance(status, dict) and isinstance(body, dict) and all(key in request for key in _REQUEST_KEYS)):
         raise problem
-    if not all(key in request for key in ("body", "method", "uri")):
+    code, method, uri = status.get("code"), request["method"], request["uri"]
+    if not (isinstance(code, int) and 100 <= code <= 599 and isinstance(method, str) and isinstance(uri, str)):
         raise problem
+    request_body, response_body = request["body"], body.get("string")
+    if not (_is_body(request_body) and _is_body(response_body)):
+        raise problem
+    # A request is what this plugin sent: its text is shown when a run asks something else, so it
+    # must hold nothing a terminal would obey (an answer is Intacct's data, shown only as the checks word it).
+    strange = unsafe_character(_as_text(request_body) + method + uri, allowed="\t\n\r")
+    if strange is not None:
+        raise CassetteProblem(
+            f"recorded interaction {number} holds a control or bidirectional-text character ({shown(strange)}) "
+            "in its request, which this plugin never sends"
+        )
     return RecordedExchange(
-        method=str(request["method"]).upper(),
-        path=urlsplit(str(request["uri"])).path,
-        request_body=request["body"] or b"",
-        status=status["code"],
+        method=method.upper(),
+        path=urlsplit(uri).path,
+        request_body=request_body or b"",
+        status=code,
         content_type=_header(response.get("headers"), "content-type"),
-        response_body=_as_bytes(body.get("string")),
+        response_body=_as_bytes(response_body),
     )
 
 
+def _as_text(body: bytes | str | None) -> str:
+    if isinstance(body, bytes):
+        return body.decode("utf-8", "replace")
+    return body or ""
+
+
+def _as_bytes(body: bytes | str | None) -> bytes:
+    return body.encode("utf-8") if isinstance(body, str) else body or b""
+
+
 def load_cassette(path: Path) -> Cassette:
-    if not path.is_file():
-        raise CassetteProblem("the cassette does not exist")
-    stat = path.stat()
-    return _load(path, stat.st_mtime_ns, stat.st_size)
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise CassetteProblem("the cassette does not exist") from None
+    except OSError as error:
+        raise CassetteProblem(f"the cassette cannot be read ({error.strerror or type(error).__name__})") from None
+    return _load(path, status.st_mtime_ns, status.st_size)
 
 
 # Read once per run: at start-up for the recorded options, then again for the answers.
 @functools.lru_cache(maxsize=4)
 def _load(path: Path, mtime_ns: int, size: int) -> Cassette:
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except yaml.MarkedYAMLError as error:
-        # The parser's own words ("while parsing a flow node") mean nothing to a user: the line does.
-        line = f"line {error.problem_mark.line + 1}: " if error.problem_mark is not None else ""
-        raise CassetteProblem(f"the cassette is not valid YAML ({line}{error.problem or 'unreadable'})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise CassetteProblem(f"the cassette is not valid YAML ({first})") from None
-    except OSError as error:
-        raise CassetteProblem(f"the cassette cannot be read ({error.strerror or type(error).__name__})") from None
+        text = read_cassette_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CassetteProblem(f"the cassette is not valid YAML (not UTF-8 text: byte {error.start + 1})") from None
+    data = parse_cassette(text)
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list) or not data["interactions"]:
         raise CassetteProblem("the cassette holds no recorded interactions")
     exchanges = tuple(_exchange(number, item) for number, item in enumerate(data["interactions"], start=1))
-    metadata = data.get("metadata")
-    recorded = metadata.get("recorded") if isinstance(metadata, dict) else None
-    recorded = recorded if isinstance(recorded, dict) else {}
-    _refuse_a_newer_version(recorded.get("plugin_version"))
-    return Cassette(path, exchanges, recorded)
-
-
-_VERSION = re.compile(r"([0-9]{1,6})\.([0-9]{1,6})\.([0-9]{1,6})")
-
-
-def _version(text: str) -> tuple[int, ...] | None:
-    match = _VERSION.match(text)
-    return tuple(int(part) for part in match.groups()) if match else None
-
-
-def _refuse_a_newer_version(recorded_by: object) -> None:
-    """A recording made by a newer version may hold reads this one cannot judge: upgrade to replay it."""
-    if recorded_by is None:
-        return
-    recorded = _version(recorded_by) if isinstance(recorded_by, str) else None
-    if recorded is None:
-        raise CassetteProblem("its metadata plugin_version is not a version number")
-    running = _version(__version__)
-    if running is not None and recorded > running:
-        raise CassetteProblem(
-            f"it was recorded by pytest-pex-intacct {recorded_by}, newer than this {__version__}: upgrade "
-            "(pip install --upgrade pytest-pex-intacct) to replay it"
-        )
+    return Cassette(path, exchanges, recorded_metadata(data.get("metadata")))
 
 
 def bundled_cassette(company_id: str) -> Path | None:
@@ -215,7 +209,8 @@ def replay_fix(settings: Settings, option: Option) -> str:
 def read_recording(settings: Settings) -> Mapping[str, object]:
     """The options a cassette was recorded with; a missing or unusable cassette is a usage error."""
     path = settings.cassette_path
-    if not path.is_file():
+    # Anything by that name is read (or refused as what it is): a FIFO or a device is not "no recording".
+    if not path.exists():
         if bundled_cassette(settings.company_id) is not None:
             fix = (
                 f"{settings.company_id} is a bundled demo: leave out {CASSETTES.flag} to replay the installed "
@@ -229,19 +224,6 @@ def read_recording(settings: Settings) -> Mapping[str, object]:
     except CassetteProblem as problem:
         raise SettingsError(f"replay: {path} is not a usable recording: {problem}; {record_again(settings)}") from None
     return cassette.recorded
-
-
-def _utc_time(stamp: object) -> str | None:
-    """A recording's timestamp in the results document's form; None when it is absent or not a time."""
-    if not isinstance(stamp, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return utc_text(moment)
 
 
 @dataclass(frozen=True)
@@ -259,9 +241,7 @@ class CassetteRecordings:
     def recorded_options(self, settings: Settings) -> Mapping[str, object] | None:
         if not self.read:
             return None
-        recorded = dict(read_recording(settings))
-        recorded["recorded_at"] = _utc_time(recorded.get("recorded_at"))
-        return recorded
+        return read_recording(settings)
 
     def contradiction(self, settings: Settings, option: Option, recorded: Mapping[str, object]) -> str:
         return (

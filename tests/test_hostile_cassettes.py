@@ -9,6 +9,7 @@ The many shapes of one attack are checked in-process, through the settings a run
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from pytest_pex_intacct.config.settings import resolve_settings
 from pytest_pex_intacct.recording.cassette import CassetteProblem, CassetteRecordings, load_cassette
 from pytest_pex_intacct.recording.cassette_file import MAX_CASSETTE_BYTES, read_cassette_bytes
 from pytest_pex_intacct.recording.cassette_yaml import MAX_DEPTH, MAX_EVENTS
+from pytest_pex_intacct.simulator import Scenario, faults, raw_scenario
 
 # Generous: refused, each run ends in about a second; unrefused, the bombs ran for ever.
 TIMEOUT = 60
@@ -346,3 +348,63 @@ def test_a_recorded_answer_may_hold_any_text(tmp_path: Path) -> None:
     text = acme_recording().replace("<NAME>Administrator</NAME>", "<NAME>\u202bAdministrator\u202c\u200f</NAME>")
     assert "\u202b" in text
     assert load_cassette(cassettes_with(tmp_path, text) / "ACME.yaml").exchanges
+
+
+# -- 5. A record run says truly whether it wrote the cassette -------------------------------------------------
+
+
+def ready_acme() -> Scenario:
+    data = copy.deepcopy(raw_scenario("ready"))
+    data["company_id"] = "ACME"
+    return Scenario.from_dict(data).with_passwords(sender_password=SENDER_SECRET, user_password=USER_SECRET)
+
+
+def record(server: Any, cassettes: Path) -> subprocess.CompletedProcess[str]:
+    return run_plugin(
+        cassettes,
+        f"--intacct-endpoint={server.url}",
+        "--intacct-mode=record",
+        "--intacct-record-mode=rewrite",
+        passwords=True,
+    )
+
+
+def test_a_record_run_that_wrote_nothing_never_says_it_wrote(
+    simulator: Callable[..., Any], short_timeouts: Any, tmp_path: Path
+) -> None:
+    """The line judged by the file's age: a cassette put there just before the run passed for written."""
+    server = simulator(ready_acme())
+    server.inject(faults.HttpError(503), times=None)
+    cassettes = cassettes_with(tmp_path, acme_recording())
+    before = (cassettes / "ACME.yaml").read_bytes()
+    result = record(server, cassettes)
+    assert f"cassette not written ({cassettes / 'ACME.yaml'} was left as it was" in result.stdout, result.stdout
+    assert "cassette written" not in result.stdout
+    assert (cassettes / "ACME.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        pytest.param("interactions: [\n  - {broken\n", id="not YAML"),
+        pytest.param("just: text\n", id="no interactions"),
+        pytest.param(f"anchors:\n{LAUGHS}\nuser: *a9\n", id="an alias bomb"),
+        pytest.param(None, id="over the size cap"),
+    ],
+)
+def test_a_record_run_replaces_a_corrupt_or_hostile_cassette_without_reading_it(
+    simulator: Callable[..., Any], tmp_path: Path, old: str | None
+) -> None:
+    """Recording over a corrupt cassette failed every check as an internal error (vcrpy read the old file)."""
+    server = simulator(ready_acme())
+    cassettes = tmp_path / "cassettes"
+    cassettes.mkdir()
+    if old is None:
+        with (cassettes / "ACME.yaml").open("wb") as stream:
+            stream.truncate(MAX_CASSETTE_BYTES + 1)
+    else:
+        (cassettes / "ACME.yaml").write_text(old, encoding="utf-8")
+    result = record(server, cassettes)
+    assert "internal error" not in result.stdout and "Traceback" not in result.stderr, result.stdout[-3000:]
+    assert f"cassette written to {cassettes / 'ACME.yaml'} (it replaced the recording" in result.stdout
+    assert load_cassette(cassettes / "ACME.yaml").recorded["user"] == "pex_connector"

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import vcr
 from lxml import etree
 from vcr.persisters.filesystem import CassetteNotFoundError
-from vcr.serialize import deserialize, serialize
+from vcr.serialize import serialize
 
 from .. import __version__
 from ..atomic_write import write_text_atomically
@@ -91,16 +91,10 @@ class AtomicPersister:
 
     @classmethod
     def load_cassette(cls, cassette_path: str | Path, serializer: Any) -> Any:
-        path = Path(cassette_path)
-        if not path.is_file():
-            raise CassetteNotFoundError()
-        data = path.read_text(encoding="utf-8")
-        if not data.strip():
-            raise CassetteNotFoundError()
-        # Without the old provenance: vcrpy keeps loaded metadata over the new, and a replay trusts
-        # it to ask what this recording asked.
-        requests, responses, *_ = deserialize(data, serializer)
-        return requests, responses
+        # Never read: a record run replaces the whole recording (record mode "all", unused requests
+        # dropped), so nothing of the old file is played or kept, not even its provenance. Unread, a
+        # corrupt or hostile old file (an alias bomb, a FIFO, gigabytes) cannot stop the run.
+        raise CassetteNotFoundError()
 
     @classmethod
     def save_cassette(cls, cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any) -> None:

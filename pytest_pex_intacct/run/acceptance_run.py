@@ -5,13 +5,13 @@ code, its results document and its terminal summary. The hooks shared with a fle
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
 from typing import Any
 
 import pytest
 
 from ..config.option import Mode
 from ..config.settings import Settings
+from ..recording.cassette_file import stamp, written_since
 from ..requirements import ATTACHMENT_NUMBERING, Requirement
 from ..verdict import ACCEPTED, MANUAL, STALE_RECORDING_DAYS, RequirementResult, counts, verdict
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
@@ -27,6 +27,8 @@ class AcceptanceRun:
         self.ignored_arguments = ignored_arguments
         self.results: dict[str, RequirementResult] = {}
         self.started_at = utc_now()
+        # Which file the cassette path named when the run began: a recording written since replaced it.
+        self.cassette_before = stamp(settings.cassette_path)
         self.document: dict[str, object] | None = None
         self.final: list[RequirementResult] = []
         self.is_worker = hasattr(config, "workerinput")
@@ -147,9 +149,8 @@ class AcceptanceRun:
 
     def _cassette_line(self) -> str:
         path = self.settings.cassette_path
-        started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
         # Under xdist a worker records, so the controller judges by the file itself.
-        if path.is_file() and path.stat().st_mtime >= started - 1:
+        if written_since(path, self.cassette_before):
             replaced = " (it replaced the recording that was there, as --intacct-record-mode=rewrite asked)"
             return f"cassette written to {path}" + (replaced if self.settings.replacing else "")
         return f"cassette not written ({path} was left as it was; the errors above say why)"

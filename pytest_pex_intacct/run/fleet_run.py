@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +22,7 @@ from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import Drift, drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
+from ..recording.cassette_file import stamp, written_since
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, Requirement, RequirementId
 from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdict
 from .check import Check
@@ -74,6 +74,8 @@ class FleetRun:
         self.fleet = fleet
         self.ignored_arguments = ignored_arguments
         self.started_at = utc_now()
+        # Which file each cassette path named when the run began: a recording written since replaced it.
+        self.cassettes_before = {company.company_id: stamp(company.cassette_path) for company in fleet.companies}
         self.is_worker = hasattr(config, "workerinput")
         self.signer = None if self.is_worker else signer_of(config)
         self.by_company: dict[str, dict[str, RequirementResult]] = {}
@@ -243,14 +245,13 @@ class FleetRun:
         )
 
     def _cassettes_line(self) -> str:
-        started = datetime.fromisoformat(self.started_at.replace("Z", "+00:00")).timestamp()
         written: list[str] = []
         kept: list[str] = []
         for company in self.documents:
             settings = self.fleet.company(company)
             path = settings.cassette_path
             # Under xdist a worker records, so the controller judges by the files themselves.
-            fresh = path.is_file() and path.stat().st_mtime >= started - 1
+            fresh = written_since(path, self.cassettes_before.get(company))
             (written if fresh else kept).append(
                 path.name + (" (replacing the earlier one)" if settings.replacing else "")
             )

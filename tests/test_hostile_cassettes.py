@@ -250,6 +250,7 @@ def test_a_recorded_user_that_is_a_number_is_one_usage_line(tmp_path: Path) -> N
         ("user", "pex connector", "recorded.user is not a valid --intacct-user ('pex connector')"),
         ("user", "x" * 81, "recorded.user is not a valid --intacct-user ('" + "x" * 60 + "'…)"),
         ("sender_id", "", "recorded.sender_id is not a valid --intacct-sender-id ('')"),
+        ("sender_id", "PEX\nMPP", "recorded.sender_id is not a valid --intacct-sender-id ('PEX\\nMPP')"),
         ("sender_id", ["PEX MPP"], "recorded.sender_id is not a valid --intacct-sender-id (a list)"),
         ("gl_account", [1, 2], "recorded.gl_account is not a valid --intacct-gl-account (a list)"),
         ("gl_account", {"a": 1}, "recorded.gl_account is not a valid --intacct-gl-account (a mapping)"),

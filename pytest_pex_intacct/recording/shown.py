@@ -4,6 +4,9 @@ never a value whole. Stdlib only.
 A terminal obeys ``\\x1b[2J`` (clear the screen) and U+202E (right-to-left override) wherever they are
 printed, so a value from a cassette that a message repeats is escaped the way ``repr`` escapes it
 (``'pex\\x1b[2J'``), and clipped: it says what is wrong, it is not the place to reproduce a payload.
+Unlike ``outside_text.shown`` (observations, which keep their line breaks and run to thousands of
+characters), a value here sits inside a one-line usage error: line breaks are escaped too, and the
+value is quoted, so that where it begins and ends is plain.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pytest_pex_intacct"
 MAX_LINES = 300
 # Folders (and top-level modules) from the bottom up: each may import only those before it.
 LAYERS = (
-    ("requirements", "verdict", "atomic_write", "outside_text", "__init__"),
+    ("requirements", "verdict", "atomic_write", "outside_text", "bounded_read", "__init__"),
     ("intacct",),
     ("config",),
     ("facts",),

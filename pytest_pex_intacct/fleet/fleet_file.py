@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from ..bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 from ..config.option import SettingsError
-from ..report.bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 
 _T = TypeVar("_T")
 TABLE = "company"

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..bounded_read import FileTooLarge, read_regular_file
 from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError, Shard
 from ..config.options import FLEET, FLEET_ONLY
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
-from ..report.bounded_read import FileTooLarge, read_regular_file
 from ..verdict import Outcome
 from .fleet_file import FleetEntry, read_fleet_file, shown
 

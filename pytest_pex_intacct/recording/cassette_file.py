@@ -8,24 +8,15 @@ ends, and a huge file would be read whole before YAML even looked at it. Stdlib 
 
 from __future__ import annotations
 
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bounded_read import FileTooLarge, NotARegularFile, read_regular_file
+
 # A recording holds at most four exchanges (the batch, the UDD probe, the write probe's two), a few
 # KB to a few MB each; 50 MB is far beyond any of them, and small enough to parse at once.
 MAX_CASSETTE_BYTES = 50 * 1024 * 1024
-
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-# O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer (a no-op on a file).
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
 
 
 class CassetteProblem(ValueError):
@@ -35,28 +26,17 @@ class CassetteProblem(ValueError):
 def read_cassette_bytes(path: Path, limit: int = MAX_CASSETTE_BYTES) -> bytes:
     """The bytes of the regular file at ``path``, never more than ``limit``; a CassetteProblem otherwise."""
     try:
-        descriptor = os.open(path, _FLAGS)
+        return read_regular_file(path, limit).data
     except FileNotFoundError:
         raise CassetteProblem("the cassette does not exist") from None
+    except IsADirectoryError:
+        raise CassetteProblem("it is a directory, not a regular file") from None
+    except NotARegularFile as error:
+        raise CassetteProblem(f"it is {error.kind}, not a regular file") from None
+    except FileTooLarge:
+        raise CassetteProblem(_too_large(limit)) from None
     except OSError as error:
         raise CassetteProblem(f"the cassette cannot be read ({error.strerror or type(error).__name__})") from None
-    try:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            kind = next((kind for test, kind in _KINDS if test(status.st_mode)), "a special file")
-            raise CassetteProblem(f"it is {kind}, not a regular file")
-        if status.st_size > limit:
-            raise CassetteProblem(_too_large(limit))
-        with open(descriptor, "rb", closefd=False) as stream:
-            # One byte more than allowed tells a file that grew (or lied about its size) from one that fits.
-            data = stream.read(limit + 1)
-    except OSError as error:
-        raise CassetteProblem(f"the cassette cannot be read ({error.strerror or type(error).__name__})") from None
-    finally:
-        os.close(descriptor)
-    if len(data) > limit:
-        raise CassetteProblem(_too_large(limit))
-    return data
 
 
 def _too_large(limit: int) -> str:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from ..bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 from .appendix import signature_of
-from .bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 from .digests import DIGEST_FIELD, SIGNING_KEY_ENV
 from .keys import SigningKeyError, load_public_key
 from .verify import NotAReport, Verification, verify_html, verify_json

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Protocol
 
 from ..intacct.errors import ConfigurationError
-from ..intacct.timeouts import Timeouts
 from ..requirements import ATTACHMENT_NUMBERING, UDD_READ
+from .network import Network, network_for
 from .option import (
     DEFAULT_CONCURRENCY,
     ENV_COMPANY,
@@ -79,6 +79,8 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     shard: Shard | None = None
     baseline_dir: Path | None = None
+    # Proxies, CA bundle and timeouts, read from the environment once (never from a read thread).
+    network: Network = field(default_factory=Network)
     # A replay only: when its recording was made (UTC, as the results document writes times), if it says.
     recorded_at: str | None = None
 
@@ -171,7 +173,7 @@ def resolve_settings(
             raise SettingsError(f"{label} applies only to a fleet run; pass {FLEET.flag}=FLEET.toml or leave it out")
     values = {option.field: _value(option, raw, environ) for option in OPTIONS if option is not CASSETTES}
     try:
-        Timeouts.from_environment(environ)
+        values["network"] = network_for(str(values["endpoint"]), environ)
     except ConfigurationError as error:
         raise SettingsError(error.message) from None
     mode = Mode(str(values[MODE.field]))

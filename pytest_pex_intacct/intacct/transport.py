@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -74,12 +74,26 @@ class HttpTransport:
     ) -> None:
         self._session = session or requests.Session()
         self.timeouts = timeouts if timeouts is not None else Timeouts.from_environment()
+        # None: requests reads proxies and CA bundle from the environment at each request; given,
+        # the environment is never read again (a read thread must not touch it).
+        self._proxies: dict[str, str] | None = None
+        self._verify: bool | str = True
         self.retry = retry
         self.max_response_bytes = max_response_bytes
         self._sleep = sleep
         self._clock = clock
         self.requests_sent = 0
         self._sockets = ExchangeSockets()
+
+    @classmethod
+    def resolved(cls, timeouts: Timeouts, proxies: Mapping[str, str], ca_bundle: str | None) -> HttpTransport:
+        """A transport whose proxies, CA bundle and timeouts were read once, up front, from the environment."""
+        session = requests.Session()
+        session.trust_env = False
+        transport = cls(session, timeouts)
+        transport._proxies = dict(proxies)
+        transport._verify = ca_bundle or True
+        return transport
 
     def close(self) -> None:
         self._session.close()
@@ -135,7 +149,8 @@ class HttpTransport:
                 timeout=timeout,
                 stream=True,
                 allow_redirects=False,
-                proxies=_proxies_for(url),
+                proxies=_proxies_for(url) if self._proxies is None else self._proxies,
+                verify=self._verify,
             )
         except requests.exceptions.RequestException as error:
             raise failure_before_the_head(host, timeout, error, limit.expired) from None

@@ -21,7 +21,14 @@ def take_snapshot(settings: Settings, write_probe_selected: bool = True) -> Comp
         from .replay import replay_snapshot
 
         return replay_snapshot(settings, run_id, write_probe_selected)
-    client = IntacctClient(settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password))
+    from ..intacct.transport import HttpTransport
+
+    network = settings.network
+    # Resolved from the environment before any read: a fleet's read threads never touch os.environ.
+    transport = HttpTransport.resolved(network.timeouts, dict(network.proxies), network.ca_bundle)
+    client = IntacctClient(
+        settings.endpoint, SenderCredentials(settings.sender_id, settings.sender_password), transport
+    )
     try:
         if settings.mode == Mode.LIVE:
             return gather_snapshot(client, settings, run_id, write_probe_selected=write_probe_selected)

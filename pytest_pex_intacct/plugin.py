@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -64,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from .config.settings import resolve_settings
 
-    settings = _resolved(config, resolve_settings)
+    settings = _resolved(config, _with_register(resolve_settings))
     config.stash[SETTINGS_KEY] = settings
 
     ignored = _collect_only_the_bundled_checks(config)
@@ -80,6 +81,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(HtmlReport(config, settings, run), "pex-intacct-html")
 
 
+def _with_register(resolve: Callable[..., Settings]) -> Callable[..., Settings]:
+    """One company's settings, with its attestations from the register (``--intacct-attestations``)."""
+    from .fleet.attestations import with_register
+
+    def resolved(*args: object, today: date, **kwargs: object) -> Settings:
+        return with_register(resolve(*args, **kwargs), today)
+
+    return resolved
+
+
 def _resolved(config: pytest.Config, resolve: Callable[..., ResolvedT]) -> ResolvedT:
     """Options and environment resolved by ``resolve`` (one company or a fleet), or one usage error."""
     from .config.option import SettingsError
@@ -93,6 +104,8 @@ def _resolved(config: pytest.Config, resolve: Callable[..., ResolvedT]) -> Resol
             config.invocation_params.dir,
             # --collect-only checks nothing, so it needs no recording.
             recordings=CassetteRecordings(read=not config.option.collectonly),
+            # The run's start date: what the register's attestations expire against.
+            today=datetime.now(UTC).date(),
         )
     except SettingsError as error:
         raise pytest.UsageError(str(error)) from None

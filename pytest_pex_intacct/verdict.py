@@ -51,6 +51,10 @@ PROP_OBSERVED = "observed"
 PROP_BLOCKED_BY = "blocked_by"
 PROP_ATTESTED_BY = "attested_by"
 PROP_LEFTOVER = "leftover"
+# From the attestation register: when the attester confirmed it, why, and until when (ISO dates).
+PROP_ATTESTED_ON = "attested_on"
+PROP_ATTESTATION_REASON = "attestation_reason"
+PROP_ATTESTATION_EXPIRES = "attestation_expires"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,11 @@ class RequirementResult:
     observed: str = ""
     blocked_by: str | None = None
     attested_by: str | None = None
+    # An attestation from the register: its date, reason and expiry (ISO dates). An expired one leaves
+    # ``attested_by`` unset and keeps only ``attestation_expires``, to say when it lapsed.
+    attested_on: str | None = None
+    attestation_reason: str | None = None
+    attestation_expires: str | None = None
     # What the write probe could not delete: the run's summary repeats each in red.
     leftovers: tuple[str, ...] = ()
 
@@ -81,11 +90,18 @@ class RequirementResult:
             props.append((PROP_BLOCKED_BY, self.blocked_by))
         if self.attested_by:
             props.append((PROP_ATTESTED_BY, self.attested_by))
+        for name, value in (
+            (PROP_ATTESTED_ON, self.attested_on),
+            (PROP_ATTESTATION_REASON, self.attestation_reason),
+            (PROP_ATTESTATION_EXPIRES, self.attestation_expires),
+        ):
+            if value:
+                props.append((name, value))
         props.extend((PROP_LEFTOVER, leftover) for leftover in self.leftovers)
         return props
 
     def to_json(self) -> dict[str, object]:
-        return {
+        entry: dict[str, object] = {
             "id": self.requirement.id,
             "title": self.requirement.title,
             "guide_step": self.requirement.step,
@@ -97,6 +113,15 @@ class RequirementResult:
             "blocked_by": self.blocked_by,
             "attested_by": self.attested_by,
         }
+        # Only when the register gave them: a document without a register is as before.
+        for key, value in (
+            ("attested_on", self.attested_on),
+            ("reason", self.attestation_reason),
+            ("expires", self.attestation_expires),
+        ):
+            if value:
+                entry[key] = value
+        return entry
 
 
 def result_from_properties(
@@ -113,6 +138,9 @@ def result_from_properties(
         observed=values.get(PROP_OBSERVED, ""),
         blocked_by=values.get(PROP_BLOCKED_BY),
         attested_by=values.get(PROP_ATTESTED_BY),
+        attested_on=values.get(PROP_ATTESTED_ON),
+        attestation_reason=values.get(PROP_ATTESTATION_REASON),
+        attestation_expires=values.get(PROP_ATTESTATION_EXPIRES),
         leftovers=tuple(value for name, value in pairs if name == PROP_LEFTOVER),
     )
 

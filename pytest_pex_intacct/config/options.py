@@ -24,6 +24,7 @@ from .option import (
 )
 from .validation import (
     ATTESTABLE,
+    valid_attestations,
     valid_attested,
     valid_cassettes,
     valid_company,
@@ -155,6 +156,14 @@ OPTIONS: tuple[Option, ...] = (
         kind="repeat",
         metavar="ID",
         validate=valid_attested,
+    ),
+    Option(
+        "--intacct-attestations",
+        "attestations_path",
+        "the attestation register (TOML): [[attestation]] tables with company, requirement, by, on, reason and "
+        "expires; an unexpired entry attests that requirement for that company as --intacct-attest would",
+        metavar="FILE.toml",
+        validate=valid_attestations,
     ),
     MODE,
     RECORD_MODE,

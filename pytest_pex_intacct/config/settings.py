@@ -17,6 +17,7 @@ from typing import Protocol
 
 from ..intacct.errors import ConfigurationError
 from ..requirements import ATTACHMENT_NUMBERING, UDD_READ
+from .attestation import Attestation
 from .network import Network, network_for
 from .option import (
     DEFAULT_CONCURRENCY,
@@ -81,6 +82,10 @@ class Settings:
     baseline_dir: Path | None = None
     # Proxies, CA bundle and timeouts, read from the environment once (never from a read thread).
     network: Network = field(default_factory=Network)
+    # --intacct-attestations: the register file, and the entries of it for this company (applied by the
+    # caller, which reads the file: ``fleet/attestations.py``).
+    attestations_path: Path | None = None
+    attestations: tuple[Attestation, ...] = ()
     # A replay only: when its recording was made (UTC, as the results document writes times), if it says.
     recorded_at: str | None = None
 

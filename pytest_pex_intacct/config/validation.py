@@ -134,6 +134,16 @@ def valid_fleet(given: Given) -> Path:
     return Path(given.value)
 
 
+def valid_attestations(given: Given) -> Path:
+    path = Path(given.value)
+    if not given.value.strip() or not path.exists():
+        raise SettingsError(
+            f"{given.label} {given.value!r}: no such file; pass the attestation register, "
+            "e.g. --intacct-attestations=attestations.toml"
+        )
+    return path
+
+
 def valid_concurrency(given: Given) -> int:
     value = given.value.strip()
     if not value.isdigit() or not 1 <= int(value) <= MAX_CONCURRENCY:

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ..bounded_read import FileTooLarge, read_regular_file
@@ -18,6 +19,7 @@ from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError,
 from ..config.options import FLEET, FLEET_ONLY
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
 from ..verdict import Outcome
+from .attestations import read_register, with_register
 from .fleet_file import FleetEntry, read_fleet_file, shown
 
 # The summary beside the companies' documents (<company>.json). A company ID cannot begin with "_", so no
@@ -70,8 +72,12 @@ def resolve_fleet(
     rootdir: Path,
     invocation_dir: Path | None = None,
     recordings: Recordings | None = None,
+    today: date | None = None,
 ) -> Fleet:
-    """``raw`` maps Settings fields to what pytest parsed, as for ``resolve_settings``."""
+    """``raw`` maps Settings fields to what pytest parsed, as for ``resolve_settings``.
+
+    ``today`` (the run's start date) decides which attestations of the register have expired.
+    """
     fleet_value = raw.get(FLEET.field)
     assert isinstance(fleet_value, str)
     if raw.get("company_id") is not None or environ.get(ENV_COMPANY):
@@ -98,6 +104,11 @@ def resolve_fleet(
         _company_settings(entries[company], raw, environ, rootdir, invocation_dir, recordings, where)
         for company in chosen
     )
+    register_path = companies[0].attestations_path if companies else None
+    if register_path is not None:
+        assert today is not None, "a register's expiry needs the run's date"
+        register = read_register(register_path)
+        companies = tuple(with_register(settings, today, register) for settings in companies)
     json_dir = _json_dir(raw.get("json_path"))
     baseline_dir = values.get("baseline_dir")
     assert baseline_dir is None or isinstance(baseline_dir, Path)

@@ -185,10 +185,24 @@ def counts_text(document: Mapping[str, object]) -> str:
 def attestation_lines(document: Mapping[str, object]) -> list[str]:
     lines = []
     for entry in requirement_entries(document):
+        requirement_id = display_text(entry.get("id"))
         if entry.get("attested_by"):
-            lines.append(f"{display_text(entry.get('id'))} attested by {display_text(entry.get('attested_by'))}")
+            line = f"{requirement_id} attested by {display_text(entry.get('attested_by'))}"
+            # From the register: when, why and until when.
+            if entry.get("attested_on"):
+                line += f" on {display_text(entry.get('attested_on'))}"
+            if entry.get("reason"):
+                line += f": {display_text(entry.get('reason'))}"
+            if entry.get("expires"):
+                line += f" (expires {display_text(entry.get('expires'))})"
+            lines.append(line)
+        elif entry.get("outcome") == MANUAL and entry.get("expires"):
+            lines.append(
+                f"{requirement_id} needs a person's attestation (the attestation expired on "
+                f"{display_text(entry.get('expires'))}: not met)"
+            )
         elif entry.get("outcome") == MANUAL:
-            lines.append(f"{display_text(entry.get('id'))} needs a person's attestation (not attested: not met)")
+            lines.append(f"{requirement_id} needs a person's attestation (not attested: not met)")
     return lines
 
 

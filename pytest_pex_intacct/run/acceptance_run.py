@@ -116,6 +116,8 @@ class AcceptanceRun:
         for result in results:
             detail = f" (blocked by {result.blocked_by})" if result.blocked_by else ""
             detail += f" (attested by {result.attested_by})" if result.attested_by else ""
+            if result.attestation_expires and not result.attested_by:
+                detail += f" (attestation expired on {result.attestation_expires})"
             write(f"{result.outcome.upper():<15} {result.requirement.id}{detail}")
         for result in results:
             for leftover in result.leftovers:
@@ -123,6 +125,11 @@ class AcceptanceRun:
                     f"WRITE PROBE LEFT DATA IN COMPANY {self.settings.company_id}: {leftover}", red=True
                 )
         for result in results:
+            if result.outcome == MANUAL and result.attested_by is None and result.attestation_expires:
+                write(
+                    f"{result.requirement.id}: its attestation in {self.settings.attestations_path} expired on "
+                    f"{result.attestation_expires}; once a person has confirmed it again, renew the entry"
+                )
             if result.outcome == MANUAL and result.attested_by is None:
                 write(manual_guidance(result.requirement, self.settings))
         for result in results:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from ..config.attestation import Attestation, attestation_of
 from ..config.settings import Settings
 from ..facts.fact import Fact
 from ..facts.probe import ProbeOutcome
@@ -51,10 +52,24 @@ class Check:
         return self.snapshot.reading(self.requirement)
 
     def _skip(
-        self, outcome: Outcome, reason: str, blocked_by: str | None = None, attested_by: str | None = None
+        self,
+        outcome: Outcome,
+        reason: str,
+        blocked_by: str | None = None,
+        attested_by: str | None = None,
+        attestation: Attestation | None = None,
     ) -> None:
+        # An expired attestation keeps only its expiry: it attests nothing, but says when it lapsed.
+        valid = attestation is not None and not attestation.expired
         self.decided = RequirementResult(
-            self.requirement, outcome, observed=reason, blocked_by=blocked_by, attested_by=attested_by
+            self.requirement,
+            outcome,
+            observed=reason,
+            blocked_by=blocked_by,
+            attested_by=attested_by,
+            attested_on=attestation.on.isoformat() if valid and attestation else None,
+            attestation_reason=attestation.reason if valid and attestation else None,
+            attestation_expires=attestation.expires.isoformat() if attestation else None,
         )
         label = {
             BLOCKED: f"BLOCKED by {blocked_by}",
@@ -73,9 +88,22 @@ class Check:
         if requirement.id in self.settings.attested and self.settings.signoff is not None:
             signer = str(self.settings.signoff)
             self._skip(MANUAL, f"attested by {signer}; Intacct showed: {reason}", attested_by=signer)
+        registered = attestation_of(self.settings.attestations, requirement.id)
+        if registered is not None and not registered.expired:
+            self._skip(
+                MANUAL,
+                f"attested by {registered.by} on {registered.on} ({registered.reason}; expires {registered.expires}); "
+                f"Intacct showed: {reason}",
+                attested_by=registered.by,
+                attestation=registered,
+            )
         # Customer's words: the report shows this. The terminal summary tells the operator the flags
         # that conclude it (attest, or the probe for Step 1).
-        self._skip(MANUAL, f"{reason}. A person confirms it in Intacct ({requirement.where})")
+        needs_person = f"{reason}. A person confirms it in Intacct ({requirement.where})"
+        if registered is not None:
+            expired = f"attestation by {registered.by} expired on {registered.expires}"
+            self._skip(MANUAL, f"{expired}; {needs_person}", attestation=registered)
+        self._skip(MANUAL, needs_person)
 
     def needs_intacct(self) -> bool:
         """Decide what needs no company data (manual, attested, not requested); True if Intacct must be asked.

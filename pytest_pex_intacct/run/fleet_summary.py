@@ -59,7 +59,12 @@ def why_not_accepted(results: list[RequirementResult]) -> str:
         return "failed " + ", ".join(failed)
     unmet = [result for result in results if result.requirement.mandatory and not result.met]
     errors = [result for result in unmet if result.outcome == ERROR]
-    parts = [f"{result.requirement.id} {result.outcome}" for result in unmet if result.outcome != ERROR]
+    parts = [
+        f"{result.requirement.id} {result.outcome}"
+        + (f" (attestation expired on {result.attestation_expires})" if result.attestation_expires else "")
+        for result in unmet
+        if result.outcome != ERROR
+    ]
     if errors:
         first = errors[0].observed
         shown = first if len(first) <= 160 else first[:157] + "..."

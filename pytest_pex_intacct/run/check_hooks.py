@@ -14,7 +14,7 @@ import pytest
 from ..requirements import BY_ID, MARKER, Requirement
 from ..verdict import ERROR, FAILED, PROP_OUTCOME, PROP_REQUIREMENT, RequirementResult
 from .check import Check
-from .outcomes import CATALOGUE_ORDER, TERMINAL_WORDS, failure_text, outcome_of, requirement_of_item, user_property
+from .outcomes import TERMINAL_WORDS, failure_text, outcome_of, requirement_of_item, user_property
 
 CHECK_KEY = pytest.StashKey[Check]()
 
@@ -133,7 +133,3 @@ class CheckHooks:
         result = result_from_properties(BY_ID[requirement_id], report.user_properties)
         if result is not None:
             self.shape.keep(report, result)
-
-
-def catalogue_order(requirement: Requirement) -> int:
-    return CATALOGUE_ORDER[requirement.id]

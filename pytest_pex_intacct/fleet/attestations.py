@@ -11,24 +11,20 @@ against the date the caller hands in (the run's start), never the clock read her
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from ..bounded_read import FileTooLarge, NotARegularFile, read_regular_file
 from ..config.attestation import Attestation
 from ..config.option import Given, SettingsError, sendable
 from ..config.options import BY_FIELD
 from ..config.settings import Settings
 from ..config.validation import valid_attested, valid_company, valid_signoff
-from .fleet_file import shown
+from .fleet_file import read_toml, shown
 
 TABLE = "attestation"
 _KEYS = ("company", "requirement", "by", "on", "reason", "expires")
 FLAG = BY_FIELD["attestations_path"].flag
-# An entry takes a few lines: a megabyte holds thousands.
-SIZE_LIMIT = 1 << 20
 REASON_LIMIT = 500
 
 
@@ -50,23 +46,7 @@ class RegisterEntry:
 def read_register(path: Path, given: str | None = None) -> tuple[RegisterEntry, ...]:
     """The register's entries in file order, or a one-line SettingsError naming the file and the entry."""
     where = f"{FLAG} {str(path) if given is None else given!r}"
-    try:
-        text = read_regular_file(path, SIZE_LIMIT).data.decode("utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"{where}: no such file") from None
-    except NotARegularFile as error:
-        raise SettingsError(f"{where}: {error.kind}, not an attestation register") from None
-    except FileTooLarge:
-        raise SettingsError(f"{where}: larger than {SIZE_LIMIT >> 20} MB, more than any attestation register") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-        raise SettingsError(f"{where}: cannot be read ({reason})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{where}: not valid TOML ({error})") from None
-    except RecursionError:
-        raise SettingsError(f"{where}: not valid TOML (nested too deeply)") from None
+    data = read_toml(path, where, "attestation register")
     unknown = sorted(set(data) - {TABLE})
     if unknown:
         raise SettingsError(f"{where}: unknown top-level key {shown(unknown[0])!r}; list entries as [[{TABLE}]] tables")

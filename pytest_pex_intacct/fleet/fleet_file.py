@@ -49,6 +49,33 @@ class FleetEntry:
     password_env: str | None = None
 
 
+def read_toml(path: Path, where: str, what: str, refusal_hint: str = "") -> dict[str, object]:
+    """A small TOML file named on the command line (the fleet file, the attestation register), read
+    bounded: its data, or one SettingsError line starting with ``where``."""
+    try:
+        text = read_regular_file(path, SIZE_LIMIT).data.decode("utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{where}: no such file") from None
+    except NotARegularFile as error:
+        raise SettingsError(f"{where}: {error.kind}, not {_article(what)} {what}{refusal_hint}") from None
+    except FileTooLarge:
+        raise SettingsError(f"{where}: larger than {SIZE_LIMIT >> 20} MB, more than any {what}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise SettingsError(f"{where}: cannot be read ({reason})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{where}: not valid TOML ({error})") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively: a few thousand brackets exhaust the stack.
+        raise SettingsError(f"{where}: not valid TOML (nested too deeply)") from None
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1] in "aeiou" else "a"
+
+
 def read_fleet_file(path: Path, given: str | None = None) -> tuple[FleetEntry, ...]:
     """The entries of the fleet file, in file order, or a one-line SettingsError naming the entry.
 
@@ -56,24 +83,7 @@ def read_fleet_file(path: Path, given: str | None = None) -> tuple[FleetEntry, .
     directory): every message names it so, as every other message about the fleet does.
     """
     where = f"--intacct-fleet {str(path) if given is None else given!r}"
-    try:
-        text = read_regular_file(path, SIZE_LIMIT).data.decode("utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"{where}: no such file") from None
-    except NotARegularFile as error:
-        raise SettingsError(f"{where}: {error.kind}, not a fleet file; pass the fleet's TOML file") from None
-    except FileTooLarge:
-        raise SettingsError(f"{where}: larger than {SIZE_LIMIT >> 20} MB, more than any fleet file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
-        raise SettingsError(f"{where}: cannot be read ({reason})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"{where}: not valid TOML ({error})") from None
-    except RecursionError:
-        # tomllib parses nested arrays and inline tables recursively: a few thousand brackets exhaust the stack.
-        raise SettingsError(f"{where}: not valid TOML (nested too deeply)") from None
+    data = read_toml(path, where, "fleet file", "; pass the fleet's TOML file")
     unknown = sorted(set(data) - {TABLE})
     if unknown:
         raise SettingsError(f"{where}: unknown top-level key {unknown[0]!r}; list companies as [[{TABLE}]] tables")

@@ -14,7 +14,7 @@ from conftest import ALL_IDS, ATTEST, NETWORK_IDS
 from conftest import scenario_variant as company_scenario
 from pytest_pex_intacct.config.option import Shard
 from pytest_pex_intacct.config.options import BY_FIELD, FLEET_ONLY, OPTIONS
-from pytest_pex_intacct.fleet.drift import Drift, drift
+from pytest_pex_intacct.fleet.drift import Drift, by_cause, drift
 from pytest_pex_intacct.fleet.fleet_settings import in_shard
 from pytest_pex_intacct.simulator import Scenario, SimulatorServer, connection_faults, fault_wire, faults
 
@@ -371,14 +371,49 @@ def test_drift_finds_a_flipped_normal_balance_and_a_removed_role(
     ]
     assert run.entry("GAMMA")["drift"] == []
     assert run.entry("GAMMA")["baseline"] is True
+    taken = baseline.fleet["started_at"]
+    assert run.fleet["baseline"] == {"source": "directory", "name": "signed-off", "taken_at": taken}
+    assert run.entry("ACME")["drift_cause"] == {
+        "id": "STEP4-NORMAL-BALANCE",
+        "before": "passed",
+        "after": "failed",
+        "regression": True,
+        "since": taken,
+        "folded": [],
+    }
+    assert run.entry("GAMMA")["drift_cause"] is None
     run.result.stdout.fnmatch_lines(
         [
             "*pex-intacct fleet*",
-            "DRIFT ACME STEP4-NORMAL-BALANCE: passed -> failed (regression)",
-            "DRIFT BETA STEP3-ROLE: passed -> failed (regression)",
+            f"drift since baseline signed-off (taken {taken}): 2 of 3 companies with a baseline changed, "
+            "2 for the worse",
+            f"DRIFT ACME STEP4-NORMAL-BALANCE: passed -> failed (regression) since {taken[:10]}",
+            f"DRIFT BETA STEP3-ROLE: passed -> failed (regression) since {taken[:10]}",
             "NOT-ACCEPTED  ACME: failed STEP4-NORMAL-BALANCE",
         ]
     )
+
+
+def test_a_de_authorized_sender_is_one_drift_line_with_what_it_blocks_folded(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    companies = ["ACME", "BETA"]
+    before = fleet_simulator(dict.fromkeys(companies, "ready"))
+    run_fleet(before, companies, *ATTEST, json_dir="last-night")
+    after = fleet_simulator({"ACME": "sender-inactive", "BETA": "ready"})
+    run = run_fleet(after, companies, *ATTEST, "--intacct-baseline=last-night", json_dir="tonight")
+    changes = run.entry("ACME")["drift"]
+    assert len(changes) > 5
+    cause = run.entry("ACME")["drift_cause"]
+    assert (cause["id"], cause["before"], cause["after"]) == ("STEP2-SENDER-ID", "passed", "failed")
+    assert len(cause["folded"]) == len(changes) - 1
+    assert {change["after"] for change in cause["folded"]} == {"blocked"}
+    assert {change["blocked_by"] for change in cause["folded"]} == {"STEP2-SENDER-ID"}
+    drift_lines = [line for line in run.result.outlines if line.startswith("DRIFT ")]
+    assert drift_lines == [
+        f"DRIFT ACME STEP2-SENDER-ID: passed -> failed (regression) since {cause['since'][:10]}; "
+        f"with it: {len(changes) - 1} now blocked by it"
+    ]
 
 
 def test_drift_lists_regressions_first_the_worst_first() -> None:
@@ -394,6 +429,23 @@ def test_drift_lists_regressions_first_the_worst_first() -> None:
     ]
     assert [change.regression for change in drift(before, after)] == [True, True, False]
     assert drift(before, before) == []
+
+
+def test_the_cause_of_a_drift_is_the_first_change_not_blocked_by_another() -> None:
+    blocked = [Drift(rid, "passed", "blocked", "STEP2-WEB-SERVICES") for rid in ("STEP3-ROLE", "STEP3-EMAIL")]
+    told = by_cause([*blocked, Drift("STEP2-WEB-SERVICES", "passed", "error")], since="2026-12-05T02:00:00Z")
+    assert told is not None and told.cause.requirement_id == "STEP2-WEB-SERVICES"
+    assert [change.requirement_id for change in told.folded] == ["STEP3-EMAIL", "STEP3-ROLE"]
+    assert told.line() == "STEP2-WEB-SERVICES: passed -> error (regression) since 2026-12-05; with it: 2 now blocked by it"
+    # Two independent changes: the first in the guide's order is the cause, the other is named.
+    two = by_cause([Drift("STEP4-NORMAL-BALANCE", "passed", "failed"), Drift("STEP3-EMAIL", "failed", "passed")])
+    assert two is not None
+    assert two.line() == "STEP3-EMAIL: failed -> passed; with it: STEP4-NORMAL-BALANCE: passed -> failed (regression)"
+    assert two.regression
+    # Everything blocked (what blocks it did not change, e.g. not in the baseline): the first is named.
+    only_blocked = by_cause(blocked)
+    assert only_blocked is not None and only_blocked.cause.requirement_id == "STEP3-EMAIL"
+    assert by_cause([]) is None
 
 
 # -- a bad fleet file is one usage error before any traffic ---------------------------------------------

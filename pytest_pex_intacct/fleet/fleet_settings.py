@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from ..bounded_read import FileTooLarge, read_regular_file
-from ..config.option import ENV_COMPANY, ENV_USER_PASSWORD, Mode, SettingsError, Shard
-from ..config.options import FLEET, FLEET_ONLY
+from ..config.option import ENV_COMPANY, ENV_SENDER_PASSWORD, ENV_USER_PASSWORD, Mode, SettingsError, Shard
+from ..config.options import FLEET, FLEET_ONLY, OPTIONS
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
 from ..verdict import Outcome
 from .attestations import read_register, with_register
@@ -45,13 +47,20 @@ class Fleet:
     baselines: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False)
     # How many companies the file lists (all shards).
     listed: int = 0
+    # The baseline as the user named it (--intacct-baseline's value), for the drift lines.
+    baseline_name: str | None = None
 
     @property
     def mode(self) -> Mode:
         return self.companies[0].mode
 
     def company(self, company_id: str) -> Settings:
-        return next(settings for settings in self.companies if settings.company_id == company_id)
+        return self._by_id[company_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Settings]:
+        # Every check of every company asks for its settings: a scan per call is quadratic in the fleet.
+        return {settings.company_id: settings for settings in self.companies}
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -100,8 +109,19 @@ def resolve_fleet(
     concurrency = values.get("concurrency")
     assert isinstance(concurrency, int)
     chosen = in_shard(list(entries), shard)
+    # Each company's password variable is read by name below; without them (and without the one
+    # company id variable) the environment is the same for every company, so it is copied once, not once
+    # per company (a copy holding a thousand companies' variables, a thousand times, was quadratic).
+    password_variables = {entry.password_env for entry in entries.values() if entry.password_env is not None} - {
+        ENV_USER_PASSWORD,
+        ENV_SENDER_PASSWORD,
+        *(option.env for option in OPTIONS if option.env is not None),
+    }
+    shared_environ = {
+        name: value for name, value in environ.items() if name != ENV_COMPANY and name not in password_variables
+    }
     companies = tuple(
-        _company_settings(entries[company], raw, environ, rootdir, invocation_dir, recordings, where)
+        _company_settings(entries[company], raw, environ, shared_environ, rootdir, invocation_dir, recordings, where)
         for company in chosen
     )
     register_path = companies[0].attestations_path if companies else None
@@ -116,13 +136,25 @@ def resolve_fleet(
     if not companies:
         # An empty shard is not an error (more shards than companies), but it checks nothing.
         raise SettingsError(f"{where}: shard {shard} holds none of its {len(entries)} companies; use fewer shards")
-    return Fleet(path, companies, concurrency, shard, json_dir, baseline_dir, baselines, listed=len(entries))
+    baseline_name = str(raw.get("baseline_dir")) if baseline_dir is not None else None
+    return Fleet(
+        path,
+        companies,
+        concurrency,
+        shard,
+        json_dir,
+        baseline_dir,
+        baselines,
+        listed=len(entries),
+        baseline_name=baseline_name,
+    )
 
 
 def _company_settings(
     entry: FleetEntry,
     raw: Mapping[str, object],
     environ: Mapping[str, str],
+    shared_environ: dict[str, str],
     rootdir: Path,
     invocation_dir: Path | None,
     recordings: Recordings | None,
@@ -137,7 +169,7 @@ def _company_settings(
     for name, flag in (("udd", entry.udd), ("write_probe", entry.write_probe)):
         if flag is not None:
             company_raw[name] = flag
-    company_environ = {name: value for name, value in environ.items() if name != ENV_COMPANY}
+    company_environ: Mapping[str, str] = shared_environ
     replay = str(raw.get("mode") or "live") == Mode.REPLAY
     if entry.password_env is not None:
         password = environ.get(entry.password_env, "")
@@ -146,7 +178,7 @@ def _company_settings(
                 f"{where}: company {shown(entry.company_id)}: password_env {entry.password_env} is not set or empty; "
                 "export the user's password in it (a replay needs none)"
             )
-        company_environ[ENV_USER_PASSWORD] = password
+        company_environ = ChainMap({ENV_USER_PASSWORD: password}, shared_environ)
     try:
         return resolve_settings(company_raw, company_environ, rootdir, invocation_dir, recordings, in_fleet=True)
     except SettingsError as error:

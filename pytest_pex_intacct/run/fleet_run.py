@@ -19,7 +19,7 @@ import pytest
 from ..config.option import Mode
 from ..facts.probe import PROBE_FOLDER
 from ..facts.snapshot import CompanySnapshot
-from ..fleet.drift import Drift, drift
+from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at, by_cause, drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..recording.cassette_file import stamp, written_since
@@ -83,6 +83,7 @@ class FleetRun:
         self.documents: dict[str, dict[str, object]] = {}
         self.finals: dict[str, list[RequirementResult]] = {}
         self.drifts: dict[str, list[Drift]] = {}
+        self.causes: dict[str, CompanyDrift | None] = {}
         self.fleet_document: dict[str, object] | None = None
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
@@ -183,8 +184,9 @@ class FleetRun:
             baseline = self.fleet.baselines.get(company)
             if baseline is not None:
                 self.drifts[company] = drift(baseline, self.documents[company])
+                self.causes[company] = by_cause(self.drifts[company], baseline_taken_at(baseline))
         self.fleet_document = fleet_document(
-            self.fleet, self.documents, self.finals, self.drifts, self.started_at, utc_now()
+            self.fleet, self.documents, self.finals, self.drifts, self.causes, self.started_at, utc_now()
         )
         if self.fleet.json_dir is not None:
             for company, document in self.documents.items():
@@ -202,10 +204,8 @@ class FleetRun:
             return
         write = terminalreporter.write_line
         terminalreporter.section("pex-intacct fleet", sep="=")
-        # Drift first: what changed since the baseline is the news of a nightly run.
-        for company, changes in sorted(self.drifts.items(), key=lambda pair: not any(c.regression for c in pair[1])):
-            for change in changes:
-                write(f"DRIFT {company} {change}", red=change.regression, yellow=not change.regression)
+        # Drift first: what changed since the baseline is the news of a nightly run, one line per company.
+        self._drift_lines(write)
         for company_id, results in self.finals.items():
             for result in results:
                 for leftover in result.leftovers:
@@ -233,6 +233,20 @@ class FleetRun:
             bold=True,
             **markup,
         )
+
+    def _drift_lines(self, write: Any) -> None:
+        baseline = self.fleet_document.get("baseline") if self.fleet_document else None
+        if not isinstance(baseline, dict):
+            return
+        changed = {company: cause for company, cause in self.causes.items() if cause is not None}
+        taken = f" (taken {baseline['taken_at']})" if baseline.get("taken_at") else ""
+        regressed = sum(1 for cause in changed.values() if cause.regression)
+        write(
+            f"drift since baseline {shown(str(baseline['name']))}{taken}: {len(changed)} of {len(self.causes)} "
+            f"companies with a baseline changed" + (f", {regressed} for the worse" if regressed else ""),
+        )
+        for company, cause in sorted(changed.items(), key=lambda pair: (not pair[1].regression, pair[0])):
+            write(f"DRIFT {company} {cause.line()}", red=cause.regression, yellow=not cause.regression)
 
     def _abandoned_read(self, company_id: str, write_probe_selected: bool) -> str:
         said = "its read was still under way and was abandoned; what it did not reach is not-run"

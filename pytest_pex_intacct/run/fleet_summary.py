@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..fleet.drift import Drift
+from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at
 from ..fleet.fleet_settings import Fleet
 from ..verdict import ACCEPTED, ERROR, FAILED, INCOMPLETE, NOT_ACCEPTED, RequirementResult, Verdict, counts, verdict
 
@@ -23,6 +23,7 @@ def fleet_document(
     documents: Mapping[str, Mapping[str, object]],
     finals: Mapping[str, list[RequirementResult]],
     drifts: Mapping[str, list[Drift]],
+    causes: Mapping[str, CompanyDrift | None],
     started_at: str,
     finished_at: str,
 ) -> dict[str, object]:
@@ -39,6 +40,8 @@ def fleet_document(
         if fleet.baseline_dir is not None:
             entry["baseline"] = company in fleet.baselines
             entry["drift"] = [change.to_json() for change in drifts.get(company, [])]
+            cause = causes.get(company)
+            entry["drift_cause"] = cause.to_json() if cause is not None else None
         entries.append(entry)
     return {
         "schema": FLEET_SCHEMA_VERSION,
@@ -48,8 +51,18 @@ def fleet_document(
         "started_at": started_at,
         "finished_at": finished_at,
         "verdict": fleet_verdict([verdict(finals[company]) for company in documents]),
+        "baseline": baseline_of(fleet),
         "companies": entries,
     }
+
+
+def baseline_of(fleet: Fleet) -> dict[str, object] | None:
+    """Which earlier run drift compares with: its name as given, and when it was taken (the latest start
+    among its documents: a baseline directory may hold documents of several runs)."""
+    if fleet.baseline_dir is None:
+        return None
+    taken = [when for document in fleet.baselines.values() if (when := baseline_taken_at(document))]
+    return {"source": "directory", "name": fleet.baseline_name, "taken_at": max(taken, default=None)}
 
 
 def why_not_accepted(results: list[RequirementResult]) -> str:

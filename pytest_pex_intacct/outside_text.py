@@ -30,6 +30,8 @@ def shown(text: str, limit: int = MAX_SHOWN) -> str:
     """``text`` with control and bidi characters escaped, cut to ``limit`` characters with a note saying so."""
     if len(text) > limit:
         text = f"{text[:limit]}… (cut: {len(text)} characters in all)"
-    if not any(_unsafe(character) for character in text):
+    # isprintable() is false for every Cc and Cf character (and for harmless ones such as a line break):
+    # it clears the common text at C speed, and only what it flags is looked at character by character.
+    if text.isprintable() or not any(_unsafe(character) for character in text):
         return text
     return "".join(_escaped(character) if _unsafe(character) else character for character in text)

@@ -436,7 +436,9 @@ def test_the_cause_of_a_drift_is_the_first_change_not_blocked_by_another() -> No
     told = by_cause([*blocked, Drift("STEP2-WEB-SERVICES", "passed", "error")], since="2026-12-05T02:00:00Z")
     assert told is not None and told.cause.requirement_id == "STEP2-WEB-SERVICES"
     assert [change.requirement_id for change in told.folded] == ["STEP3-EMAIL", "STEP3-ROLE"]
-    assert told.line() == "STEP2-WEB-SERVICES: passed -> error (regression) since 2026-12-05; with it: 2 now blocked by it"
+    assert told.line() == (
+        "STEP2-WEB-SERVICES: passed -> error (regression) since 2026-12-05; with it: 2 now blocked by it"
+    )
     # Two independent changes: the first in the guide's order is the cause, the other is named.
     two = by_cause([Drift("STEP4-NORMAL-BALANCE", "passed", "failed"), Drift("STEP3-EMAIL", "failed", "passed")])
     assert two is not None

@@ -107,6 +107,15 @@ def for_company(entries: tuple[RegisterEntry, ...], company_id: str, today: date
     return tuple(entry.as_of(today) for entry in entries if entry.company.casefold() == wanted)
 
 
+def by_company(entries: tuple[RegisterEntry, ...]) -> dict[str, tuple[RegisterEntry, ...]]:
+    """The register's entries grouped by company (casefolded): a fleet looks each company up once, instead of
+    reading the whole register per company (quadratic at a thousand companies)."""
+    grouped: dict[str, list[RegisterEntry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.company.casefold(), []).append(entry)
+    return {company: tuple(group) for company, group in grouped.items()}
+
+
 def with_register(settings: Settings, today: date, entries: tuple[RegisterEntry, ...] | None = None) -> Settings:
     """``settings`` with its company's attestations from the register it names (read here unless given)."""
     if settings.attestations_path is None:

@@ -21,7 +21,7 @@ from ..config.option import ENV_COMPANY, ENV_SENDER_PASSWORD, ENV_USER_PASSWORD,
 from ..config.options import FLEET, FLEET_ONLY, OPTIONS
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
 from ..verdict import Outcome
-from .attestations import read_register, with_register
+from .attestations import by_company, read_register, with_register
 from .fleet_file import FleetEntry, read_fleet_file, shown
 
 # The summary beside the companies' documents (<company>.json). A company ID cannot begin with "_", so no
@@ -127,8 +127,10 @@ def resolve_fleet(
     register_path = companies[0].attestations_path if companies else None
     if register_path is not None:
         assert today is not None, "a register's expiry needs the run's date"
-        register = read_register(register_path)
-        companies = tuple(with_register(settings, today, register) for settings in companies)
+        register = by_company(read_register(register_path))
+        companies = tuple(
+            with_register(settings, today, register.get(settings.company_id.casefold(), ())) for settings in companies
+        )
     json_dir = _json_dir(raw.get("json_path"))
     baseline_dir = values.get("baseline_dir")
     assert baseline_dir is None or isinstance(baseline_dir, Path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -33,10 +34,27 @@ def greppable(secrets: Iterable[str]) -> tuple[str, ...]:
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each secret, and each escaped form of it an artefact can hold, replaced."""
-    for secret in greppable(secrets):
-        for form in escaped_forms(secret):
-            text = text.replace(form, REDACTED)
-    return text
+    return Redactor.of(secrets)(text)
+
+
+@dataclass(frozen=True)
+class Redactor:
+    """:func:`redact_text` for many texts and the same secrets: the escaped forms are worked out once."""
+
+    forms: tuple[str, ...]
+
+    @classmethod
+    def of(cls, secrets: Iterable[str]) -> Redactor:
+        return cls(tuple(form for secret in greppable(secrets) for form in escaped_forms(secret)))
+
+    def __call__(self, text: str) -> str:
+        for form in self.forms:
+            if form in text:
+                text = text.replace(form, REDACTED)
+        return text
+
+    def __repr__(self) -> str:
+        return f"<Redactor of {len(self.forms)} forms, not shown>"
 
 
 def escaped_forms(secret: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from .. import __version__
 from ..atomic_write import write_text_atomically
 from ..config.option import Mode
 from ..config.settings import Settings
-from ..intacct.secrets import redact_text
+from ..intacct.secrets import Redactor
 from ..report.keys import Signer
 from ..requirements import UDD_READ
 from ..verdict import (
@@ -58,6 +58,7 @@ def company_document(
     from .html_report import collected_environment
 
     replay = settings.mode == Mode.REPLAY
+    redacted = Redactor.of(settings.secrets)
     unsigned = results_document(
         company_id=settings.company_id,
         mode=settings.mode,
@@ -65,8 +66,7 @@ def company_document(
         # cassette) keep file names, not the paths of the machine that ran the checks.
         # Passwords were redacted where Intacct's answers were read; this is the last line of defence.
         results=[
-            dataclasses.replace(one, observed=redact_text(without_machine_paths(one.observed), settings.secrets))
-            for one in results
+            dataclasses.replace(one, observed=redacted(without_machine_paths(one.observed))) for one in results
         ],
         plugin_version=__version__,
         user_id=settings.user_id,

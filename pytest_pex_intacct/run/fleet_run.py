@@ -28,7 +28,7 @@ from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdic
 from .check import Check
 from .check_hooks import CHECK_KEY
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
-from .fleet_summary import fleet_document, verdict_tally, why_not_accepted
+from .fleet_summary import drift_lines, fleet_document, verdict_tally, why_not_accepted
 from .outcomes import CATALOGUE_ORDER, requirement_of_item, user_property, utc_now
 
 if TYPE_CHECKING:
@@ -88,6 +88,11 @@ class FleetRun:
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
         self._reads: FleetReads | None = None
+        # Selected checks per company, results kept per company, and the documents made as companies end
+        # (with how many results they were made from: one kept later, e.g. a teardown error, remakes it).
+        self._selected: dict[str, int] = {}
+        self._kept: dict[str, int] = {}
+        self._early: dict[str, tuple[int, list[RequirementResult], dict[str, object]]] = {}
         self._wanted: dict[str, bool] = {}
 
     # -- the shape of the run -------------------------------------------------------------------
@@ -112,8 +117,25 @@ class FleetRun:
 
     def keep(self, report: pytest.TestReport, result: RequirementResult) -> None:
         company = user_property(report, PROP_COMPANY)
-        if company is not None:
-            self.by_company.setdefault(company, {})[result.requirement.id] = result
+        if company is None:
+            return
+        results = self.by_company.setdefault(company, {})
+        results[result.requirement.id] = result
+        self._kept[company] = self._kept.get(company, 0) + 1
+        # A company whose every selected check has reported gets its document now, while the run waits
+        # for the next company's read, instead of a thousand of them in a row at the end of the run.
+        if len(results) == self._selected.get(company) and not self.is_worker:
+            settings = self.fleet.company(company)
+            final = final_results(results, settings, stopped_early=False)
+            document = company_document(self.config, settings, final, self.started_at, self.signer)
+            self._early[company] = (self._kept[company], final, document)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Under xdist the controller collects nothing: its documents are all made at the end.
+        for item in session.items:
+            company = company_of_item(item)
+            if company is not None:
+                self._selected[company] = self._selected.get(company, 0) + 1
 
     # -- snapshots ------------------------------------------------------------------------------
     def check(self, request: pytest.FixtureRequest, param: CompanyRequirement) -> Check:
@@ -178,9 +200,15 @@ class FleetRun:
         checked = [settings for settings in self.fleet.companies if stopped or settings.company_id in self.by_company]
         for settings in checked:
             company = settings.company_id
-            results = final_results(self.by_company.get(company, {}), settings, stopped)
-            self.finals[company] = results
-            self.documents[company] = company_document(self.config, settings, results, self.started_at, self.signer)
+            early = self._early.get(company)
+            if early is not None and not stopped and early[0] == self._kept.get(company):
+                self.finals[company], self.documents[company] = early[1], early[2]
+            else:
+                results = final_results(self.by_company.get(company, {}), settings, stopped)
+                self.finals[company] = results
+                self.documents[company] = company_document(
+                    self.config, settings, results, self.started_at, self.signer
+                )
             baseline = self.fleet.baselines.get(company)
             if baseline is not None:
                 self.drifts[company] = drift(baseline, self.documents[company])
@@ -205,7 +233,8 @@ class FleetRun:
         write = terminalreporter.write_line
         terminalreporter.section("pex-intacct fleet", sep="=")
         # Drift first: what changed since the baseline is the news of a nightly run, one line per company.
-        self._drift_lines(write)
+        for line, markup in drift_lines(self.fleet_document.get("baseline"), self.causes):
+            write(line, **markup)
         for company_id, results in self.finals.items():
             for result in results:
                 for leftover in result.leftovers:
@@ -233,20 +262,6 @@ class FleetRun:
             bold=True,
             **markup,
         )
-
-    def _drift_lines(self, write: Any) -> None:
-        baseline = self.fleet_document.get("baseline") if self.fleet_document else None
-        if not isinstance(baseline, dict):
-            return
-        changed = {company: cause for company, cause in self.causes.items() if cause is not None}
-        taken = f" (taken {baseline['taken_at']})" if baseline.get("taken_at") else ""
-        regressed = sum(1 for cause in changed.values() if cause.regression)
-        write(
-            f"drift since baseline {shown(str(baseline['name']))}{taken}: {len(changed)} of {len(self.causes)} "
-            f"companies with a baseline changed" + (f", {regressed} for the worse" if regressed else ""),
-        )
-        for company, cause in sorted(changed.items(), key=lambda pair: (not pair[1].regression, pair[0])):
-            write(f"DRIFT {company} {cause.line()}", red=cause.regression, yellow=not cause.regression)
 
     def _abandoned_read(self, company_id: str, write_probe_selected: bool) -> str:
         said = "its read was still under way and was abandoned; what it did not reach is not-run"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at
+from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import Fleet
 from ..verdict import ACCEPTED, ERROR, FAILED, INCOMPLETE, NOT_ACCEPTED, RequirementResult, Verdict, counts, verdict
 
@@ -63,6 +64,25 @@ def baseline_of(fleet: Fleet) -> dict[str, object] | None:
         return None
     taken = [when for document in fleet.baselines.values() if (when := baseline_taken_at(document))]
     return {"source": "directory", "name": fleet.baseline_name, "taken_at": max(taken, default=None)}
+
+
+def drift_lines(baseline: object, causes: Mapping[str, CompanyDrift | None]) -> list[tuple[str, dict[str, bool]]]:
+    """The terminal's drift lines with their markup: one heading naming the baseline and when it was taken,
+    then one line per changed company (regressions first, red; the other changes yellow)."""
+    if not isinstance(baseline, Mapping):
+        return []
+    changed = {company: cause for company, cause in causes.items() if cause is not None}
+    taken = f" (taken {baseline['taken_at']})" if baseline.get("taken_at") else ""
+    regressed = sum(1 for cause in changed.values() if cause.regression)
+    heading = (
+        f"drift since baseline {shown(str(baseline.get('name')))}{taken}: {len(changed)} of {len(causes)} "
+        "companies with a baseline changed" + (f", {regressed} for the worse" if regressed else "")
+    )
+    ordered = sorted(changed.items(), key=lambda pair: (not pair[1].regression, pair[0]))
+    return [(heading, {})] + [
+        (f"DRIFT {company} {cause.line()}", {"red": True} if cause.regression else {"yellow": True})
+        for company, cause in ordered
+    ]
 
 
 def why_not_accepted(results: list[RequirementResult]) -> str:

@@ -28,6 +28,7 @@ from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdic
 from .check import Check
 from .check_hooks import CHECK_KEY
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
+from .fleet_history import HistoryOutcome, failing_since_words, record_in_history, with_history
 from .fleet_summary import fleet_document, verdict_tally, why_not_accepted
 from .outcomes import CATALOGUE_ORDER, requirement_of_item, user_property, utc_now
 
@@ -85,6 +86,7 @@ class FleetRun:
         self.drifts: dict[str, list[Drift]] = {}
         self.causes: dict[str, CompanyDrift | None] = {}
         self.fleet_document: dict[str, object] | None = None
+        self.history: HistoryOutcome | None = None
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
         self._reads: FleetReads | None = None
@@ -185,8 +187,13 @@ class FleetRun:
             if baseline is not None:
                 self.drifts[company] = drift(baseline, self.documents[company])
                 self.causes[company] = by_cause(self.drifts[company], baseline_taken_at(baseline))
-        self.fleet_document = fleet_document(
-            self.fleet, self.documents, self.finals, self.drifts, self.causes, self.started_at, utc_now()
+        finished_at = utc_now()
+        self.history = record_in_history(self.fleet, self.finals, self.started_at, finished_at)
+        self.fleet_document = with_history(
+            fleet_document(
+                self.fleet, self.documents, self.finals, self.drifts, self.causes, self.started_at, finished_at
+            ),
+            self.history,
         )
         if self.fleet.json_dir is not None:
             for company, document in self.documents.items():
@@ -217,6 +224,9 @@ class FleetRun:
         if self.fleet.json_dir is not None:
             written = shown(str(self.fleet.json_dir))
             write(f"results written to {written} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
+        if self.history is not None:
+            failed = self.history.error
+            write(failed or f"run recorded in the history {shown(self.history.file)}", red=bool(failed))
         unselected = len(self.fleet.companies) - len(self.documents)
         if unselected:
             write(f"{unselected} companies of the fleet were not selected in this run (-k, node ids)")
@@ -224,7 +234,8 @@ class FleetRun:
         # One line per company that is not accepted, the ones that must change something first.
         for company, outcome in sorted(verdicts.items(), key=lambda pair: (pair[1] != NOT_ACCEPTED, pair[0])):
             if outcome != ACCEPTED:
-                write(f"{outcome.upper():<13} {company}: {why_not_accepted(self.finals[company])}", red=True)
+                why = why_not_accepted(self.finals[company]) + failing_since_words(self.history, company)
+                write(f"{outcome.upper():<13} {company}: {why}", red=True)
         overall = Verdict(str(self.fleet_document["verdict"]))
         markup = {"green": True} if overall == ACCEPTED else {"red": True}
         write(

@@ -239,6 +239,16 @@ def test_a_file_that_is_not_a_history_is_one_line_before_the_run(
         assert path.stat().st_mtime_ns == before, "a refused file is left as it was"
 
 
+def test_a_file_replaced_during_the_run_is_not_written_and_says_why(tmp_path: Path) -> None:
+    history = opened(tmp_path)
+    other_application(history.path)
+    with pytest.raises(SettingsError, match="another application's SQLite database"):
+        history.record(run(day(1), company("ACME", "accepted")))
+    connection = sqlite3.connect(history.path)
+    assert {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} == {"invoices"}
+    connection.close()
+
+
 def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match=r"directory .*nowhere.* does not exist; create it first"):
         History.open(tmp_path / "nowhere" / "history.sqlite", "nowhere/history.sqlite")

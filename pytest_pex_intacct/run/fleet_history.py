@@ -24,9 +24,10 @@ class HistoryOutcome:
 def record_in_history(
     fleet: Fleet, finals: Mapping[str, list[RequirementResult]], started_at: str, finished_at: str
 ) -> HistoryOutcome | None:
-    """Append this run (controller only, once); None without ``--intacct-history``."""
+    """Append this run (controller only, once); None without ``--intacct-history`` or when no company was
+    checked (``-k`` matching none): a run of nobody would be a 0-of-0 point on the chart and the next baseline."""
     history = fleet.history
-    if history is None:
+    if history is None or not finals:
         return None
     companies = tuple(
         CompanyOutcome(

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from fnmatch import fnmatch
@@ -172,6 +174,29 @@ def test_the_last_run_gives_baseline_documents_that_drift_compares(tmp_path: Pat
     assert drift(last.documents["ACME"], tonight) == []
 
 
+def test_a_writer_killed_mid_transaction_leaves_nothing_half_written(tmp_path: Path) -> None:
+    history = opened(tmp_path)
+    history.record(run(day(1), company("ACME", "accepted")))
+    # Dies inside the transaction, after inserting a run, with its journal left beside the file.
+    killed = f"""
+import os, sys
+from pathlib import Path
+from pytest_pex_intacct.fleet.history_file import writing
+with writing(Path({str(history.path)!r}), "history") as connection:
+    connection.execute("UPDATE runs SET verdict = 'not-accepted'")
+    connection.execute("INSERT INTO runs (fleet, mode, started_at, finished_at, verdict, companies, accepted) "
+                       "VALUES ('fleet.toml', 'live', '{day(2)}', '{day(2)}', 'accepted', 0, 0)")
+    os._exit(0)
+"""
+    subprocess.run([sys.executable, "-c", killed], check=True)
+
+    reopened = History.open(history.path, "history.sqlite")
+    assert reopened.last_runs("fleet.toml", None) == (RunPoint(day(1), 1, 1),)
+    connection = sqlite3.connect(history.path)
+    assert connection.execute("SELECT verdict FROM runs").fetchall() == [("accepted",)]
+    connection.close()
+
+
 def test_two_writers_of_one_file_take_turns(tmp_path: Path) -> None:
     """Two shards on a shared disk: each waits for the other's transaction instead of failing."""
     history = opened(tmp_path)
@@ -216,7 +241,7 @@ def newer_history(path: Path) -> None:
     [
         (lambda path: path.write_text("runs,accepted\n2026-12-01,3\n"), "*is not an SQLite database; pass *"),
         (lambda path: path.mkdir(), "*is a directory; pass a file, e.g. --intacct-history=history.sqlite"),
-        (other_application, "*is another application's SQLite database (1 tables of its own); pass a file*"),
+        (other_application, "*is another application's SQLite database; pass a file of its own*"),
         (newer_history, f"*written by a newer pytest-pex-intacct (history schema {SCHEMA_VERSION + 1}; *upgrade*"),
         (lambda path: os.mkfifo(path), "*is not a regular file; pass an SQLite file*"),
         (lambda path: path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200), "*cannot be read as an SQLite*"),

@@ -153,7 +153,7 @@ class History:
     def record(self, run: RunRecord, limit: int = CHART_RUNS) -> Recorded:
         """Append ``run`` in one transaction, and say what follows from it; a SettingsError if it cannot."""
         try:
-            with writing(self.path) as connection:
+            with writing(self.path, self._where) as connection:
                 failing = self._failing_since(connection, run)
                 self._insert(connection, run)
                 runs = self._last_runs(connection, run.fleet, run.shard, limit)

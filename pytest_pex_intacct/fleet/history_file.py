@@ -118,8 +118,7 @@ def check_schema(connection: sqlite3.Connection, where: str) -> bool:
     }
     if application_id != APPLICATION_ID and (application_id != 0 or tables):
         raise SettingsError(
-            f"{where} is another application's SQLite database ({len(tables)} tables of its own); "
-            "pass a file of its own for the run history"
+            f"{where} is another application's SQLite database; pass a file of its own for the run history"
         )
     if not tables and version == 0:
         return False
@@ -135,8 +134,12 @@ def check_schema(connection: sqlite3.Connection, where: str) -> bool:
 
 @contextmanager
 def reading(path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection: reading never creates, changes or locks the file for long."""
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
+    """A connection that never creates the file, for SELECTs only.
+
+    Not read-only (``mode=ro``): after a writer died mid-transaction, the first connection must be able
+    to roll its journal back, and a read-only one cannot.
+    """
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
     try:
         yield connection
     finally:
@@ -144,7 +147,7 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def writing(path: Path) -> Iterator[sqlite3.Connection]:
+def writing(path: Path, where: str) -> Iterator[sqlite3.Connection]:
     """One transaction, taken before anything is read, so two shards writing one file take turns.
 
     Nothing is half-written: the transaction commits whole or not at all (SQLite's journal undoes an
@@ -154,7 +157,7 @@ def writing(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            if not check_schema(connection, f"{FLAG} {path.name!r}"):
+            if not check_schema(connection, where):
                 _create(connection)
             yield connection
         except BaseException:

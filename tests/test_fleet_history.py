@@ -87,6 +87,10 @@ def test_failing_since_and_drift_against_the_history_over_two_nights(
         {"id": "STEP4-NORMAL-BALANCE", "before": "passed", "after": "failed", "regression": True}
     ]
     assert second.entry("BETA")["drift"] == []
+    assert second.entry("ACME")["drift_cause"]["id"] == "STEP4-NORMAL-BALANCE"
+    assert second.entry("ACME")["drift_cause"]["since"] == tonight
+    assert second.entry("BETA")["drift_cause"] is None
+    second.result.stdout.fnmatch_lines([f"drift since baseline history.sqlite (taken {tonight})*"])
     assert second.entry("BETA")["failing_since"] == DAY_2
     assert second.entry("ACME")["failing_since"] == second.fleet["started_at"]
     second.result.stdout.fnmatch_lines(

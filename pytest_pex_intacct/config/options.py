@@ -33,6 +33,7 @@ from .validation import (
     valid_endpoint,
     valid_fleet,
     valid_gl_account,
+    valid_history,
     valid_json_path,
     valid_mode,
     valid_record_mode,
@@ -212,11 +213,20 @@ OPTIONS: tuple[Option, ...] = (
         metavar="DIR",
         validate=valid_directory,
     ),
+    Option(
+        "--intacct-history",
+        "history_path",
+        "with --intacct-fleet: keep every run's per-company outcomes in this SQLite file (created by the first "
+        "run) and say since when each company that is not accepted has failed; without --intacct-baseline, "
+        "drift compares with the last run in it",
+        metavar="FILE",
+        validate=valid_history,
+    ),
 )
 
 # Options that only a fleet run reads; a single-company run refuses them rather than ignore them.
 FLEET_ONLY: tuple[Option, ...] = tuple(
-    option for option in OPTIONS if option.field in ("concurrency", "shard", "baseline_dir")
+    option for option in OPTIONS if option.field in ("concurrency", "shard", "baseline_dir", "history_path")
 )
 
 BY_FIELD = {option.field: option for option in OPTIONS}

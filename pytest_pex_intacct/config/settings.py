@@ -80,6 +80,7 @@ class Settings:
     concurrency: int = DEFAULT_CONCURRENCY
     shard: Shard | None = None
     baseline_dir: Path | None = None
+    history_path: Path | None = None
     # Proxies, CA bundle and timeouts, read from the environment once (never from a read thread).
     network: Network = field(default_factory=Network)
     # --intacct-attestations: the register file, and the entries of it for this company (applied by the

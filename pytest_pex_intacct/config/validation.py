@@ -175,6 +175,15 @@ def valid_directory(given: Given) -> Path:
     return path
 
 
+def valid_history(given: Given) -> Path:
+    # Whether it is a history that can be read and written is the fleet's to say (fleet/history_file.py).
+    if not given.value.strip():
+        raise SettingsError(
+            f"{given.label} is empty; pass the run history's SQLite file, e.g. {given.label}=history.sqlite"
+        )
+    return Path(given.value)
+
+
 def valid_attested(given: Given) -> str:
     requirement_id = given.value.strip()
     if requirement_id not in ATTESTABLE:

@@ -22,7 +22,9 @@ from ..config.options import FLEET, FLEET_ONLY, OPTIONS
 from ..config.settings import Recordings, Settings, ensure_writable_directory, resolve_settings
 from ..verdict import Outcome
 from .attestations import by_company, read_register, with_register
+from .baseline_source import BaselineSource, from_directory, from_history
 from .fleet_file import FleetEntry, read_fleet_file, shown
+from .history import History
 
 # The summary beside the companies' documents (<company>.json). A company ID cannot begin with "_", so no
 # company's document can ever be this file, whatever the case (company FLEET's is FLEET.json).
@@ -47,8 +49,10 @@ class Fleet:
     baselines: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False)
     # How many companies the file lists (all shards).
     listed: int = 0
-    # The baseline as the user named it (--intacct-baseline's value), for the drift lines.
-    baseline_name: str | None = None
+    # Where ``baselines`` came from (None: no baseline, no drift).
+    baseline: BaselineSource | None = None
+    # --intacct-history: where the run is recorded at its end.
+    history: History | None = None
 
     @property
     def mode(self) -> Mode:
@@ -134,11 +138,20 @@ def resolve_fleet(
     json_dir = _json_dir(raw.get("json_path"))
     baseline_dir = values.get("baseline_dir")
     assert baseline_dir is None or isinstance(baseline_dir, Path)
-    baselines = _baselines(baseline_dir, chosen) if baseline_dir is not None else {}
+    history_path = values.get("history_path")
+    assert history_path is None or isinstance(history_path, Path)
+    history = History.open(history_path, str(raw.get("history_path"))) if history_path is not None else None
+    baseline: BaselineSource | None = None
+    baselines: Mapping[str, Mapping[str, object]] = {}
+    if baseline_dir is not None:
+        baselines = _baselines(baseline_dir, chosen)
+        baseline = from_directory(str(raw.get("baseline_dir")), baselines)
+    elif history is not None:
+        # Without a baseline directory, drift compares with the history's last run of this fleet.
+        baseline, baselines = from_history(history, path.name, str(shard) if shard else None, chosen)
     if not companies:
         # An empty shard is not an error (more shards than companies), but it checks nothing.
         raise SettingsError(f"{where}: shard {shard} holds none of its {len(entries)} companies; use fewer shards")
-    baseline_name = str(raw.get("baseline_dir")) if baseline_dir is not None else None
     return Fleet(
         path,
         companies,
@@ -148,7 +161,8 @@ def resolve_fleet(
         baseline_dir,
         baselines,
         listed=len(entries),
-        baseline_name=baseline_name,
+        baseline=baseline,
+        history=history,
     )
 
 

@@ -17,18 +17,19 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..config.option import Mode
-from ..facts.probe import PROBE_FOLDER
 from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at, by_cause, drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
-from ..recording.cassette_file import stamp, written_since
+from ..recording.cassette_file import stamp
 from ..requirements import ATTACHMENT_NUMBERING, BY_ID, Requirement, RequirementId
-from ..verdict import ACCEPTED, NOT_ACCEPTED, RequirementResult, Verdict, verdict
+from ..verdict import ACCEPTED, RequirementResult
 from .check import Check
 from .check_hooks import CHECK_KEY
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
-from .fleet_summary import drift_lines, fleet_document, verdict_tally, why_not_accepted
+from .fleet_history import HistoryOutcome, record_in_history, with_history
+from .fleet_summary import fleet_document
+from .fleet_terminal import write_fleet_summary
 from .outcomes import CATALOGUE_ORDER, requirement_of_item, user_property, utc_now
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ class FleetRun:
         self.drifts: dict[str, list[Drift]] = {}
         self.causes: dict[str, CompanyDrift | None] = {}
         self.fleet_document: dict[str, object] | None = None
+        self.history: HistoryOutcome | None = None
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
         self._reads: FleetReads | None = None
@@ -206,15 +208,18 @@ class FleetRun:
             else:
                 results = final_results(self.by_company.get(company, {}), settings, stopped)
                 self.finals[company] = results
-                self.documents[company] = company_document(
-                    self.config, settings, results, self.started_at, self.signer
-                )
+                self.documents[company] = company_document(self.config, settings, results, self.started_at, self.signer)
             baseline = self.fleet.baselines.get(company)
             if baseline is not None:
                 self.drifts[company] = drift(baseline, self.documents[company])
                 self.causes[company] = by_cause(self.drifts[company], baseline_taken_at(baseline))
-        self.fleet_document = fleet_document(
-            self.fleet, self.documents, self.finals, self.drifts, self.causes, self.started_at, utc_now()
+        finished_at = utc_now()
+        self.history = record_in_history(self.fleet, self.finals, self.started_at, finished_at)
+        self.fleet_document = with_history(
+            fleet_document(
+                self.fleet, self.documents, self.finals, self.drifts, self.causes, self.started_at, finished_at
+            ),
+            self.history,
         )
         if self.fleet.json_dir is not None:
             for company, document in self.documents.items():
@@ -230,61 +235,4 @@ class FleetRun:
         yield
         if self.is_worker or self.fleet_document is None:
             return
-        write = terminalreporter.write_line
-        terminalreporter.section("pex-intacct fleet", sep="=")
-        # Drift first: what changed since the baseline is the news of a nightly run, one line per company.
-        for line, markup in drift_lines(self.fleet_document.get("baseline"), self.causes):
-            write(line, **markup)
-        for company_id, results in self.finals.items():
-            for result in results:
-                for leftover in result.leftovers:
-                    write(f"WRITE PROBE LEFT DATA IN COMPANY {company_id}: {leftover}", red=True)
-        if self.fleet.mode == Mode.RECORD:
-            write(self._cassettes_line())
-        for company_id, write_probe_selected in self.abandoned.items():
-            write(f"INTERRUPTED   {company_id}: {self._abandoned_read(company_id, write_probe_selected)}", red=True)
-        if self.fleet.json_dir is not None:
-            written = shown(str(self.fleet.json_dir))
-            write(f"results written to {written} ({len(self.documents)} documents and {FLEET_DOCUMENT})")
-        unselected = len(self.fleet.companies) - len(self.documents)
-        if unselected:
-            write(f"{unselected} companies of the fleet were not selected in this run (-k, node ids)")
-        verdicts = {company: verdict(results) for company, results in self.finals.items()}
-        # One line per company that is not accepted, the ones that must change something first.
-        for company, outcome in sorted(verdicts.items(), key=lambda pair: (pair[1] != NOT_ACCEPTED, pair[0])):
-            if outcome != ACCEPTED:
-                write(f"{outcome.upper():<13} {company}: {why_not_accepted(self.finals[company])}", red=True)
-        overall = Verdict(str(self.fleet_document["verdict"]))
-        markup = {"green": True} if overall == ACCEPTED else {"red": True}
-        write(
-            f"pex-intacct fleet verdict: {overall.upper()} "
-            f"({len(verdicts)} companies: {verdict_tally(verdicts) or 'none checked'})",
-            bold=True,
-            **markup,
-        )
-
-    def _abandoned_read(self, company_id: str, write_probe_selected: bool) -> str:
-        said = "its read was still under way and was abandoned; what it did not reach is not-run"
-        if not (write_probe_selected and self.fleet.company(company_id).write_probe):
-            return said
-        # The probe deletes what it created when it ends; abandoned, it may never get to.
-        return (
-            f"{said}; its write probe may have left an attachment in folder {PROBE_FOLDER!r}: check and delete "
-            "it by hand (Applications > Company > Attachments)"
-        )
-
-    def _cassettes_line(self) -> str:
-        written: list[str] = []
-        kept: list[str] = []
-        for company in self.documents:
-            settings = self.fleet.company(company)
-            path = settings.cassette_path
-            # Under xdist a worker records, so the controller judges by the files themselves.
-            fresh = written_since(path, self.cassettes_before.get(company))
-            (written if fresh else kept).append(
-                path.name + (" (replacing the earlier one)" if settings.replacing else "")
-            )
-        line = f"cassettes written to {self.fleet.companies[0].cassette_dir}: {', '.join(written) or 'none'}"
-        if kept:
-            line += f"; not written (nothing usable was read; the errors above say why): {', '.join(kept)}"
-        return line
+        write_fleet_summary(self, terminalreporter)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at
+from ..fleet.drift import CompanyDrift, Drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import Fleet
 from ..verdict import ACCEPTED, ERROR, FAILED, INCOMPLETE, NOT_ACCEPTED, RequirementResult, Verdict, counts, verdict
@@ -38,7 +38,7 @@ def fleet_document(
             "failed": [result.requirement.id for result in results if result.outcome == FAILED],
             "digest": document.get("digest"),
         }
-        if fleet.baseline_dir is not None:
+        if fleet.baseline is not None:
             entry["baseline"] = company in fleet.baselines
             entry["drift"] = [change.to_json() for change in drifts.get(company, [])]
             cause = causes.get(company)
@@ -58,12 +58,9 @@ def fleet_document(
 
 
 def baseline_of(fleet: Fleet) -> dict[str, object] | None:
-    """Which earlier run drift compares with: its name as given, and when it was taken (the latest start
-    among its documents: a baseline directory may hold documents of several runs)."""
-    if fleet.baseline_dir is None:
-        return None
-    taken = [when for document in fleet.baselines.values() if (when := baseline_taken_at(document))]
-    return {"source": "directory", "name": fleet.baseline_name, "taken_at": max(taken, default=None)}
+    """Which earlier run drift compares with (a baseline directory, or the history's last run): its name
+    as given, and when it was taken (``fleet/baseline_source.py``)."""
+    return fleet.baseline.to_json() if fleet.baseline is not None else None
 
 
 def drift_lines(baseline: object, causes: Mapping[str, CompanyDrift | None]) -> list[tuple[str, dict[str, bool]]]:

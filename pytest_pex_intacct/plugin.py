@@ -120,7 +120,7 @@ def _configure_fleet(config: pytest.Config) -> None:
 
     from .run.fleet_run import FleetRun
 
-    run = FleetRun(config, fleet, ignored)
+    run = FleetRun(config, fleet, ignored, every_check=config.args == [CHECKS_PACKAGE])
     config.stash[FLEET_RUN_KEY] = run
     config.pluginmanager.register(run, "pex-intacct-run")
     _register_check_hooks(config, run)

@@ -28,11 +28,12 @@ _Read = tuple[str, bool, Future[CompanySnapshot]]
 
 
 class FleetReads:
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, concurrency: int | None = None) -> None:
+        """``concurrency``: reads at a time (default the fleet's; an xdist worker is given its part)."""
         self.fleet = fleet
         # vcrpy records by patching the HTTP stack of the whole process: two recordings at once would
         # write each other's requests. A recorded fleet is therefore read one company at a time.
-        self._workers = 1 if fleet.mode == Mode.RECORD else fleet.concurrency
+        self._workers = 1 if fleet.mode == Mode.RECORD else (concurrency or fleet.concurrency)
         self._threads: list[threading.Thread] = []
         self._queue: queue.SimpleQueue[_Read | None] = queue.SimpleQueue()
         self._futures: dict[str, Future[CompanySnapshot]] = {}

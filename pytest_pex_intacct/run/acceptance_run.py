@@ -52,6 +52,10 @@ class AcceptanceRun:
         """One company run is one scope."""
         return "pex-intacct-company-run"
 
+    @property
+    def shares_up_front(self) -> bool:
+        return False
+
     def explained(self, item: pytest.Item) -> dict[str, str]:
         return self._explained
 

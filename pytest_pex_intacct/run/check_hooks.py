@@ -34,6 +34,10 @@ class RunShape(Protocol):
     def xdist_scope(self, nodeid: str) -> str:
         """The checks of one scope go to one xdist worker: one company's snapshot is taken once."""
 
+    @property
+    def shares_up_front(self) -> bool:
+        """Whether xdist workers are sent their whole share of the scopes at once (``xdist_scheduling``)."""
+
     def explained(self, item: pytest.Item) -> dict[str, str]:
         """The errors already shown in full, by their text, for the item's company."""
 
@@ -71,20 +75,10 @@ class CheckHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
-        """Under xdist, every check of one company goes to one worker, so its snapshot is taken once.
+        """Under xdist, every check of one company goes to one worker, so its snapshot is taken once."""
+        from .xdist_scheduling import make_scheduler
 
-        (xdist's own ``loadgroup`` cannot do it with pytest 9.2: it renames items through an
-        attribute pytest no longer reads.)
-        """
-        from xdist.scheduler import LoadScopeScheduling
-
-        scope_of = self.shape.xdist_scope
-
-        class OneCompanyPerWorker(LoadScopeScheduling):  # type: ignore[misc]
-            def _split_scope(self, nodeid: str) -> str:
-                return scope_of(nodeid)
-
-        return OneCompanyPerWorker(config, log)
+        return make_scheduler(config, log, self.shape.xdist_scope, self.shape.shares_up_front)
 
     # -- one test → one requirement outcome (runs where the test runs) ------------------------
     @pytest.hookimpl(wrapper=True)
@@ -127,6 +121,9 @@ class CheckHooks:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         from ..verdict import result_from_properties
 
+        # A teardown report only repeats the outcome: it copies the item's properties (for JUnit XML).
+        if report.when == "teardown":
+            return
         requirement_id = user_property(report, PROP_REQUIREMENT)
         if requirement_id not in BY_ID:
             return

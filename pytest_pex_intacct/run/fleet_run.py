@@ -10,7 +10,8 @@ against a baseline, the terminal lines and the exit code.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import gc
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,14 @@ from .fleet_history import HistoryOutcome, record_in_history, with_history
 from .fleet_summary import fleet_document
 from .fleet_terminal import write_fleet_summary
 from .outcomes import CATALOGUE_ORDER, requirement_of_item, user_property, utc_now
+from .xdist_scheduling import worker_index, worker_share
 
 if TYPE_CHECKING:
     from ..fleet.reads import FleetReads
 
 PROP_COMPANY = "company"
+# From this many companies on, a run freezes its long-lived objects out of the cyclic collector.
+LARGE_FLEET = 100
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,12 @@ def company_of_nodeid(nodeid: str) -> str | None:
 class FleetRun:
     """A :class:`~.check_hooks.RunShape` for many companies, and the hooks that conclude a fleet's run."""
 
-    def __init__(self, config: pytest.Config, fleet: Fleet, ignored_arguments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, config: pytest.Config, fleet: Fleet, ignored_arguments: tuple[str, ...] = (), every_check: bool = False
+    ) -> None:
+        """``every_check``: the run collects every bundled check (no node ids or paths were given)."""
         self.config = config
+        self.every_check = every_check
         self.fleet = fleet
         self.ignored_arguments = ignored_arguments
         self.started_at = utc_now()
@@ -114,6 +122,10 @@ class FleetRun:
         """Each company is a scope of its own: read once, on one worker."""
         return company_of_nodeid(nodeid) or nodeid
 
+    @property
+    def shares_up_front(self) -> bool:
+        return True
+
     def explained(self, item: pytest.Item) -> dict[str, str]:
         return self.explained_by_company.setdefault(company_of_item(item) or "", {})
 
@@ -133,9 +145,24 @@ class FleetRun:
             self._early[company] = (self._kept[company], final, document)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        # Under xdist the controller collects nothing: its documents are all made at the end.
-        for item in session.items:
-            company = company_of_item(item)
+        self._count_selected(company_of_item(item) for item in session.items)
+        self._freeze_what_lives_to_the_end()
+
+    def _freeze_what_lives_to_the_end(self) -> None:
+        # A large fleet's checks, and then its reports and documents, live until the process ends: the
+        # cyclic collector walking them again and again (and once more at exit: seconds at a thousand
+        # companies) only takes the GIL from the reads. Objects freed by their count are still freed.
+        if len(self.fleet.companies) >= LARGE_FLEET:
+            gc.freeze()
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        # Under xdist the controller collects nothing itself; every worker collects the same checks.
+        if not self._selected:
+            self._count_selected(company_of_nodeid(nodeid) for nodeid in ids)
+
+    def _count_selected(self, companies: Iterable[str | None]) -> None:
+        for company in companies:
             if company is not None:
                 self._selected[company] = self._selected.get(company, 0) + 1
 
@@ -149,22 +176,58 @@ class FleetRun:
         return check
 
     def _snapshot(self, session: pytest.Session, company_id: str) -> CompanySnapshot:
-        from ..fleet.reads import FleetReads
-
         if self._reads is None:
-            self._reads = FleetReads(self.fleet)
             # The one write ever made happens only for a company whose probe check is selected.
             wanted: dict[str, bool] = {}
             for item in session.items:
                 company, requirement = company_of_item(item), requirement_of_item(item)
                 if company is not None and requirement is not None:
                     wanted[company] = wanted.get(company, False) or requirement.id == ATTACHMENT_NUMBERING
-            self._wanted = wanted
-            # A worker of xdist runs only the companies sent to it, which it learns one by one: it reads
-            # each when it reaches it (the workers are the concurrency). Alone, the run starts them all now.
-            if not self.is_worker:
-                self._reads.start(wanted)
+            self._start_reads(wanted)
+        assert self._reads is not None
         return self._reads.snapshot(company_id, self._wanted.get(company_id, False))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:
+        # Collecting twelve thousand checks takes seconds: when nothing can leave a company (or its probe
+        # check) out, the reads need not wait for it.
+        if self._selects_everything():
+            self._start_reads({settings.company_id: True for settings in self.fleet.companies})
+
+    def _selects_everything(self) -> bool:
+        option = self.config.option
+        return (
+            self.every_check
+            and not self.is_worker
+            and not option.collectonly
+            and not getattr(option, "numprocesses", None)
+            and getattr(option, "dist", "no") == "no"
+            and not option.keyword
+            and not option.markexpr
+            and not any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
+        )
+
+    def _start_reads(self, wanted: dict[str, bool]) -> None:
+        from ..fleet.reads import FleetReads
+
+        self._wanted = wanted
+        share, concurrency = self._share(list(wanted))
+        self._reads = FleetReads(self.fleet, concurrency)
+        # Alone, the run reads every company through the pool; a worker of xdist reads its share of them
+        # (xdist_scheduling.py), and a company sent to it besides (a crashed worker's) when it reaches it.
+        self._reads.start({company: wanted[company] for company in share})
+
+    def _share(self, companies: list[str]) -> tuple[list[str], int]:
+        """The companies this process reads up front, and how many at a time: all, or a worker's share
+        with its part of --intacct-concurrency (so the fleet as a whole never exceeds it)."""
+        if not self.is_worker:
+            return companies, self.fleet.concurrency
+        workerinput: dict[str, Any] = getattr(self.config, "workerinput", {})
+        workers = int(workerinput.get("workercount", 1))
+        index = worker_index(str(workerinput.get("workerid", "")))
+        if index is None or not 0 <= index < workers:
+            return [], 1
+        return worker_share(companies, index, workers), max(1, self.fleet.concurrency // workers)
 
     # -- hooks ----------------------------------------------------------------------------------
     def pytest_report_header(self) -> list[str]:
@@ -189,6 +252,7 @@ class FleetRun:
     def pytest_unconfigure(self) -> None:
         if self._reads is not None:
             self._reads.close()
+        self._freeze_what_lives_to_the_end()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

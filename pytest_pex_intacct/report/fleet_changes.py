@@ -101,7 +101,7 @@ def _line(change: CompanyChange, baseline_day: str) -> str:
     return (
         f'<li class="{"bad" if cause.regression else "good"}">{company_link(company_id(change.entry))} '
         f"<b>{text(cause.requirement_id)}</b> {text(cause.before)} → {text(cause.after)} "
-        f"{' '.join(notes)}{_folded(cause, change.folded)}</li>"
+        f"{' '.join(notes)} {_folded(cause, change.folded)}</li>"
     )
 
 

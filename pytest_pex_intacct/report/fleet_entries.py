@@ -45,7 +45,8 @@ def ordered_companies(fleet: Mapping[str, object]) -> list[Mapping[str, object]]
 
 
 def company_anchor(company: str) -> str:
-    return f"{SECTION_ID}-company-{company}"
+    # Escaped like the text: a bidi override has no business in an id either.
+    return f"{SECTION_ID}-company-{shown(company)}"
 
 
 def company_link(company: str) -> str:

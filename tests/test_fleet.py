@@ -568,9 +568,11 @@ def test_one_gateway_routes_each_sign_in_to_its_company(fleet_simulator: Callabl
 # -- the report ----------------------------------------------------------------------------------------
 
 
-def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
+def test_the_page_opens_with_the_counts_then_what_changed_the_matrix_and_each_company_folded(
     fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult], pytester: pytest.Pytester
 ) -> None:
+    import html
+
     from lxml import html as lxml_html
 
     companies = ["ACME", "BETA", "GAMMA"]
@@ -582,39 +584,55 @@ def test_report_opens_with_the_matrix_failures_first_then_a_section_per_company(
         server, companies, *ATTEST, "--intacct-baseline=signed-off", "--html=fleet.html", "--self-contained-html"
     )
     assert run.result.ret == 1
-    page = lxml_html.fromstring((pytester.path / "fleet.html").read_text(encoding="utf-8"))
-    assert page.findtext(".//title").startswith("Fleet of 3 companies: NOT ACCEPTED")
+    text = (pytester.path / "fleet.html").read_text(encoding="utf-8")
+    page = lxml_html.fromstring(text)
+    # The words are the counts, in the window's title and in the header.
+    assert (
+        page.findtext(".//title")
+        == "3 companies: 1 not accepted, 1 incomplete, 1 accepted · PEX Sage Intacct fleet report"
+    )
     section = page.get_element_by_id("pex-intacct")
-    # The matrix comes before the companies' sections, and the drift before both.
-    kinds = [element.get("id") or element.get("class") for element in section.iterchildren("header", "section")]
-    assert kinds[:3] == ["pex-verdict bad", "pex-list", "pex-list"]
-    assert kinds[3:] == ["pex-intacct-company-BETA", "pex-intacct-company-GAMMA", "pex-intacct-company-ACME"]
-    assert section.xpath("string(.//section[1]/h2)") == "Changed since the baseline"
+    assert section.find("header/h1").text == "3 companies: 1 not accepted, 1 incomplete, 1 accepted"
+    assert section.find("header/p[@class='pex-next']").text_content().startswith("Fleet NOT ACCEPTED: ")
+    kinds = [element.get("id") or element.get("class") for element in section.iterchildren("header", "section", "p")]
+    assert kinds == [
+        "pex-verdict pex-fleet-head bad",
+        "pex-ticket-note",
+        "pex-list pex-changes",
+        "pex-intacct-matrix",
+        "pex-list pex-companies",
+    ]
+    # What changed, by cause: each company's first change, regressions first.
+    lines = [" ".join(line.text_content().split()) for line in page.get_element_by_id("pex-intacct-drift").iter("li")]
+    assert lines[0].startswith("BETA STEP3-EMAIL passed → failed regression")
+    assert any(line.startswith("GAMMA STEP2-WEB-SERVICES passed → error regression") for line in lines)
+    # The matrix: failures first, a cell per outcome.
     rows = page.get_element_by_id("pex-intacct-matrix").xpath(".//tbody/tr")
-    assert [row.xpath("string(td[1])") for row in rows] == ["BETA", "GAMMA", "ACME"]
-    assert [row.xpath("string(td[2])") for row in rows] == ["NOT ACCEPTED", "INCOMPLETE", "ACCEPTED"]
+    assert [row.xpath("string(th)") for row in rows] == ["BETA", "GAMMA", "ACME"]
+    assert [row.xpath("string(td[1])") for row in rows] == ["not accepted", "incomplete", "accepted"]
     header = [cell.text for cell in page.get_element_by_id("pex-intacct-matrix").xpath(".//thead/tr/th")]
     assert header[2:] == ALL_IDS
+    marks = {"passed": "✓", "failed": "✗", "error": "E", "not-applicable": "n/a", "manual": "A"}
+    tones = {"passed": "g", "failed": "b", "error": "w", "not-applicable": "q", "manual": "g"}
     for row, company in zip(rows, ["BETA", "GAMMA", "ACME"], strict=True):
-        cells = row.xpath("td")[2:]
-        assert len(cells) == len(ALL_IDS)
         outcomes = run.outcomes(company)
-        for cell, requirement_id in zip(cells, ALL_IDS, strict=True):
-            tone = {"passed": "good", "failed": "bad", "not-applicable": "quiet", "error": "warn"}.get(
-                outcomes[requirement_id], "warn" if requirement_id != "STEP1-ATTACHMENT-NUMBERING" else "good"
-            )
-            assert cell.get("class") == f"pex-cell {tone}", (company, requirement_id)
-        marks = {"passed": "✓", "failed": "✗", "error": "E", "not-applicable": "n/a", "manual": "A"}
-        assert [cell.text for cell in cells] == [marks[outcomes[requirement_id]] for requirement_id in ALL_IDS]
-        # Each company's name links to its own section, which shows its verdict and its requirements.
-        link = row.xpath("td[1]/a/@href")[0]
-        company_section = page.get_element_by_id(link.removeprefix("#"))
-        assert company_section.get_element_by_id(f"pex-intacct-{company}-company").text == company
-        requirement_rows = company_section.xpath(".//table[@class='pex-requirements']//tr[starts-with(@id, 'pex-')]")
-        assert len(requirement_rows) == len(ALL_IDS)
-    drift_lines = [item.text_content() for item in page.get_element_by_id("pex-intacct-drift")]
-    assert drift_lines[0].startswith("BETA STEP3-EMAIL: passed → failed (regression)")
-    assert any(line.startswith("GAMMA STEP2-WEB-SERVICES: passed → error (regression)") for line in drift_lines)
+        cells = row.xpath("td")[1:]
+        assert [cell.text for cell in cells] == [marks[outcomes[one]] for one in ALL_IDS]
+        assert [cell.get("class") for cell in cells] == [tones[outcomes[one]] for one in ALL_IDS]
+        # Each company's name links to its folded section, whose summary gives its verdict.
+        folded = page.get_element_by_id(row.xpath("th/a/@href")[0].removeprefix("#"))
+        assert folded.tag == "details"
+        assert folded.find("summary/b").text == company
+        acted_on = [one for one in ALL_IDS if outcomes[one] in ("failed", "error", "blocked")]
+        assert folded.xpath(".//tbody/tr//div[@class='pex-id']/text()") == acted_on
+    # BETA alone is not accepted, so its section is open; the others are folded.
+    opened = [page.get_element_by_id(f"pex-intacct-company-{name}").get("open") is not None for name in companies]
+    assert opened == [False, True, False]
+    # No customer banner: that is each company's own report's job.
+    assert "DRAFT" not in text and "run the check again" not in text
+    # pytest-html's own results carry none of the fleet's checks: the page's sections do.
+    blob = json.loads(html.unescape(re.search(r'data-jsonblob="([^"]*)"', text).group(1)))  # type: ignore[union-attr]
+    assert blob["tests"] == {}
 
 
 def test_verify_says_a_fleet_report_is_not_sealed_and_how_to_check_each_company(

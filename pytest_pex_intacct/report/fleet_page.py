@@ -1,181 +1,86 @@
-"""The fleet report page (``--intacct-fleet`` with ``--html``), rendered from ``fleet.json`` and the
+"""The fleet report page (``--intacct-fleet`` with ``--html``), rendered from ``_fleet.json`` and the
 per-company documents alone (no pytest).
 
-It opens with the company-by-requirement matrix (a coloured cell per outcome, a row per company,
-companies that failed first) and the drift since the baseline, then gives each company its own
-section, rendered by ``blocks.py`` exactly as a single-company report renders it (verdict, sign-off,
-requirements by guide step). It is PEX's overview of the fleet: what goes on a customer's ticket
-is that company's signed document or its own single-company report, which ``verify`` checks.
+It is for the person who acts on the fleet each morning, in this order: a header whose words are
+the counts (when, mode, shard, the baseline; the accepted count over the last runs when there is a
+history), what changed since the baseline by cause (``fleet_changes``), the company-by-requirement
+matrix (``fleet_matrix``), then each company folded (``fleet_companies``). It is PEX's overview, not
+a customer's report: what goes on a customer's ticket is that company's signed document or its own
+single-company report, which ``verify`` checks; the page says so once, and carries no customer
+banner.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 from ..verdict import ACCEPTED, INCOMPLETE, NOT_ACCEPTED
-from .blocks import requirements_block, signoff_block, verdict_block
-from .markup import SECTION_ID, escaped
+from .fleet_changes import baseline_words, changes_block
+from .fleet_companies import companies_block
+from .fleet_entries import minute, text, verdict_tally
+from .fleet_matrix import MATRIX_ID as MATRIX_ID
+from .fleet_matrix import matrix_block
+from .history_chart import accepted_chart
+from .markup import SECTION_ID
 from .stylesheets import FLEET_CSS, PAGE_CSS, style_element
-from .wording import OUTCOME_WORDS, display_text, requirement_entries, verdict_words
+from .wording import display_text, verdict_words
 
-# The matrix's cell text: short, so a hundred rows stay readable; the title attribute spells it out.
-CELL_MARKS = {
-    "passed": "✓",
-    "failed": "✗",
-    "blocked": "B",
-    "error": "E",
-    "not-applicable": "n/a",
-    "manual": "M",
-    "not-run": "-",
+# The fleet's verdict in the fleet's words: what it says about the companies, not about one of them.
+FLEET_VERDICTS: dict[str, str] = {
+    ACCEPTED: "every company is accepted; nothing to act on.",
+    NOT_ACCEPTED: "at least one company failed a requirement; its rows below say where to fix it.",
+    INCOMPLETE: "nothing failed, but at least one company could not be confirmed.",
 }
-# Failures first, then what could not be confirmed, then the accepted.
-_VERDICT_ORDER: dict[str, int] = {NOT_ACCEPTED: 0, INCOMPLETE: 1, ACCEPTED: 2}
-# The matrix's element id: only a fleet page has one, so ``verify`` tells a fleet page by it.
-MATRIX_ID = f"{SECTION_ID}-matrix"
-
-
-def company_anchor(company: str) -> str:
-    return f"{SECTION_ID}-company-{company}"
+TICKET_NOTE = (
+    "This page is PEX's overview of the fleet, not a customer's report, and is not sealed. What goes on a "
+    "company's ticket is its own signed results document (verify DIR/&lt;company&gt;.json) or its own "
+    "single-company report (pytest --intacct-company=ID --html=REPORT.html)."
+)
 
 
 def fleet_title(fleet: Mapping[str, object]) -> str:
-    companies = _companies(fleet)
-    return (
-        f"Fleet of {len(companies)} companies: {verdict_words(fleet.get('verdict')).word}"
-        " · PEX Sage Intacct fleet report"
-    )
+    """The window title: the counts in words, e.g. "500 companies: 3 not accepted, 497 accepted"."""
+    return f"{verdict_tally(fleet)} · PEX Sage Intacct fleet report"
 
 
-def _companies(fleet: Mapping[str, object]) -> list[Mapping[str, object]]:
-    entries = fleet.get("companies")
-    return [entry for entry in entries if isinstance(entry, Mapping)] if isinstance(entries, list) else []
-
-
-def ordered_companies(fleet: Mapping[str, object]) -> list[Mapping[str, object]]:
-    """Companies that failed first, then incomplete ones, then accepted ones; by id within each."""
-    return sorted(
-        _companies(fleet),
-        key=lambda entry: (
-            _VERDICT_ORDER.get(display_text(entry.get("verdict")), 1),
-            display_text(entry.get("company")),
-        ),
-    )
-
-
-def _cell(entry: Mapping[str, object] | None) -> str:
-    if entry is None:
-        return '<td class="pex-cell quiet">·</td>'
-    outcome = display_text(entry.get("outcome"))
-    words, tone = OUTCOME_WORDS.get(outcome, (outcome, "quiet"))
-    mark = CELL_MARKS.get(outcome, "?")
-    if outcome == "manual" and entry.get("attested_by"):
-        words, tone, mark = "Confirmed by a person", "good", "A"
-    title = f"{display_text(entry.get('id'))}: {words}"
-    return f'<td class="pex-cell {tone}" title="{html.escape(title)}">{html.escape(mark)}</td>'
-
-
-def _matrix(fleet: Mapping[str, object], documents: Mapping[str, Mapping[str, object]]) -> str:
-    requirement_ids: list[str] = []
-    for document in documents.values():
-        for entry in requirement_entries(document):
-            if display_text(entry.get("id")) not in requirement_ids:
-                requirement_ids.append(display_text(entry.get("id")))
-    head = "".join(f'<th class="pex-col">{html.escape(requirement_id)}</th>' for requirement_id in requirement_ids)
-    rows = []
-    for company_entry in ordered_companies(fleet):
-        company = display_text(company_entry.get("company"))
-        document = documents.get(company, {})
-        by_id = {display_text(entry.get("id")): entry for entry in requirement_entries(document)}
-        words = verdict_words(company_entry.get("verdict"))
-        rows.append(
-            f'<tr><td class="pex-company"><a href="#{html.escape(company_anchor(company))}">{html.escape(company)}</a>'
-            f'</td><td class="pex-cell {words.tone}">{html.escape(words.word)}</td>'
-            + "".join(_cell(by_id.get(requirement_id)) for requirement_id in requirement_ids)
-            + "</tr>"
-        )
-    return (
-        '<section class="pex-list"><h2>Every company, every requirement</h2>'
-        f'<table class="pex-matrix" id="{MATRIX_ID}"><thead><tr><th>Company</th><th>Verdict</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "<p>✓ passed · ✗ failed · B blocked · E could not be verified · M needs a person · A confirmed by a person · "
-        "n/a not applicable · "
-        "- not run</p></section>"
-    )
-
-
-def _drift_block(fleet: Mapping[str, object]) -> str:
-    lines = []
-    for company_entry in ordered_companies(fleet):
-        changes = company_entry.get("drift")
-        if not isinstance(changes, list):
-            continue
-        company = display_text(company_entry.get("company"))
-        for change in changes:
-            if isinstance(change, Mapping):
-                mark = " (regression)" if change.get("regression") else ""
-                lines.append(
-                    f'<li class="{"bad" if mark else "warn"}">{html.escape(company)} '
-                    f"{escaped(change.get('id'))}: {escaped(change.get('before'))} → "
-                    f"{escaped(change.get('after'))}{mark}</li>"
-                )
-    if not any("drift" in entry for entry in _companies(fleet)):
-        return ""
-    body = f'<ul id="pex-intacct-drift">{"".join(lines)}</ul>' if lines else "<p>No requirement changed outcome.</p>"
-    return f'<section class="pex-list"><h2>Changed since the baseline</h2>{body}</section>'
+def _facts(fleet: Mapping[str, object]) -> str:
+    parts = [f"checked {text(minute(fleet.get('finished_at')))}", f"mode {text(fleet.get('mode'))}"]
+    if fleet.get("shard"):
+        parts.append(f"shard {text(fleet.get('shard'))}")
+    baseline = baseline_words(fleet)
+    if baseline:
+        parts.append(f"compared with {text(baseline)}")
+    return " · ".join(parts)
 
 
 def _header(fleet: Mapping[str, object]) -> str:
-    words = verdict_words(fleet.get("verdict"))
-    companies = _companies(fleet)
-    tally = ", ".join(
-        f"{sum(1 for entry in companies if entry.get('verdict') == verdict)} {verdict_words(verdict).word.lower()}"
-        for verdict in (ACCEPTED, NOT_ACCEPTED, INCOMPLETE)
-        if any(entry.get("verdict") == verdict for entry in companies)
-    )
-    shard = f" · shard {escaped(fleet.get('shard'))}" if fleet.get("shard") else ""
+    verdict = display_text(fleet.get("verdict"))
+    words = verdict_words(verdict)
+    meaning = FLEET_VERDICTS.get(verdict, "a verdict unknown to this version.")
+    name = f" · {text(fleet.get('fleet'))}" if fleet.get("fleet") else ""
+    history = fleet.get("history")
+    chart = accepted_chart(history.get("runs")) if isinstance(history, Mapping) else ""
     return (
-        f'<header class="pex-verdict {words.tone}"><p class="pex-kicker">PEX Sage Intacct fleet report{shard}</p>'
-        f'<h1 class="pex-headline">{len(companies)} companies <span class="pex-word">{html.escape(words.word)}</span>'
-        f'</h1><p class="pex-counts">{html.escape(tally)} · checked {escaped(fleet.get("finished_at"))} UTC, '
-        f"mode {escaped(fleet.get('mode'))}</p></header>"
+        f'<header class="pex-verdict pex-fleet-head {words.tone}">'
+        f'<p class="pex-kicker">PEX Sage Intacct fleet report{name}</p>'
+        f'<h1 class="pex-headline">{text(verdict_tally(fleet))}</h1>'
+        f'<p class="pex-next"><span class="pex-word">Fleet {text(words.word)}</span>: {text(meaning)}</p>'
+        f'<p class="pex-counts">{_facts(fleet)}</p>{chart}</header>'
+        f'<p class="pex-ticket-note">{TICKET_NOTE}</p>'
     )
-
-
-def _company_section(company: str, document: Mapping[str, object], fleet_entry: Mapping[str, object]) -> str:
-    digest = fleet_entry.get("digest")
-    digest_text = (
-        f"{display_text(digest.get('algorithm'))} {display_text(digest.get('value'))}"
-        if isinstance(digest, Mapping)
-        else "none"
-    )
-    inner = (
-        verdict_block(document)
-        + signoff_block(document)
-        + requirements_block(document)
-        + f'<p class="pex-appendix">Results document digest: <code>{html.escape(digest_text)}</code></p>'
-    )
-    # blocks.py names its elements for a page with one company; here each company's names are its own.
-    inner = inner.replace(f'id="{SECTION_ID}-', f'id="{SECTION_ID}-{html.escape(company)}-')
-    return f'<section class="pex-fleet-company" id="{html.escape(company_anchor(company))}">{inner}</section>'
 
 
 def render_fleet_summary(fleet: Mapping[str, object], documents: Mapping[str, Mapping[str, object]]) -> str:
-    """The whole fleet page: header, drift, matrix, then a section per company (in the matrix's order)."""
-    sections = [
-        _company_section(display_text(entry.get("company")), documents[display_text(entry.get("company"))], entry)
-        for entry in ordered_companies(fleet)
-        if display_text(entry.get("company")) in documents
-    ]
+    """The whole fleet page: header, what changed, the matrix, then each company folded."""
     return "".join(
         [
-            f'<section id="{SECTION_ID}">',
+            f'<section id="{SECTION_ID}" class="pex-fleet">',
             style_element(PAGE_CSS),
             style_element(FLEET_CSS),
             _header(fleet),
-            _drift_block(fleet),
-            _matrix(fleet, documents),
-            *sections,
+            changes_block(fleet),
+            matrix_block(fleet, documents),
+            companies_block(fleet, documents),
             "</section>",
         ]
     )

@@ -18,24 +18,23 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from ..config.option import Mode
-from ..facts.snapshot import CompanySnapshot
 from ..fleet.drift import CompanyDrift, Drift, baseline_taken_at, by_cause, drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT, Fleet
 from ..recording.cassette_file import stamp
-from ..requirements import ATTACHMENT_NUMBERING, BY_ID, Requirement, RequirementId
+from ..requirements import BY_ID, Requirement, RequirementId
 from ..verdict import ACCEPTED, RequirementResult
 from .check import Check
 from .check_hooks import CHECK_KEY
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
 from .fleet_history import HistoryOutcome, record_in_history, with_history
+from .fleet_snapshots import FleetSnapshots
 from .fleet_summary import fleet_document
 from .fleet_terminal import write_fleet_summary
-from .outcomes import CATALOGUE_ORDER, requirement_of_item, user_property, utc_now
-from .xdist_scheduling import worker_index, worker_share
+from .outcomes import CATALOGUE_ORDER, user_property, utc_now
 
 if TYPE_CHECKING:
-    from ..fleet.reads import FleetReads
+    pass
 
 PROP_COMPANY = "company"
 # From this many companies on, a run freezes its long-lived objects out of the cyclic collector.
@@ -79,7 +78,6 @@ class FleetRun:
     ) -> None:
         """``every_check``: the run collects every bundled check (no node ids or paths were given)."""
         self.config = config
-        self.every_check = every_check
         self.fleet = fleet
         self.ignored_arguments = ignored_arguments
         self.started_at = utc_now()
@@ -97,13 +95,12 @@ class FleetRun:
         self.history: HistoryOutcome | None = None
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
-        self._reads: FleetReads | None = None
+        self.snapshots = FleetSnapshots(config, fleet, every_check)
         # Selected checks per company, results kept per company, and the documents made as companies end
         # (with how many results they were made from: one kept later, e.g. a teardown error, remakes it).
         self._selected: dict[str, int] = {}
         self._kept: dict[str, int] = {}
         self._early: dict[str, tuple[int, list[RequirementResult], dict[str, object]]] = {}
-        self._wanted: dict[str, bool] = {}
 
     # -- the shape of the run -------------------------------------------------------------------
     def parametrize(self, metafunc: pytest.Metafunc, requirement: Requirement) -> None:
@@ -172,62 +169,12 @@ class FleetRun:
         check = Check(BY_ID[param.requirement_id], self.fleet.company(param.company_id))
         request.node.stash[CHECK_KEY] = check
         if check.needs_intacct():
-            check.prepare(self._snapshot(request.session, param.company_id))
+            check.prepare(self.snapshots.snapshot(request.session, param.company_id))
         return check
-
-    def _snapshot(self, session: pytest.Session, company_id: str) -> CompanySnapshot:
-        if self._reads is None:
-            # The one write ever made happens only for a company whose probe check is selected.
-            wanted: dict[str, bool] = {}
-            for item in session.items:
-                company, requirement = company_of_item(item), requirement_of_item(item)
-                if company is not None and requirement is not None:
-                    wanted[company] = wanted.get(company, False) or requirement.id == ATTACHMENT_NUMBERING
-            self._start_reads(wanted)
-        assert self._reads is not None
-        return self._reads.snapshot(company_id, self._wanted.get(company_id, False))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> None:
-        # Collecting twelve thousand checks takes seconds: when nothing can leave a company (or its probe
-        # check) out, the reads need not wait for it.
-        if self._selects_everything():
-            self._start_reads({settings.company_id: True for settings in self.fleet.companies})
-
-    def _selects_everything(self) -> bool:
-        option = self.config.option
-        return (
-            self.every_check
-            and not self.is_worker
-            and not option.collectonly
-            and not getattr(option, "numprocesses", None)
-            and getattr(option, "dist", "no") == "no"
-            and not option.keyword
-            and not option.markexpr
-            and not any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
-        )
-
-    def _start_reads(self, wanted: dict[str, bool]) -> None:
-        from ..fleet.reads import FleetReads
-
-        self._wanted = wanted
-        share, concurrency = self._share(list(wanted))
-        self._reads = FleetReads(self.fleet, concurrency)
-        # Alone, the run reads every company through the pool; a worker of xdist reads its share of them
-        # (xdist_scheduling.py), and a company sent to it besides (a crashed worker's) when it reaches it.
-        self._reads.start({company: wanted[company] for company in share})
-
-    def _share(self, companies: list[str]) -> tuple[list[str], int]:
-        """The companies this process reads up front, and how many at a time: all, or a worker's share
-        with its part of --intacct-concurrency (so the fleet as a whole never exceeds it)."""
-        if not self.is_worker:
-            return companies, self.fleet.concurrency
-        workerinput: dict[str, Any] = getattr(self.config, "workerinput", {})
-        workers = int(workerinput.get("workercount", 1))
-        index = worker_index(str(workerinput.get("workerid", "")))
-        if index is None or not 0 <= index < workers:
-            return [], 1
-        return worker_share(companies, index, workers), max(1, self.fleet.concurrency // workers)
+        self.snapshots.start_before_collection()
 
     # -- hooks ----------------------------------------------------------------------------------
     def pytest_report_header(self) -> list[str]:
@@ -250,8 +197,7 @@ class FleetRun:
         return lines
 
     def pytest_unconfigure(self) -> None:
-        if self._reads is not None:
-            self._reads.close()
+        self.snapshots.close()
         self._freeze_what_lives_to_the_end()
 
     @pytest.hookimpl(tryfirst=True)
@@ -259,8 +205,8 @@ class FleetRun:
         if self.is_worker or self.config.option.collectonly:
             return
         stopped = stopped_early(session, exitstatus)
-        if stopped and self._reads is not None:
-            self.abandoned = self._reads.under_way
+        if stopped:
+            self.abandoned = self.snapshots.under_way
         # -k ACME checks ACME: a company none of whose checks ran is not part of this run's verdict,
         # unless the run stopped before reaching it.
         checked = [settings for settings in self.fleet.companies if stopped or settings.company_id in self.by_company]

@@ -179,6 +179,9 @@ def test_healthy_misconfigured_and_unreachable_companies_each_get_their_own_verd
         ]
     )
     assert not any(line.startswith(("NOT-ACCEPTED  ACME", "INCOMPLETE    ACME")) for line in stdout.lines)
+    # The outage is told once, in GAMMA's line above: no error section or summary line per check of it.
+    assert not [line for line in stdout.lines if "GAMMA-" in line and ("ERROR" in line or line.startswith("_"))]
+    stdout.fnmatch_lines([f"*{len(NETWORK_IDS)} unverified*"])
 
 
 def test_node_ids_name_company_and_requirement_and_k_selects_a_company(
@@ -194,6 +197,22 @@ def test_node_ids_name_company_and_requirement_and_k_selects_a_company(
     # BETA was not read at all.
     assert requests_per_company(server) == {"ACME": 1}
     run.result.stdout.fnmatch_lines(["1 companies of the fleet were not selected*", "*fleet verdict: ACCEPTED*"])
+
+
+def test_one_requirement_over_the_fleet_is_one_line_per_company(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    server = fleet_simulator({"ACME": "ready", "BETA": company_scenario(user_roles=[])})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST, "-k", "STEP3-ROLE")
+    assert run.outcomes("ACME")["STEP3-ROLE"] == "passed"
+    others = len(run.outcomes("ACME")) - 2  # STEP3-ROLE, and the optional UDD-READ that was not asked for
+    run.result.stdout.fnmatch_lines(
+        [
+            "NOT-ACCEPTED  BETA: failed STEP3-ROLE",
+            f"INCOMPLETE    ACME: {others} not run (not selected in this run)",
+        ]
+    )
+    assert not [line for line in run.result.stdout.lines if "not-run" in line]
 
 
 def test_every_company_accepted_exits_zero_with_one_request_each(

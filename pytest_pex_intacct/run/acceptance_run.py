@@ -15,7 +15,7 @@ from ..recording.cassette_file import stamp, written_since
 from ..requirements import ATTACHMENT_NUMBERING, Requirement
 from ..verdict import ACCEPTED, MANUAL, STALE_RECORDING_DAYS, RequirementResult, counts, verdict
 from .company_document import company_document, final_results, signer_of, stopped_early, write_json_atomically
-from .outcomes import CATALOGUE_ORDER, utc_now
+from .outcomes import CATALOGUE_ORDER, TERMINAL_WORDS, utc_now
 
 
 class AcceptanceRun:
@@ -55,6 +55,9 @@ class AcceptanceRun:
     @property
     def shares_up_front(self) -> bool:
         return False
+
+    def terminal_words(self, outcome: str) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        return TERMINAL_WORDS.get(outcome)
 
     def explained(self, item: pytest.Item) -> dict[str, str]:
         return self._explained

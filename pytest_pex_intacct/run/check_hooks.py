@@ -14,7 +14,7 @@ import pytest
 from ..requirements import BY_ID, MARKER, Requirement
 from ..verdict import ERROR, FAILED, PROP_OUTCOME, PROP_REQUIREMENT, RequirementResult
 from .check import Check
-from .outcomes import TERMINAL_WORDS, failure_text, outcome_of, requirement_of_item, user_property
+from .outcomes import failure_text, outcome_of, requirement_of_item, user_property
 
 CHECK_KEY = pytest.StashKey[Check]()
 
@@ -37,6 +37,9 @@ class RunShape(Protocol):
     @property
     def shares_up_front(self) -> bool:
         """Whether xdist workers are sent their whole share of the scopes at once (``xdist_scheduling``)."""
+
+    def terminal_words(self, outcome: str) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        """How the terminal counts and marks a check of this outcome (pytest's own words when None)."""
 
     def explained(self, item: pytest.Item) -> dict[str, str]:
         """The errors already shown in full, by their text, for the item's company."""
@@ -95,9 +98,11 @@ class CheckHooks:
             return report
         if check is not None and check.leftovers:
             result = dataclasses.replace(result, leftovers=check.leftovers)
-        report.user_properties.extend(result.properties())
-        # JUnit XML takes properties from the teardown report, which copies the item's.
-        item.user_properties.extend(result.properties())
+        properties = result.properties()
+        report.user_properties.extend(properties)
+        # JUnit XML takes properties from the teardown report, which copies the item's (the same tuples:
+        # twelve thousand checks hold them three times over).
+        item.user_properties.extend(properties)
         if result.outcome == FAILED:
             report.longrepr = failure_text(requirement, result, call)
         elif result.outcome == ERROR:
@@ -113,8 +118,8 @@ class CheckHooks:
         self, report: pytest.TestReport | pytest.CollectReport
     ) -> tuple[str, str, object] | None:
         outcome = user_property(report, PROP_OUTCOME)
-        if outcome in TERMINAL_WORDS and getattr(report, "when", None) in ("setup", "call"):
-            return TERMINAL_WORDS[outcome]
+        if outcome is not None and getattr(report, "when", None) in ("setup", "call"):
+            return self.shape.terminal_words(outcome)
         return None
 
     # -- controller: gather -----------------------------------------------------------------------

@@ -7,7 +7,19 @@ from collections.abc import Mapping
 from ..fleet.drift import CompanyDrift, Drift
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import Fleet
-from ..verdict import ACCEPTED, ERROR, FAILED, INCOMPLETE, NOT_ACCEPTED, RequirementResult, Verdict, counts, verdict
+from ..verdict import (
+    ACCEPTED,
+    ERROR,
+    FAILED,
+    INCOMPLETE,
+    NOT_ACCEPTED,
+    NOT_RUN,
+    STOPPED_EARLY,
+    RequirementResult,
+    Verdict,
+    counts,
+    verdict,
+)
 
 FLEET_SCHEMA_VERSION = 1
 
@@ -89,16 +101,21 @@ def why_not_accepted(results: list[RequirementResult]) -> str:
         return "failed " + ", ".join(failed)
     unmet = [result for result in results if result.requirement.mandatory and not result.met]
     errors = [result for result in unmet if result.outcome == ERROR]
+    not_run = [result for result in unmet if result.outcome == NOT_RUN]
     parts = [
         f"{result.requirement.id} {result.outcome}"
         + (f" (attestation expired on {result.attestation_expires})" if result.attestation_expires else "")
         for result in unmet
-        if result.outcome != ERROR
+        if result.outcome not in (ERROR, NOT_RUN)
     ]
     if errors:
         first = errors[0].observed
-        shown = first if len(first) <= 160 else first[:157] + "..."
-        parts.insert(0, f"{len(errors)} could not be verified ({shown})")
+        shown_error = first if len(first) <= 160 else first[:157] + "..."
+        parts.insert(0, f"{len(errors)} could not be verified ({shown_error})")
+    if not_run:
+        # -k STEP3-ROLE leaves eleven requirements of every company out: counted, not listed.
+        why = "the run stopped before them" if not_run[0].observed == STOPPED_EARLY else "not selected in this run"
+        parts.append(f"{len(not_run)} not run ({why})")
     return "; ".join(parts)
 
 

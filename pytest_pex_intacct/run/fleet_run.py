@@ -102,6 +102,7 @@ class FleetRun:
         self._selected: dict[str, int] = {}
         self._kept: dict[str, int] = {}
         self._early: dict[str, tuple[int, list[RequirementResult], dict[str, object]]] = {}
+        self._written: dict[str, dict[str, object]] = {}
 
     # -- the shape of the run -------------------------------------------------------------------
     def parametrize(self, metafunc: pytest.Metafunc, requirement: Requirement) -> None:
@@ -146,6 +147,11 @@ class FleetRun:
             final = final_results(results, settings, stopped_early=False)
             document = company_document(self.config, settings, final, self.started_at, self.signer)
             self._early[company] = (self._kept[company], final, document)
+            # Written now too (a thousand files at the end were seconds of the run); the end of the run
+            # writes it again only if it changed (a stopped run, a result kept since).
+            if self.fleet.json_dir is not None:
+                write_json_atomically(self.fleet.json_dir / f"{company}.json", document)
+                self._written[company] = document
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._count_selected(company_of_item(item) for item in session.items)
@@ -246,7 +252,8 @@ class FleetRun:
         )
         if self.fleet.json_dir is not None:
             for company, document in self.documents.items():
-                write_json_atomically(self.fleet.json_dir / f"{company}.json", document)
+                if self._written.get(company) is not document:
+                    write_json_atomically(self.fleet.json_dir / f"{company}.json", document)
             write_json_atomically(self.fleet.json_dir / FLEET_DOCUMENT, self.fleet_document)
         if exitstatus in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             return

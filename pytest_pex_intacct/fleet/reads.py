@@ -14,6 +14,7 @@ or its budget had run out (minutes). A read still under way when the run ends is
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
@@ -23,6 +24,8 @@ from ..facts.snapshot import CompanySnapshot
 from ..recording.company_reading import take_snapshot
 from .fleet_settings import Fleet
 
+# Seconds a thread waits for the interpreter while reads are under way (sys.setswitchinterval).
+READER_SWITCH_INTERVAL = 0.0001
 # A company to read: its id, whether its write probe is selected, and where its snapshot goes.
 _Read = tuple[str, bool, Future[CompanySnapshot]]
 
@@ -39,9 +42,17 @@ class FleetReads:
         self._futures: dict[str, Future[CompanySnapshot]] = {}
         self._probes: dict[str, bool] = {}
         self._lock = threading.Lock()
+        self._switch_interval: float | None = None
 
     def start(self, wanted: Mapping[str, bool]) -> None:
         """Start reading these companies (company id → whether its write probe is selected), in this order."""
+        if self._switch_interval is None:
+            # The checks keep the main thread busy while the reads wait on their gateways. A reader whose
+            # answer has come waits for the interpreter up to the switch interval (5 ms) at every step of
+            # reading it: a tenth more per company at a thousand companies. Until the reads are closed,
+            # a waiting reader gets it within half a millisecond.
+            self._switch_interval = sys.getswitchinterval()
+            sys.setswitchinterval(min(self._switch_interval, READER_SWITCH_INTERVAL))
         with self._lock:
             for company_id, write_probe_selected in wanted.items():
                 if company_id in self._futures:
@@ -78,6 +89,8 @@ class FleetReads:
     def close(self) -> None:
         """Drop the reads not yet begun (an interrupted run); those under way are left to end, or to be
         abandoned when the process exits."""
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
         with self._lock:
             for future in self._futures.values():
                 future.cancel()  # only a read that has not begun can be cancelled

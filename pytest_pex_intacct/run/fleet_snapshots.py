@@ -59,16 +59,17 @@ class FleetSnapshots:
 
     def _selects_everything(self) -> bool:
         option = self.config.option
-        return (
-            self.every_check
-            and not self.is_worker
-            and not option.collectonly
-            and not getattr(option, "numprocesses", None)
-            and getattr(option, "dist", "no") == "no"
-            and not option.keyword
-            and not option.markexpr
-            and not any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
-        )
+        if (
+            not self.every_check
+            or option.collectonly
+            or option.keyword
+            or option.markexpr
+            or any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
+        ):
+            return False
+        # A worker's share is the same from the fleet's companies as from the collection (both in company
+        # id order, all of them); xdist's controller runs no check, so it reads nothing.
+        return self.is_worker or (not getattr(option, "numprocesses", None) and getattr(option, "dist", "no") == "no")
 
     def _start(self, wanted: dict[str, bool]) -> None:
         self._wanted = wanted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,18 @@ def test_node_ids_name_company_and_requirement_and_k_selects_a_company(
     # BETA was not read at all.
     assert requests_per_company(server) == {"ACME": 1}
     run.result.stdout.fnmatch_lines(["1 companies of the fleet were not selected*", "*fleet verdict: ACCEPTED*"])
+
+
+def test_the_reads_leave_the_interpreter_as_they_found_it(
+    fleet_simulator: Callable[..., SimulatorServer], run_fleet: Callable[..., FleetResult]
+) -> None:
+    # While reads are under way a waiting reader gets the interpreter sooner (fleet/reads.py); after the
+    # run, the process's switch interval is what it was.
+    before = sys.getswitchinterval()
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    run = run_fleet(server, ["ACME", "BETA"], *ATTEST)
+    assert run.result.ret == 0
+    assert sys.getswitchinterval() == before
 
 
 def test_one_requirement_over_the_fleet_is_one_line_per_company(

@@ -6,7 +6,7 @@ section is named too). An element's text includes that of the elements inside it
 
 The work is linear in the page's size, whatever the page holds (see ``html_tokens``), and bounded
 besides: a page of more than ``MAX_MARKUP`` tags, texts and attributes is refused (``TooMuchMarkup``;
-a single report has a few thousand, a fleet page of 1000 companies about 600,000). Each piece of text
+a single report has a few thousand, a fleet page of 1000 companies about 100,000). Each piece of text
 is added to the few marked elements open around it (at most ``MAX_MARKED_DEPTH``; a report nests them
 three deep at most: a fleet page's company section, the report's section, a field), an end tag finds
 its start tag by a count of the open ones, not a search, and at most ``MAX_DEPTH`` elements are open at

@@ -221,17 +221,24 @@ def render(directory: Path) -> Path:
     return page
 
 
+# Chromium as the machine's notes start it: headless, and without the background connections a closed
+# network refuses.
+HEADLESS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
 def chromium_seconds(page: Path, screenshot: Path) -> float:
     with tempfile.TemporaryDirectory() as profile:
         command = [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS,
             f"--user-data-dir={profile}",
             f"--screenshot={screenshot}",
             "--window-size=1400,2000",
@@ -256,13 +263,7 @@ def in_page_milliseconds(page: Path) -> int:
     with tempfile.TemporaryDirectory() as profile:
         command = [
             CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
+            *HEADLESS,
             f"--user-data-dir={profile}",
             "--window-size=1400,2000",
             "--dump-dom",

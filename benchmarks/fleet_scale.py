@@ -3,7 +3,7 @@
 One simulator serves N healthy companies (100, 500 and 1000 by default), each answering every request
 after the same latency (200 ms, a distant gateway). Each size runs once as PEX's nightly job would:
 `pytest --intacct-fleet=fleet.toml --intacct-concurrency=8 --intacct-attestations=register.toml
---intacct-json=DIR/ --html=fleet.html`. Printed per size:
+--intacct-json=DIR/ --html=fleet.html --intacct-history=history.sqlite`. Printed per size:
 
 - wall: the run's wall time, and its ratio to the bound ceil(N / concurrency) x latency, the time the
   reads alone take when every slot is always busy (budget: 1.2 from 1000 companies on);
@@ -86,6 +86,7 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, object]:
             "--intacct-fleet=fleet.toml", f"--intacct-endpoint={server.url}",
             f"--intacct-concurrency={args.concurrency}", "--intacct-attestations=register.toml",
             f"--intacct-signoff={SIGNOFF}", "--intacct-json=results/", "--html=fleet.html",
+            "--intacct-history=history.sqlite",
         ]  # fmt: skip
         if args.workers:
             command += ["-n", str(args.workers)]

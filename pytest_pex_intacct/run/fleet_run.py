@@ -178,8 +178,9 @@ class FleetRun:
     def pytest_runtest_logfinish(self) -> None:
         # pytest keeps every passed setup and teardown report in the terminal's stats, under a key it never
         # shows ("setup/teardown reports have an empty key, ignore them"): two thirds of a fleet's reports.
+        # (--durations reads them: the setup phase is where a check waits for its company's read.)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
+        if reporter is not None and not getattr(self.config.option, "durations", None):
             reporter.stats.pop("", None)
 
     # -- snapshots ------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from pytest_pex_intacct.run.fleet_run import company_of_nodeid
 from pytest_pex_intacct.run.xdist_scheduling import make_scheduler, scopes_in_order, worker_index, worker_share
@@ -108,3 +108,42 @@ def test_worker_shares() -> None:
     assert worker_share(["A", "B", "C", "D", "E"], 1, 2) == ["B", "D"]
     assert worker_index("gw12") == 12 and worker_index("gw") is None and worker_index("x-gw1") is None
     assert scopes_in_order(["a1", "a2", "b1", "a3"], lambda nodeid: nodeid[0]) == ["a", "b"]
+
+
+class RecordedReads:
+    """Stands in for fleet/reads.FleetReads: what a worker starts reading up front."""
+
+    started: ClassVar[list[str]] = []
+
+    def __init__(self, fleet: Any, concurrency: int) -> None:
+        self.concurrency = concurrency
+
+    def start(self, wanted: dict[str, bool]) -> None:
+        RecordedReads.started = list(wanted)
+
+
+def worker_snapshots(monkeypatch: Any, worker: str, workers: int) -> Any:
+    from pytest_pex_intacct.run import fleet_snapshots
+
+    monkeypatch.setattr(fleet_snapshots, "FleetReads", RecordedReads)
+    config = SimpleNamespace(
+        workerinput={"workerid": worker, "workercount": workers},
+        option=SimpleNamespace(collectonly=False, keyword="", markexpr=""),
+    )
+    fleet = SimpleNamespace(concurrency=8)
+    return fleet_snapshots.FleetSnapshots(config, fleet, every_check=True)  # type: ignore[arg-type]
+
+
+def test_a_worker_reads_its_share_from_the_first_company_it_is_sent(monkeypatch: Any) -> None:
+    companies = [f"C{number}" for number in range(8)]
+    snapshots = worker_snapshots(monkeypatch, "gw1", 2)
+    # Before collection a worker starts nothing: its share follows the collection's order.
+    snapshots.start_before_collection()
+    assert RecordedReads.started == []
+    snapshots._start(dict.fromkeys(companies, True), first="C1")
+    assert RecordedReads.started == ["C1", "C3", "C5", "C7"]
+    assert snapshots._reads.concurrency == 4
+    # A worker replacing a crashed gw1 is sent what it had not finished, from C5 on: C1 and C3 are not read again.
+    replacement = worker_snapshots(monkeypatch, "gw1", 2)
+    replacement._start(dict.fromkeys(companies, True), first="C5")
+    assert RecordedReads.started == ["C5", "C7"]

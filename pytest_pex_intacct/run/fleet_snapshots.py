@@ -34,12 +34,14 @@ class FleetSnapshots:
         from .fleet_run import company_of_item
 
         if self._reads is None:
+            # In the collection's order, after every plugin has ordered it (--ff, --nf, a shuffler): the
+            # order xdist's controller shares the companies out in.
             wanted: dict[str, bool] = {}
             for item in session.items:
                 company, requirement = company_of_item(item), requirement_of_item(item)
                 if company is not None and requirement is not None:
                     wanted[company] = wanted.get(company, False) or requirement.id == ATTACHMENT_NUMBERING
-            self._start(wanted)
+            self._start(wanted, first=company_id)
         assert self._reads is not None
         return self._reads.snapshot(company_id, self._wanted.get(company_id, False))
 
@@ -67,15 +69,22 @@ class FleetSnapshots:
             or any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
         ):
             return False
-        # A worker's share is the same from the fleet's companies as from the collection (both in company
-        # id order, all of them); xdist's controller runs no check, so it reads nothing.
-        return self.is_worker or (not getattr(option, "numprocesses", None) and getattr(option, "dist", "no") == "no")
+        # Without xdist only: a worker's share depends on the order of the collection (plugins may reorder
+        # it), and xdist's controller runs no check, so it reads nothing.
+        return (
+            not self.is_worker and not getattr(option, "numprocesses", None) and getattr(option, "dist", "no") == "no"
+        )
 
-    def _start(self, wanted: dict[str, bool]) -> None:
+    def _start(self, wanted: dict[str, bool], first: str | None = None) -> None:
         self._wanted = wanted
         share, concurrency = self._share(list(wanted))
+        if self.is_worker:
+            # A worker is sent its share in order and reaches its first company first. A worker that
+            # replaces a crashed one is sent only what that one had not finished: it reaches a later
+            # company first, and reading the share from there reads no company its predecessor finished.
+            # A company it is sent besides its share is read when it is reached.
+            share = share[share.index(first) :] if first in share else []
         self._reads = FleetReads(self.fleet, concurrency)
-        # A company sent to a worker besides its share (a crashed worker's) is read when it is reached.
         self._reads.start({company: wanted[company] for company in share})
 
     def _share(self, companies: list[str]) -> tuple[list[str], int]:

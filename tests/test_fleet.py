@@ -475,11 +475,21 @@ def test_the_cause_of_a_drift_is_the_first_change_not_blocked_by_another() -> No
     assert told.line() == (
         "STEP2-WEB-SERVICES: passed -> error (regression) since 2026-12-05; with it: 2 now blocked by it"
     )
-    # Two independent changes: the first in the guide's order is the cause, the other is named.
+    # A fix and a later breakage: the regression is the cause (what to act on), the improvement is named.
     two = by_cause([Drift("STEP4-NORMAL-BALANCE", "passed", "failed"), Drift("STEP3-EMAIL", "failed", "passed")])
     assert two is not None
-    assert two.line() == "STEP3-EMAIL: failed -> passed; with it: STEP4-NORMAL-BALANCE: passed -> failed (regression)"
-    assert two.regression
+    assert two.line() == "STEP4-NORMAL-BALANCE: passed -> failed (regression); with it: STEP3-EMAIL: failed -> passed"
+    assert two.regression and two.cause.regression
+    # Two improvements: the first in the guide's order is the cause.
+    better = by_cause([Drift("STEP4-NORMAL-BALANCE", "failed", "passed"), Drift("STEP3-EMAIL", "failed", "passed")])
+    assert better is not None and better.cause.requirement_id == "STEP3-EMAIL" and not better.regression
+    # A regression is never counted among "more changed": the rest name regressions first.
+    many = [Drift(rid, "failed", "passed") for rid in ("STEP3-EMAIL", "STEP3-USER-TYPE", "STEP3-ADMIN-FULL")]
+    many += [Drift("STEP2-SENDER-ID", "failed", "passed"), Drift("STEP4-NORMAL-BALANCE", "passed", "failed")]
+    many += [Drift("STEP3-ROLE", "passed", "error")]
+    told_many = by_cause(many)
+    assert told_many is not None and told_many.cause.requirement_id == "STEP3-ROLE"
+    assert "STEP4-NORMAL-BALANCE: passed -> failed (regression)" in told_many.line()
     # Everything blocked (what blocks it did not change, e.g. not in the baseline): the first is named.
     only_blocked = by_cause(blocked)
     assert only_blocked is not None and only_blocked.cause.requirement_id == "STEP3-EMAIL"

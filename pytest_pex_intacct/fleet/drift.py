@@ -128,13 +128,18 @@ def by_cause(changes: list[Drift], since: str | None = None) -> CompanyDrift | N
     """The changes told by cause, or None when nothing changed.
 
     The cause is the first change in the guide's order that is not now blocked (a blocked requirement
-    names what blocks it, which changed too); when every change is to blocked, the first of them.
+    names what blocks it, which changed too; when every change is to blocked, the first of them), among
+    the regressions when there are any: a customer who fixed one thing and broke a later one has a
+    regression to act on, not an improvement with something folded under it.
     """
     if not changes:
         return None
     in_order = sorted(changes, key=_guide_order)
-    cause = next((change for change in in_order if change.after != Outcome.BLOCKED), in_order[0])
-    return CompanyDrift(cause, tuple(change for change in in_order if change is not cause), since)
+    candidates = [change for change in in_order if change.regression] or in_order
+    cause = next((change for change in candidates if change.after != Outcome.BLOCKED), candidates[0])
+    # Regressions first among the rest, so that a drift line never counts one among "more changed".
+    folded = sorted((change for change in in_order if change is not cause), key=lambda c: not c.regression)
+    return CompanyDrift(cause, tuple(folded), since)
 
 
 def baseline_taken_at(document: Mapping[str, object]) -> str | None:

@@ -50,7 +50,7 @@ class FleetReads:
             # The checks keep the main thread busy while the reads wait on their gateways. A reader whose
             # answer has come waits for the interpreter up to the switch interval (5 ms) at every step of
             # reading it: a tenth more per company at a thousand companies. Until the reads are closed,
-            # a waiting reader gets it within half a millisecond.
+            # a waiting reader gets it within READER_SWITCH_INTERVAL.
             self._switch_interval = sys.getswitchinterval()
             sys.setswitchinterval(min(self._switch_interval, READER_SWITCH_INTERVAL))
         with self._lock:

@@ -10,10 +10,11 @@ against a baseline, the terminal lines and the exit code.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
@@ -33,13 +34,11 @@ from .fleet_summary import fleet_document
 from .fleet_terminal import write_fleet_summary
 from .outcomes import CATALOGUE_ORDER, TERMINAL_WORDS, user_property, utc_now
 
-if TYPE_CHECKING:
-    pass
-
 PROP_COMPANY = "company"
 FLEET_TERMINAL_WORDS = {**TERMINAL_WORDS, ERROR: ("unverified", "E", ("UNVERIFIED", {"red": True}))}
 # From this many companies on, a run freezes its long-lived objects out of the cyclic collector.
 LARGE_FLEET = 100
+_FREEZE_AT_EXIT = False
 
 
 @dataclass(frozen=True)
@@ -97,11 +96,9 @@ class FleetRun:
         # Companies whose read was under way when the run stopped (company id → write probe selected).
         self.abandoned: dict[str, bool] = {}
         self.snapshots = FleetSnapshots(config, fleet, every_check)
-        # Selected checks per company, results kept per company, and the documents made as companies end
-        # (with how many results they were made from: one kept later, e.g. a teardown error, remakes it).
+        # Selected checks per company, and the documents made (and written) as companies end.
         self._selected: dict[str, int] = {}
-        self._kept: dict[str, int] = {}
-        self._early: dict[str, tuple[int, list[RequirementResult], dict[str, object]]] = {}
+        self._early: dict[str, tuple[list[RequirementResult], dict[str, object]]] = {}
         self._written: dict[str, dict[str, object]] = {}
 
     # -- the shape of the run -------------------------------------------------------------------
@@ -139,16 +136,15 @@ class FleetRun:
             return
         results = self.by_company.setdefault(company, {})
         results[result.requirement.id] = result
-        self._kept[company] = self._kept.get(company, 0) + 1
         # A company whose every selected check has reported gets its document now, while the run waits
         # for the next company's read, instead of a thousand of them in a row at the end of the run.
         if len(results) == self._selected.get(company) and not self.is_worker:
             settings = self.fleet.company(company)
             final = final_results(results, settings, stopped_early=False)
             document = company_document(self.config, settings, final, self.started_at, self.signer)
-            self._early[company] = (self._kept[company], final, document)
+            self._early[company] = (final, document)
             # Written now too (a thousand files at the end were seconds of the run); the end of the run
-            # writes it again only if it changed (a stopped run, a result kept since).
+            # writes it again only if it changed (a stopped run remakes every document).
             if self.fleet.json_dir is not None:
                 write_json_atomically(self.fleet.json_dir / f"{company}.json", document)
                 self._written[company] = document
@@ -158,11 +154,23 @@ class FleetRun:
         self._freeze_what_lives_to_the_end()
 
     def _freeze_what_lives_to_the_end(self) -> None:
-        # A large fleet's checks, and then its reports and documents, live until the process ends: the
-        # cyclic collector walking them again and again (and once more at exit: seconds at a thousand
-        # companies) only takes the GIL from the reads. Objects freed by their count are still freed.
+        # A large fleet's checks, and then its reports and documents, live until the run ends: the
+        # cyclic collector walking them again and again only takes the GIL from the reads. Objects freed
+        # by their count are still freed.
         if len(self.fleet.companies) >= LARGE_FLEET:
             gc.freeze()
+
+    def _unfreeze(self) -> None:
+        if len(self.fleet.companies) < LARGE_FLEET:
+            return
+        # A caller of pytest.main() in its own process gets its objects back to the collector. A
+        # command-line run exits next: frozen again at exit, its last collection (seconds at a thousand
+        # companies) is spared.
+        gc.unfreeze()
+        global _FREEZE_AT_EXIT
+        if not _FREEZE_AT_EXIT:
+            atexit.register(gc.freeze)
+            _FREEZE_AT_EXIT = True
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
@@ -180,7 +188,7 @@ class FleetRun:
         # shows ("setup/teardown reports have an empty key, ignore them"): two thirds of a fleet's reports.
         # (--durations reads them: the setup phase is where a check waits for its company's read.)
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None and not getattr(self.config.option, "durations", None):
+        if reporter is not None and getattr(self.config.option, "durations", None) is None:
             reporter.stats.pop("", None)
 
     # -- snapshots ------------------------------------------------------------------------------
@@ -218,7 +226,7 @@ class FleetRun:
 
     def pytest_unconfigure(self) -> None:
         self.snapshots.close()
-        self._freeze_what_lives_to_the_end()
+        self._unfreeze()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -233,8 +241,8 @@ class FleetRun:
         for settings in checked:
             company = settings.company_id
             early = self._early.get(company)
-            if early is not None and not stopped and early[0] == self._kept.get(company):
-                self.finals[company], self.documents[company] = early[1], early[2]
+            if early is not None and not stopped:
+                self.finals[company], self.documents[company] = early
             else:
                 results = final_results(self.by_company.get(company, {}), settings, stopped)
                 self.finals[company] = results

@@ -192,3 +192,25 @@ def test_the_history_is_refused_in_a_single_company_run(pytester: pytest.Pyteste
     result = pytester.runpytest("--intacct-company=ACME", "--intacct-mode=replay", HISTORY)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --intacct-history applies only to a fleet run; pass --intacct-fleet*"])
+
+
+def test_a_run_of_some_requirements_is_not_the_history_s_next_baseline(
+    pytester: pytest.Pytester,
+    fleet_simulator: Callable[..., SimulatorServer],
+    run_fleet: Callable[..., FleetResult],
+) -> None:
+    seeded(pytester, (DAY_1, {"ACME": "accepted", "BETA": "accepted"}))
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    # -k STEP3-ROLE leaves eleven requirements of every company not run: recorded, both would turn
+    # "failing" and the next night would drift against requirements this run never checked.
+    partial = run_fleet(server, ["ACME", "BETA"], *ATTEST, HISTORY, "-k", "STEP3-ROLE", json_dir="partial")
+    partial.result.stdout.fnmatch_lines(
+        ["run not recorded in the history history.sqlite: 2 companies with requirements left out of this run*"]
+    )
+    assert partial.fleet["history"] is None
+    assert "failing since" not in partial.result.stdout.str()
+    whole = run_fleet(server, ["ACME", "BETA"], *ATTEST, HISTORY, json_dir="whole")
+    assert whole.fleet["baseline"]["taken_at"] == DAY_1
+    assert [point["started_at"] for point in whole.fleet["history"]["runs"]][0] == DAY_1
+    assert len(whole.fleet["history"]["runs"]) == 2
+    assert whole.result.ret == 0

@@ -292,6 +292,21 @@ def test_an_unwritable_directory_is_refused(tmp_path: Path, monkeypatch: pytest.
         History.open(locked / "history.sqlite", "locked/history.sqlite")
 
 
+@pytest.mark.parametrize("count", ["'x'", "1.5", "-1", "X'00'"])
+def test_a_hand_edited_count_is_one_line_when_the_next_run_is_recorded(tmp_path: Path, count: str) -> None:
+    history = opened(tmp_path)
+    history.record(run(day(1), company("ACME", "accepted")))
+    connection = sqlite3.connect(history.path)
+    connection.execute(f"UPDATE runs SET accepted = {count}")
+    connection.commit()
+    connection.close()
+    with pytest.raises(SettingsError, match="holds a run whose count is not a whole number; pass another file"):
+        history.record(run(day(2), company("ACME", "accepted")))
+    # Nothing of the refused run was kept.
+    rows = sqlite3.connect(history.path).execute("SELECT COUNT(*) FROM runs").fetchone()
+    assert rows == (1,)
+
+
 def test_a_hand_edited_outcome_is_refused_when_read_back(tmp_path: Path) -> None:
     history = opened(tmp_path)
     history.record(run(day(1), company("ACME", "accepted")))

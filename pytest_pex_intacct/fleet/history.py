@@ -199,8 +199,15 @@ class History:
             (fleet, shard, limit),
         ).fetchall()
         return tuple(
-            RunPoint(self._time(started), int(accepted), int(total)) for started, accepted, total in rows[::-1]
+            RunPoint(self._time(started), self._count(accepted), self._count(total))
+            for started, accepted, total in rows[::-1]
         )
+
+    def _count(self, value: object) -> int:
+        # SQLite keeps whatever a hand edit put in an INTEGER column ('x', NULL, 1.5).
+        if type(value) is not int or value < 0:
+            raise SettingsError(f"{self._where} holds a run whose count is not a whole number; pass another file")
+        return value
 
     def _failing_since(self, connection: sqlite3.Connection, run: RunRecord) -> dict[str, str | None]:
         since: dict[str, str | None] = {}

@@ -12,7 +12,7 @@ from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT
 from ..recording.cassette_file import written_since
 from ..verdict import ACCEPTED, NOT_ACCEPTED, Verdict, verdict
-from .fleet_history import failing_since_words
+from .fleet_history import failing_since_words, history_line
 from .fleet_summary import drift_lines, verdict_tally, why_not_accepted
 
 if TYPE_CHECKING:
@@ -38,8 +38,7 @@ def write_fleet_summary(run: FleetRun, terminalreporter: pytest.TerminalReporter
         written = shown(str(run.fleet.json_dir))
         write(f"results written to {written} ({len(run.documents)} documents and {FLEET_DOCUMENT})")
     if run.history is not None:
-        failed = run.history.error
-        write(failed or f"run recorded in the history {shown(run.history.file)}", red=bool(failed))
+        write(history_line(run.history), red=bool(run.history.error))
     unselected = len(run.fleet.companies) - len(run.documents)
     if unselected:
         write(f"{unselected} companies of the fleet were not selected in this run (-k, node ids)")

@@ -465,6 +465,11 @@ def test_drift_lists_regressions_first_the_worst_first() -> None:
     ]
     assert [change.regression for change in drift(before, after)] == [True, True, False]
     assert drift(before, before) == []
+    # A manual requirement a person attested is met; the same outcome unattested (expired) is not.
+    attested = {"requirements": [{"id": "STEP1-ATTACHMENT-NUMBERING", "outcome": "manual", "attested_by": "D <d@x>"}]}
+    unattested = {"requirements": [{"id": "STEP1-ATTACHMENT-NUMBERING", "outcome": "manual", "attested_by": None}]}
+    assert drift(attested, unattested) == [Drift("STEP1-ATTACHMENT-NUMBERING", "manual (attested)", "manual")]
+    assert drift(attested, unattested)[0].regression and not drift(unattested, attested)[0].regression
 
 
 def test_the_cause_of_a_drift_is_the_first_change_not_blocked_by_another() -> None:

@@ -211,6 +211,43 @@ def test_a_run_of_some_requirements_is_not_the_history_s_next_baseline(
     assert "failing since" not in partial.result.stdout.str()
     whole = run_fleet(server, ["ACME", "BETA"], *ATTEST, HISTORY, json_dir="whole")
     assert whole.fleet["baseline"]["taken_at"] == DAY_1
-    assert [point["started_at"] for point in whole.fleet["history"]["runs"]][0] == DAY_1
+    assert next(point["started_at"] for point in whole.fleet["history"]["runs"]) == DAY_1
     assert len(whole.fleet["history"]["runs"]) == 2
     assert whole.result.ret == 0
+
+
+def register(pytester: pytest.Pytester, expires: str) -> None:
+    (pytester.path / "attestations.toml").write_text(
+        "".join(
+            f'[[attestation]]\ncompany = "{company}"\nrequirement = "STEP1-ATTACHMENT-NUMBERING"\n'
+            f'by = "Dana Smith <dana@pex.example>"\non = 2020-01-01\nreason = "numbering seen on"\n'
+            f"expires = {expires}\n\n"
+            for company in ("ACME", "BETA")
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_an_attestation_that_expired_since_the_last_run_is_drift(
+    pytester: pytest.Pytester,
+    fleet_simulator: Callable[..., SimulatorServer],
+    run_fleet: Callable[..., FleetResult],
+) -> None:
+    server = fleet_simulator({"ACME": "ready", "BETA": "ready"})
+    register(pytester, expires="9999-12-31")
+    first = run_fleet(server, ["ACME", "BETA"], HISTORY, "--intacct-attestations=attestations.toml", json_dir="one")
+    assert first.result.ret == 0
+    # The entry expired between the two runs (a date long past stands for it): the outcome is "manual"
+    # both nights, but the company is no longer accepted, and drift says why in one line.
+    register(pytester, expires="2020-06-30")
+    second = run_fleet(server, ["ACME", "BETA"], HISTORY, "--intacct-attestations=attestations.toml", json_dir="two")
+    assert second.result.ret == 1
+    assert second.entry("ACME")["drift"] == [
+        {"id": "STEP1-ATTACHMENT-NUMBERING", "before": "manual (attested)", "after": "manual", "regression": True}
+    ]
+    second.result.stdout.fnmatch_lines(
+        [
+            "DRIFT ACME STEP1-ATTACHMENT-NUMBERING: manual (attested) -> manual (regression) since *",
+            "INCOMPLETE    ACME: STEP1-ATTACHMENT-NUMBERING manual (attestation expired on 2020-06-30)*",
+        ]
+    )

@@ -166,7 +166,7 @@ def test_the_last_run_gives_baseline_documents_that_drift_compares(tmp_path: Pat
     entries = beta["requirements"]
     assert isinstance(entries, list)
     assert [entry["id"] for entry in entries] == [one.id for one in CATALOGUE]
-    assert {"id": ROLE, "outcome": "blocked", "blocked_by": None} in entries
+    assert {"id": ROLE, "outcome": "blocked", "blocked_by": None, "attested_by": None} in entries
     tonight = {"requirements": [{"id": one.id, "outcome": "passed"} for one in CATALOGUE]}
     assert [str(change) for change in drift(beta, tonight)] == [
         f"{SIGN_IN}: error -> passed",

@@ -14,11 +14,15 @@ from ..requirements import CATALOGUE
 from ..verdict import Outcome
 
 _ORDER: dict[str, int] = {str(requirement.id): index for index, requirement in enumerate(CATALOGUE)}
+# A manual requirement a person attested is met; once the attestation expires it is manual again, and
+# the company no longer accepted: a change drift tells, though the outcome stays "manual".
+ATTESTED = "manual (attested)"
 # How far an outcome is from "met", to tell a regression from an improvement. not-run says nothing
 # about the company (deselected, or the run stopped), so a change to or from it is never a regression.
 _DISTANCE: dict[str, int] = {
     Outcome.PASSED: 0,
     Outcome.NOT_APPLICABLE: 0,
+    ATTESTED: 0,
     Outcome.MANUAL: 1,
     Outcome.BLOCKED: 2,
     Outcome.ERROR: 2,
@@ -93,6 +97,11 @@ def _entries(document: Mapping[str, object]) -> dict[str, Mapping[str, object]]:
     return {str(entry["id"]): entry for entry in entries if isinstance(entry, Mapping)}
 
 
+def _outcome(entry: Mapping[str, object]) -> str:
+    outcome = str(entry.get("outcome"))
+    return ATTESTED if outcome == Outcome.MANUAL and entry.get("attested_by") else outcome
+
+
 def _guide_order(change: Drift) -> int:
     return _ORDER.get(change.requirement_id, len(_ORDER))
 
@@ -103,13 +112,13 @@ def drift(before: Mapping[str, object], after: Mapping[str, object]) -> list[Dri
     old, new = _entries(before), _entries(after)
     changes = []
     for requirement_id, entry in new.items():
-        outcome = str(entry.get("outcome"))
-        if requirement_id in old and str(old[requirement_id].get("outcome")) != outcome:
+        outcome = _outcome(entry)
+        if requirement_id in old and _outcome(old[requirement_id]) != outcome:
             blocked_by = entry.get("blocked_by")
             changes.append(
                 Drift(
                     requirement_id,
-                    str(old[requirement_id].get("outcome")),
+                    _outcome(old[requirement_id]),
                     outcome,
                     blocked_by if isinstance(blocked_by, str) else None,
                 )

@@ -37,6 +37,8 @@ class RequirementOutcome:
     requirement_id: str
     outcome: str
     blocked_by: str | None = None
+    # A manual requirement a person attested (met); an expired attestation leaves it unattested.
+    attested: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ class LastRun:
     """The previous run of a fleet: when it started, and per company a baseline document for drift."""
 
     started_at: str
-    # company → {"company", "started_at", "requirements": [{"id", "outcome", "blocked_by"}, ...]}
+    # company → {"company", "started_at", "requirements": [{"id", "outcome", "blocked_by", "attested_by"}, ...]}
     documents: Mapping[str, Mapping[str, object]]
 
 
@@ -123,8 +125,9 @@ class History:
                 return None
             run_id, started_at = int(row[0]), self._time(row[1])
             documents: dict[str, dict[str, object]] = {}
-            for company, requirement, outcome, blocked_by in connection.execute(
-                "SELECT company, requirement, outcome, blocked_by FROM outcomes WHERE run_id = ? ORDER BY rowid",
+            for company, requirement, outcome, blocked_by, attested in connection.execute(
+                "SELECT company, requirement, outcome, blocked_by, attested FROM outcomes WHERE run_id = ? "
+                "ORDER BY rowid",
                 (run_id,),
             ):
                 document = documents.setdefault(
@@ -133,7 +136,13 @@ class History:
                 entries = document["requirements"]
                 assert isinstance(entries, list)
                 entries.append(
-                    {"id": str(requirement), "outcome": self._outcome(outcome), "blocked_by": self._id(blocked_by)}
+                    {
+                        "id": str(requirement),
+                        "outcome": self._outcome(outcome),
+                        "blocked_by": self._id(blocked_by),
+                        # As a results document says it: who attested is not kept, only that someone did.
+                        "attested_by": "(in the history)" if attested == 1 else None,
+                    }
                 )
         return LastRun(started_at, documents)
 
@@ -252,9 +261,10 @@ class History:
             [(run_id, company.company, company.verdict) for company in run.companies],
         )
         connection.executemany(
-            "INSERT INTO outcomes (run_id, company, requirement, outcome, blocked_by) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO outcomes (run_id, company, requirement, outcome, blocked_by, attested) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (run_id, company.company, one.requirement_id, one.outcome, one.blocked_by)
+                (run_id, company.company, one.requirement_id, one.outcome, one.blocked_by, int(one.attested))
                 for company in run.companies
                 for one in company.requirements
             ],

@@ -56,6 +56,7 @@ CREATE TABLE outcomes (
     requirement TEXT NOT NULL,     -- e.g. STEP3-ROLE
     outcome     TEXT NOT NULL,     -- passed | failed | blocked | error | not-applicable | manual | not-run
     blocked_by  TEXT,              -- the requirement that blocked it, when blocked
+    attested    INTEGER NOT NULL DEFAULT 0,  -- 1: manual, and attested by a person (met)
     PRIMARY KEY (run_id, company, requirement),
     FOREIGN KEY (run_id, company) REFERENCES companies (run_id, company)
 );

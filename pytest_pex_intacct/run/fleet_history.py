@@ -43,7 +43,10 @@ def record_in_history(
         CompanyOutcome(
             company,
             verdict(results).value,
-            tuple(RequirementOutcome(one.requirement.id, one.outcome.value, one.blocked_by) for one in results),
+            tuple(
+                RequirementOutcome(one.requirement.id, one.outcome.value, one.blocked_by, one.attested_by is not None)
+                for one in results
+            ),
         )
         for company, results in finals.items()
     )

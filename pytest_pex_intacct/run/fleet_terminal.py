@@ -10,6 +10,7 @@ from ..config.option import Mode
 from ..facts.probe import PROBE_FOLDER
 from ..fleet.fleet_file import shown
 from ..fleet.fleet_settings import FLEET_DOCUMENT
+from ..intacct.secrets import Redactor
 from ..recording.cassette_file import written_since
 from ..verdict import ACCEPTED, NOT_ACCEPTED, Verdict, verdict
 from .fleet_history import failing_since_words, history_line
@@ -46,7 +47,9 @@ def write_fleet_summary(run: FleetRun, terminalreporter: pytest.TerminalReporter
     # One line per company that is not accepted, the ones that must change something first.
     for company, outcome in sorted(verdicts.items(), key=lambda pair: (pair[1] != NOT_ACCEPTED, pair[0])):
         if outcome != ACCEPTED:
-            why = why_not_accepted(run.finals[company]) + failing_since_words(run.history, company)
+            # Passwords were redacted where Intacct's answers were read; this is the last line of defence.
+            redacted = Redactor.of(run.fleet.company(company).secrets)
+            why = redacted(why_not_accepted(run.finals[company])) + failing_since_words(run.history, company)
             write(f"{outcome.upper():<13} {company}: {why}", red=True)
     overall = Verdict(str(run.fleet_document["verdict"]))
     markup = {"green": True} if overall == ACCEPTED else {"red": True}

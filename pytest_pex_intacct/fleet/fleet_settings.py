@@ -44,7 +44,6 @@ class Fleet:
     concurrency: int
     shard: Shard | None = None
     json_dir: Path | None = None
-    baseline_dir: Path | None = None
     # The earlier run's document per company (company id → document), for drift.
     baselines: Mapping[str, Mapping[str, object]] = field(default_factory=dict, repr=False)
     # How many companies the file lists (all shards).
@@ -158,7 +157,6 @@ def resolve_fleet(
         concurrency,
         shard,
         json_dir,
-        baseline_dir,
         baselines,
         listed=len(entries),
         baseline=baseline,

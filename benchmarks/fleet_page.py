@@ -11,7 +11,7 @@ Chromium takes to load it and take a screenshot, against an empty page's time.
 
     python benchmarks/fleet_page.py [--companies 1000] [--keep DIR] [--repeat 3]
 
-Budget (SPEC §10): at most 2 MB, and opening in about a second.
+Budget (docs/fleet.md, "The fleet page"): at most 2 MB, and opening in about a second.
 """
 
 from __future__ import annotations

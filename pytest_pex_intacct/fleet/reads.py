@@ -26,6 +26,9 @@ from .fleet_settings import Fleet
 
 # Seconds a thread waits for the interpreter while reads are under way (sys.setswitchinterval).
 READER_SWITCH_INTERVAL = 0.0001
+# What a company's read becomes once its snapshot is let go: asked again, it says so (a bug, never silence).
+_RELEASED: Future[CompanySnapshot] = Future()
+_RELEASED.set_exception(RuntimeError("the company's snapshot was released after its checks were done"))
 # A company to read: its id, whether its write probe is selected, and where its snapshot goes.
 _Read = tuple[str, bool, Future[CompanySnapshot]]
 
@@ -74,6 +77,13 @@ class FleetReads:
         self.start({company_id: write_probe_selected})
         # Waiting here is interruptible: Ctrl-C raises KeyboardInterrupt in the run at once.
         return self._futures[company_id].result()
+
+    def release(self, company_id: str) -> None:
+        """Let go of a company's snapshot once its checks are done (its read is not made again)."""
+        with self._lock:
+            future = self._futures.get(company_id)
+            if future is not None and future.done():
+                self._futures[company_id] = _RELEASED
 
     @property
     def started(self) -> tuple[str, ...]:

@@ -90,9 +90,13 @@ class CheckHooks:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         requirement = requirement_of_item(item)
+        check = item.stash.get(CHECK_KEY, None)
+        if report.when == "teardown" and check is not None:
+            # The check is done with its company's facts (a fleet keeps its items, and their stashes, to
+            # the end: a thousand companies' snapshots otherwise).
+            check.snapshot = None
         if requirement is None or report.when == "teardown":
             return report
-        check = item.stash.get(CHECK_KEY, None)
         result = outcome_of(requirement, report, call, check)
         if result is None:
             return report

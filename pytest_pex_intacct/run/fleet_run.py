@@ -138,6 +138,8 @@ class FleetRun:
         results[result.requirement.id] = result
         # A company whose every selected check has reported gets its document now, while the run waits
         # for the next company's read, instead of a thousand of them in a row at the end of the run.
+        if len(results) == self._selected.get(company):
+            self.snapshots.release(company)
         if len(results) == self._selected.get(company) and not self.is_worker:
             settings = self.fleet.company(company)
             final = final_results(results, settings, stopped_early=False)

@@ -51,6 +51,10 @@ class FleetSnapshots:
         if self._selects_everything():
             self._start({settings.company_id: True for settings in self.fleet.companies})
 
+    def release(self, company_id: str) -> None:
+        if self._reads is not None:
+            self._reads.release(company_id)
+
     @property
     def under_way(self) -> dict[str, bool]:
         return self._reads.under_way if self._reads is not None else {}

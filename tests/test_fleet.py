@@ -301,6 +301,11 @@ def test_xdist_reads_each_company_once_on_one_worker(
     assert requests_per_company(server) == dict.fromkeys(companies, 1)
     # Each worker reads its share through its part of the pool: the fleet as a whole stays within the bound.
     assert server.max_in_flight <= 2
+    # With companies left out, a worker's share is worked out from its final collection: still once each.
+    server.log.clear()
+    some = run_fleet(server, companies, *ATTEST, "-n", "2", "-k", "ACME or GAMMA or DELTA", subprocess=True)
+    assert some.verdicts == {"ACME": "accepted", "DELTA": "accepted", "GAMMA": "accepted"}
+    assert requests_per_company(server) == {"ACME": 1, "DELTA": 1, "GAMMA": 1}
 
 
 # -- secrets, record and replay ------------------------------------------------------------------------

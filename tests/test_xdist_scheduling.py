@@ -82,9 +82,9 @@ def test_a_crashed_worker_s_companies_go_to_the_worker_that_replaces_it() -> Non
     scheduler.mark_test_complete(nodes[1], nodes[1].sent[0][0])
     crashed = scheduler.remove_node(nodes[1])
     assert crashed == collection(companies)[nodes[1].sent[0][1]]
-    # xdist starts a worker of the same name; it is sent what gw1 had not finished, and reads those
+    # xdist starts a worker with a new name (gw2); it is sent what gw1 had not finished, and reads those
     # companies as it reaches them.
-    replacement = Node("gw1")
+    replacement = Node("gw2")
     scheduler.add_node(replacement)
     scheduler.add_node_collection(replacement, collection(companies))
     scheduler.schedule()
@@ -106,6 +106,7 @@ def test_workers_named_otherwise_fall_back_to_one_company_at_a_time() -> None:
 def test_worker_shares() -> None:
     assert worker_share(["A", "B", "C", "D", "E"], 0, 2) == ["A", "C", "E"]
     assert worker_share(["A", "B", "C", "D", "E"], 1, 2) == ["B", "D"]
+    assert worker_share(["E", "D", "C", "B", "A"], 0, 2) == ["E", "C", "A"]
     assert worker_index("gw12") == 12 and worker_index("gw") is None and worker_index("x-gw1") is None
     assert scopes_in_order(["a1", "a2", "b1", "a3"], lambda nodeid: nodeid[0]) == ["a", "b"]
 
@@ -122,28 +123,45 @@ class RecordedReads:
         RecordedReads.started = list(wanted)
 
 
-def worker_snapshots(monkeypatch: Any, worker: str, workers: int) -> Any:
+def worker_snapshots(monkeypatch: Any, worker: str, workers: int, companies: list[str], keyword: str = "") -> Any:
     from pytest_pex_intacct.run import fleet_snapshots
 
+    RecordedReads.started = []
     monkeypatch.setattr(fleet_snapshots, "FleetReads", RecordedReads)
     config = SimpleNamespace(
         workerinput={"workerid": worker, "workercount": workers},
-        option=SimpleNamespace(collectonly=False, keyword="", markexpr=""),
+        option=SimpleNamespace(collectonly=False, keyword=keyword, markexpr=""),
     )
-    fleet = SimpleNamespace(concurrency=8)
+    fleet = SimpleNamespace(concurrency=8, companies=[SimpleNamespace(company_id=one) for one in sorted(companies)])
     return fleet_snapshots.FleetSnapshots(config, fleet, every_check=True)  # type: ignore[arg-type]
 
 
-def test_a_worker_reads_its_share_from_the_first_company_it_is_sent(monkeypatch: Any) -> None:
+def test_a_worker_reads_its_share_before_collection_whatever_order_the_checks_are_collected_in(
+    monkeypatch: Any,
+) -> None:
     companies = [f"C{number}" for number in range(8)]
-    snapshots = worker_snapshots(monkeypatch, "gw1", 2)
-    # Before collection a worker starts nothing: its share follows the collection's order.
+    snapshots = worker_snapshots(monkeypatch, "gw1", 2, companies)
     snapshots.start_before_collection()
-    assert RecordedReads.started == []
-    snapshots._start(dict.fromkeys(companies, True), first="C1")
     assert RecordedReads.started == ["C1", "C3", "C5", "C7"]
     assert snapshots._reads.concurrency == 4
-    # A worker replacing a crashed gw1 is sent what it had not finished, from C5 on: C1 and C3 are not read again.
-    replacement = worker_snapshots(monkeypatch, "gw1", 2)
-    replacement._start(dict.fromkeys(companies, True), first="C5")
-    assert RecordedReads.started == ["C5", "C7"]
+    # The controller shares the collection out the same way, in whatever order --ff or a shuffler left it.
+    shuffled = ["C6", "C3", "C0", "C7", "C1", "C4", "C2", "C5"]
+    assert sorted(worker_share(shuffled, 1, 2)) == RecordedReads.started
+    assert worker_share(shuffled, 1, 2) == ["C3", "C7", "C1", "C5"]
+
+
+def test_a_worker_with_checks_left_out_reads_its_share_once_its_collection_is_final(monkeypatch: Any) -> None:
+    companies = [f"C{number}" for number in range(8)]
+    snapshots = worker_snapshots(monkeypatch, "gw0", 2, companies, keyword="C1 or C2 or C5")
+    snapshots.start_before_collection()
+    assert RecordedReads.started == []
+    snapshots._start({"C5": False, "C1": True, "C2": False})
+    assert RecordedReads.started == ["C5", "C1"]
+
+
+def test_the_worker_replacing_a_crashed_one_has_no_share(monkeypatch: Any) -> None:
+    # xdist names it anew (gw2 of 2 workers): it reads no company its predecessor finished, only what it is
+    # sent, as it reaches it.
+    replacement = worker_snapshots(monkeypatch, "gw2", 2, ["C0", "C1", "C2"])
+    replacement.start_before_collection()
+    assert RecordedReads.started == []

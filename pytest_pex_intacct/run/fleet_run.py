@@ -153,6 +153,7 @@ class FleetRun:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._count_selected(company_of_item(item) for item in session.items)
+        self.snapshots.start_after_collection(session)
         self._freeze_what_lives_to_the_end()
 
     def _freeze_what_lives_to_the_end(self) -> None:

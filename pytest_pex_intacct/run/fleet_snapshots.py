@@ -31,19 +31,16 @@ class FleetSnapshots:
         self._wanted: dict[str, bool] = {}
 
     def snapshot(self, session: pytest.Session, company_id: str) -> CompanySnapshot:
-        from .fleet_run import company_of_item
-
         if self._reads is None:
-            # In the collection's order, after every plugin has ordered it (--ff, --nf, a shuffler): the
-            # order xdist's controller shares the companies out in.
-            wanted: dict[str, bool] = {}
-            for item in session.items:
-                company, requirement = company_of_item(item), requirement_of_item(item)
-                if company is not None and requirement is not None:
-                    wanted[company] = wanted.get(company, False) or requirement.id == ATTACHMENT_NUMBERING
-            self._start(wanted, first=company_id)
+            self._start(_wanted(session), first=company_id)
         assert self._reads is not None
         return self._reads.snapshot(company_id, self._wanted.get(company_id, False))
+
+    def start_after_collection(self, session: pytest.Session) -> None:
+        # A worker of xdist that could not start before collection (-k, node ids …) knows its share once
+        # its collection is final, before the controller has even sent it: reading starts then.
+        if self.is_worker and self._reads is None and not self.config.option.collectonly:
+            self._start(_wanted(session))
 
     def start_before_collection(self) -> None:
         # Collecting twelve thousand checks takes seconds: when nothing can leave a company (or its probe
@@ -73,20 +70,15 @@ class FleetSnapshots:
             or any(getattr(option, name, None) for name in ("deselect", "lf", "stepwise", "stepwise_skip"))
         ):
             return False
-        # Without xdist only: a worker's share depends on the order of the collection (plugins may reorder
-        # it), and xdist's controller runs no check, so it reads nothing.
-        return (
-            not self.is_worker and not getattr(option, "numprocesses", None) and getattr(option, "dist", "no") == "no"
-        )
+        # A worker's share depends only on which companies are selected (xdist_scheduling.worker_share):
+        # all of them here. xdist's controller runs no check, so it reads nothing.
+        return self.is_worker or (not getattr(option, "numprocesses", None) and getattr(option, "dist", "no") == "no")
 
     def _start(self, wanted: dict[str, bool], first: str | None = None) -> None:
         self._wanted = wanted
         share, concurrency = self._share(list(wanted))
-        if self.is_worker:
-            # A worker is sent its share in order and reaches its first company first. A worker that
-            # replaces a crashed one is sent only what that one had not finished: it reaches a later
-            # company first, and reading the share from there reads no company its predecessor finished.
-            # A company it is sent besides its share is read when it is reached.
+        if self.is_worker and first is not None:
+            # Reached before its collection was seen whole (not the usual way): its share from here on.
             share = share[share.index(first) :] if first in share else []
         self._reads = FleetReads(self.fleet, concurrency)
         self._reads.start({company: wanted[company] for company in share})
@@ -99,6 +91,21 @@ class FleetSnapshots:
         workerinput: dict[str, Any] = getattr(self.config, "workerinput", {})
         workers = int(workerinput.get("workercount", 1))
         index = worker_index(str(workerinput.get("workerid", "")))
+        # xdist names the worker that replaces a crashed one gwN, gwN+1 …: it has no share, and reads what
+        # it is sent (what the crashed one had not finished) as it reaches it.
         if index is None or not 0 <= index < workers:
             return [], 1
         return worker_share(companies, index, workers), max(1, self.fleet.concurrency // workers)
+
+
+def _wanted(session: pytest.Session) -> dict[str, bool]:
+    """The selected companies in the collection's final order (after --ff, --nf or a shuffling plugin: the
+    order xdist's controller shares them out in), each with whether its write probe check is selected."""
+    from .fleet_run import company_of_item
+
+    wanted: dict[str, bool] = {}
+    for item in session.items:
+        company, requirement = company_of_item(item), requirement_of_item(item)
+        if company is not None and requirement is not None:
+            wanted[company] = wanted.get(company, False) or requirement.id == ATTACHMENT_NUMBERING
+    return wanted

@@ -1,8 +1,8 @@
 """How the checks are spread over pytest-xdist workers: every check of one company on one worker.
 
 A single company is one scope, so one worker reads it once. A fleet is also shared out up front: worker
-K of N is sent every K-th company at once, and knows which ones without being told (the same share of
-the same collection), so it reads them all through its own bounded pool while it checks the first.
+K of N is sent every N-th company (by company id) at once, and knows which ones without being told, so
+it reads them all through its own bounded pool while it checks the first.
 Sent one company at a time, as xdist's LoadScope does, a worker could only read the company it was
 checking: the workers replaced the read pool, and more workers made a fleet slower.
 
@@ -31,8 +31,12 @@ def scopes_in_order(nodeids: Iterable[str], scope_of: Callable[[str], str]) -> l
 
 
 def worker_share(scopes: list[str], index: int, workers: int) -> list[str]:
-    """Worker ``index`` of ``workers``'s scopes: every ``workers``-th, from the ``index``-th."""
-    return scopes[index::workers]
+    """Worker ``index`` of ``workers``'s scopes, in the order given: every ``workers``-th of them sorted,
+    from the ``index``-th. Sorted, the share depends only on which scopes there are, not on the order a
+    plugin (``--ff``, ``--nf``, a shuffler) collected them in: a worker works it out from the fleet's
+    companies before its collection is done, and the controller from the collection."""
+    mine = set(sorted(scopes)[index::workers])
+    return [scope for scope in scopes if scope in mine]
 
 
 def make_scheduler(config: Any, log: Any, scope_of: Callable[[str], str], up_front: bool) -> Any:
